@@ -1,0 +1,51 @@
+package expiry
+
+import "time"
+
+// Kind says what a key's credentials turned out to hold.
+type Kind int
+
+// The kinds of finding.
+const (
+	KindCertificate Kind = iota // a certificate with a known expiry
+	KindNone                    // no certificate at all (client id and secret, binding secret, ...)
+	KindUnknown                 // a certificate was expected or present but could not be read
+)
+
+// Source says where a certificate's expiry was read from.
+type Source string
+
+// The sources of an expiry.
+const (
+	SourceCertificateDetails Source = "certificatedetails" // SAP's certificatedetails object
+	SourcePEM                Source = "pem"                // a PEM certificate in the credentials
+)
+
+// Certificate holds the public facts about a key's client certificate. It never holds key material.
+type Certificate struct {
+	SubjectDN string    // RFC 2253 order, most specific RDN first, as SAP and openssl print it
+	IssuerDN  string    // same format
+	Serial    string    // "0x" and upper-case hex, as SAP prints it
+	NotAfter  time.Time // UTC
+	NotBefore time.Time // UTC; zero when the expiry came from certificatedetails without a PEM
+	Source    Source
+	// Path is where in the credentials the expiry was found, e.g. "oauth.certificatedetails" or "uaa.certificate".
+	Path string
+	// ChainExpiresFirst is set when a CA certificate in the key's chain expires before the leaf: the key will stop
+	// working at ChainNotAfter, not at NotAfter.
+	ChainExpiresFirst bool
+	ChainNotAfter     time.Time // the earliest CA NotAfter, when ChainExpiresFirst
+	ChainSubjectDN    string    // the subject of that CA, when ChainExpiresFirst
+}
+
+// Finding is what Extract learned from one key's credentials.
+type Finding struct {
+	Kind        Kind
+	Certificate *Certificate // set when Kind is KindCertificate
+	// Reason explains KindUnknown (and, for KindNone, what kind of credentials the key holds, when known).
+	// It names fields, never their values.
+	Reason string
+}
+
+// Unknown returns a finding of kind KindUnknown with the given reason.
+func Unknown(reason string) Finding { return Finding{Kind: KindUnknown, Reason: reason} }

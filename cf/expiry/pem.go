@@ -1,0 +1,148 @@
+package expiry
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"strings"
+)
+
+const pemCertHeader = "-----BEGIN CERTIFICATE-----"
+
+// parsedCert is one certificate decoded from a PEM string, remembering which string (chain) it came from.
+type parsedCert struct {
+	cert  *x509.Certificate
+	path  string // the credentials path of the PEM string
+	chain int    // index of the PEM string among all decoded strings
+	order int    // position within its chain
+}
+
+// decodeChain decodes every CERTIFICATE block of a PEM string. Other blocks (private keys) are skipped without
+// being kept. A string whose newlines were escaped twice ("\\n" in the JSON) is read as well.
+func decodeChain(value, path string, id int) ([]parsedCert, error) {
+	certs, err := decodeBlocks(value, path, id)
+	if len(certs) == 0 && strings.Contains(value, `\n`) {
+		certs, err = decodeBlocks(strings.ReplaceAll(value, `\n`, "\n"), path, id)
+	}
+	return certs, err
+}
+
+func decodeBlocks(value, path string, id int) ([]parsedCert, error) {
+	rest := []byte(value)
+	var certs []parsedCert
+	var firstErr error
+	for {
+		block, r := pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		rest = r
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		certs = append(certs, parsedCert{cert: c, path: path, chain: id, order: len(certs)})
+	}
+	if len(certs) == 0 && firstErr == nil {
+		firstErr = errors.New("no PEM block could be decoded")
+	}
+	return certs, firstErr
+}
+
+// isCA reports whether a certificate is a CA certificate.
+func isCA(c *x509.Certificate) bool {
+	return c.BasicConstraintsValid && c.IsCA
+}
+
+// pickLeaf chooses the certificate whose expiry is the key's: the earliest-expiring non-CA certificate, or, when
+// every certificate is a CA, the first certificate of the first chain.
+func pickLeaf(certs []parsedCert) *parsedCert {
+	var leaf *parsedCert
+	for i := range certs {
+		c := &certs[i]
+		if isCA(c.cert) {
+			continue
+		}
+		if leaf == nil || c.cert.NotAfter.Before(leaf.cert.NotAfter) {
+			leaf = c
+		}
+	}
+	if leaf == nil && len(certs) > 0 {
+		leaf = &certs[0]
+	}
+	return leaf
+}
+
+// matchLeaf returns the certificate whose subject is dn, or the leaf pickLeaf would choose when none matches.
+func matchLeaf(certs []parsedCert, dn string) *parsedCert {
+	want := canonicalDN(dn)
+	for i := range certs {
+		if want != "" && canonicalDN(DN(certs[i].cert.RawSubject)) == want {
+			return &certs[i]
+		}
+	}
+	return pickLeaf(certs)
+}
+
+// describe turns a parsed leaf into a Certificate, checking the CAs of its own chain for an earlier expiry.
+func (p *parsedCert) describe(all []parsedCert) *Certificate {
+	c := &Certificate{
+		SubjectDN: DN(p.cert.RawSubject),
+		IssuerDN:  DN(p.cert.RawIssuer),
+		Serial:    Serial(p.cert),
+		NotAfter:  p.cert.NotAfter.UTC(),
+		NotBefore: p.cert.NotBefore.UTC(),
+		Source:    SourcePEM,
+		Path:      p.path,
+	}
+	for _, other := range all {
+		if other.chain != p.chain || other.order == p.order || !isCA(other.cert) {
+			continue
+		}
+		if other.cert.NotAfter.Before(c.NotAfter) && (!c.ChainExpiresFirst || other.cert.NotAfter.Before(c.ChainNotAfter)) {
+			c.ChainExpiresFirst = true
+			c.ChainNotAfter = other.cert.NotAfter.UTC()
+			c.ChainSubjectDN = DN(other.cert.RawSubject)
+		}
+	}
+	return c
+}
+
+// DN renders a raw ASN.1 distinguished name the way SAP's certificatedetails and `openssl x509 -nameopt RFC2253`
+// print it: the RDN sequence reversed (most specific first), comma-separated, without reordering attributes or
+// merging repeated OUs (which pkix.Name.String does).
+func DN(raw []byte) string {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
+		return ""
+	}
+	return seq.String()
+}
+
+// Serial renders a certificate's serial number as SAP does: "0x" and upper-case hex.
+func Serial(c *x509.Certificate) string {
+	if c.SerialNumber == nil {
+		return ""
+	}
+	if c.SerialNumber.Sign() < 0 {
+		return "-0x" + strings.ToUpper(new(big.Int).Neg(c.SerialNumber).Text(16))
+	}
+	return "0x" + strings.ToUpper(c.SerialNumber.Text(16))
+}
+
+// canonicalDN folds a DN for comparison: case-insensitive and blind to spaces after separators.
+func canonicalDN(dn string) string {
+	dn = strings.ToLower(strings.TrimSpace(dn))
+	dn = strings.ReplaceAll(dn, ", ", ",")
+	dn = strings.ReplaceAll(dn, " = ", "=")
+	return dn
+}
