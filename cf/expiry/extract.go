@@ -155,7 +155,11 @@ func (w *walker) decodePEMs() ([]parsedCert, string) {
 	for i, c := range w.pems {
 		certs, err := decodeChain(c.value, c.path, i)
 		all = append(all, certs...)
-		if err != nil && len(certs) == 0 && firstErr == "" {
+		switch {
+		case err == nil || len(certs) > 0 || firstErr != "":
+		case errors.Is(err, errNotPEM):
+			firstErr = fmt.Sprintf("the certificate in %s is not valid PEM", c.path)
+		default:
 			firstErr = fmt.Sprintf("the certificate in %s cannot be parsed: %v", c.path, err)
 		}
 	}
@@ -252,9 +256,12 @@ func stringField(obj map[string]any, name string) string {
 	return ""
 }
 
+// nameFolder drops the separators that vary between spellings of one field name.
+var nameFolder = strings.NewReplacer("-", "", "_", "", ".", "")
+
 // normaliseName folds certificateDetails, certificate_details and certificate-details to one spelling.
 func normaliseName(lower string) string {
-	return strings.NewReplacer("-", "", "_", "", ".", "").Replace(lower)
+	return nameFolder.Replace(lower)
 }
 
 // isCertificateField reports whether a field's (lower-case) name says it holds a certificate.

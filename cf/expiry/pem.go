@@ -8,9 +8,14 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 )
 
 const pemCertHeader = "-----BEGIN CERTIFICATE-----"
+
+// errNotPEM says a string has a certificate header but no block that decodes as PEM (broken base64, missing
+// END line, placeholder text).
+var errNotPEM = errors.New("not valid PEM")
 
 // parsedCert is one certificate decoded from a PEM string, remembering which string (chain) it came from.
 type parsedCert struct {
@@ -43,7 +48,7 @@ func decodeBlocks(value, path string, id int) ([]parsedCert, error) {
 		if block.Type != "CERTIFICATE" {
 			continue
 		}
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := parseCertificate(block.Bytes)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -53,7 +58,7 @@ func decodeBlocks(value, path string, id int) ([]parsedCert, error) {
 		certs = append(certs, parsedCert{cert: c, path: path, chain: id, order: len(certs)})
 	}
 	if len(certs) == 0 && firstErr == nil {
-		firstErr = errors.New("no PEM block could be decoded")
+		firstErr = errNotPEM
 	}
 	return certs, firstErr
 }
@@ -145,4 +150,40 @@ func canonicalDN(dn string) string {
 	dn = strings.ReplaceAll(dn, ", ", ",")
 	dn = strings.ReplaceAll(dn, " = ", "=")
 	return dn
+}
+
+// parsedCache keeps parsed certificates by their DER bytes. Keys of one foundation share their issuing and root
+// CAs (every SAP-generated key carries the same two), so a sweep parses each CA once instead of once per key.
+// Parsed certificates are only read, so sharing them across goroutines is safe.
+var parsedCache struct {
+	sync.Mutex
+	m map[string]*x509.Certificate
+}
+
+// maxParsedCache bounds the cache; past it, certificates are parsed without being kept.
+const maxParsedCache = 512
+
+// parseCertificate is x509.ParseCertificate with parsedCache in front of it.
+func parseCertificate(der []byte) (*x509.Certificate, error) {
+	parsedCache.Lock()
+	c, ok := parsedCache.m[string(der)]
+	parsedCache.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	if isCA(c) { // leaves are unique per key: caching them would only fill the cache
+		parsedCache.Lock()
+		if parsedCache.m == nil {
+			parsedCache.m = map[string]*x509.Certificate{}
+		}
+		if len(parsedCache.m) < maxParsedCache {
+			parsedCache.m[string(der)] = c
+		}
+		parsedCache.Unlock()
+	}
+	return c, nil
 }
