@@ -1,0 +1,336 @@
+package cf
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Version is set by the binary at start-up and sent in the User-Agent.
+var Version = "dev"
+
+// maxBody bounds how much of one response is read. A page of 5,000 service instances with their fields is
+// around 10 MB; anything beyond this is not a Cloud Controller answer.
+const maxBody = 128 << 20
+
+// Options configure a Client. The zero value of every field has a sensible default.
+type Options struct {
+	// SkipSSLValidation turns off TLS certificate checks, for foundations with self-signed certificates.
+	SkipSSLValidation bool
+	// HTTPClient replaces the client built from the options above (tests use it for httptest servers).
+	HTTPClient *http.Client
+	// RequestTimeout bounds each single HTTP request, retries excluded (default 60s).
+	RequestTimeout time.Duration
+	// Retry bounds retries of failed GETs.
+	Retry RetryPolicy
+	// Clock returns the current time; it decides token expiry (default time.Now).
+	Clock func() time.Time
+	// Sleep waits between retries (default: a timer that honours the context). Tests replace it.
+	Sleep func(context.Context, time.Duration) error
+	// OnRateLimit is told about every response that carried rate-limit headers, and every 429.
+	OnRateLimit func(RateLimit)
+	// Concurrency bounds the parallel /details requests of a sweep (default 16).
+	Concurrency int
+	// PageSize is the per_page of listings (default and maximum 5000, the fewest requests).
+	PageSize int
+}
+
+// DefaultConcurrency is the number of parallel /details requests a sweep makes by default.
+const DefaultConcurrency = 16
+
+func (o Options) withDefaults() Options {
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	o.Retry = o.Retry.withDefaults()
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PageSize <= 0 || o.PageSize > maxPageSize {
+		o.PageSize = maxPageSize
+	}
+	return o
+}
+
+// NewHTTPClient returns the HTTP client cfkeys uses: dial and TLS timeouts, enough idle connections for a
+// concurrent sweep, and certificate checks unless skipSSL. It never follows redirects to another host with the
+// Authorization header (net/http drops it on cross-host redirects).
+func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          2 * concurrency,
+		MaxIdleConnsPerHost:   concurrency + 4,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: skipSSL}, //nolint:gosec // the user asked for it
+	}
+	return &http.Client{Transport: tr}
+}
+
+// countingTransport counts every request that goes out, token requests and retries included.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+// tokenSource gives the Client a bearer token and is told when one was rejected. *Session implements it.
+type tokenSource interface {
+	AccessToken(ctx context.Context) (string, error)
+	Invalidate(token string)
+}
+
+// Client talks to one foundation's Cloud Controller. It is safe for concurrent use.
+type Client struct {
+	opts      Options
+	http      *http.Client
+	endpoints Endpoints
+	origin    string // scheme://host of the API, the only origin the token is sent to
+	tokens    tokenSource
+	requests  atomic.Int64
+	details   *detailsCache
+}
+
+// newClient builds a Client for the given endpoints; tokens may be nil for unauthenticated calls (discovery).
+func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) {
+	opts = opts.withDefaults()
+	base := opts.HTTPClient
+	if base == nil {
+		base = NewHTTPClient(opts.SkipSSLValidation, opts.Concurrency)
+	}
+	c := &Client{opts: opts, endpoints: ep, tokens: tokens, details: newDetailsCache()}
+	next := base.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc := *base
+	hc.Transport = countingTransport{next: next, n: &c.requests}
+	c.http = &hc
+	u, err := url.Parse(ep.API)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not a URL", ep.API)
+	}
+	c.origin = u.Scheme + "://" + u.Host
+	return c, nil
+}
+
+// Endpoints returns the foundation's endpoints, as discovered.
+func (c *Client) Endpoints() Endpoints { return c.endpoints }
+
+// Requests returns how many HTTP requests this client has sent so far, retries and token requests included.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// HTTPClient returns the HTTP client (with request counting) this client uses; UAA calls share it.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// resolve turns a path ("/v3/...") or an absolute link from a response into a URL on the API's origin. A link to
+// another origin is refused: the bearer token must go nowhere but the Cloud Controller.
+func (c *Client) resolve(ref string) (string, string, error) {
+	if strings.HasPrefix(ref, "/") {
+		u := c.origin + ref
+		return u, pathOf(u), nil
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return "", "", fmt.Errorf("link %q is not a URL", ref)
+	}
+	if u.Scheme+"://"+u.Host != c.origin {
+		return "", "", fmt.Errorf("link %s points away from the API at %s; not sending the token there", u.Scheme+"://"+u.Host+u.Path, c.origin)
+	}
+	return ref, u.Path, nil
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}
+
+// get sends an authenticated GET and decodes the JSON answer into out.
+func (c *Client) get(ctx context.Context, ref string, out any) error {
+	return c.do(ctx, http.MethodGet, ref, nil, out)
+}
+
+// do sends one request, retrying as the policy allows: GETs after 5xx and network errors (with backoff), any
+// method after a 429 (waiting for Retry-After), and any method once after a 401 that a token refresh may cure.
+func (c *Client) do(ctx context.Context, method, ref string, body []byte, out any) error {
+	target, path, err := c.resolve(ref)
+	if err != nil {
+		return err
+	}
+	p := c.opts.Retry
+	idempotent := method == http.MethodGet || method == http.MethodHead
+	attempt, waits, reauthed := 0, 0, false
+	for {
+		attempt++
+		ex, err := c.roundTrip(ctx, method, target, body)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+			}
+			var ae *AuthError
+			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
+				return err // getting a token failed; the session has already tried what it could
+			}
+			if idempotent && attempt < p.MaxAttempts {
+				if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {
+					return fmt.Errorf("%s %s: %w", method, path, serr)
+				}
+				continue
+			}
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		status, data := ex.status, ex.body
+		now := c.opts.Clock()
+		rl, hasRL := parseRateLimit(ex.header, status, now)
+		if hasRL && c.opts.OnRateLimit != nil {
+			c.opts.OnRateLimit(rl)
+		}
+		if status >= 200 && status < 300 {
+			return decodeInto(method, path, data, out)
+		}
+		apiErr := newAPIError(method, path, status, data)
+		apiErr.RetryAfter = rl.RetryAfter
+		switch {
+		case status == http.StatusUnauthorized && c.tokens != nil && !reauthed && !apiErr.Has(TitleNotAuthenticated):
+			// The token was rejected before its expiry (revoked, clock skew): refresh once and try again.
+			reauthed = true
+			c.tokens.Invalidate(ex.token)
+			attempt--
+			continue
+		case status == http.StatusTooManyRequests:
+			wait := rl.RetryAfter
+			if wait <= 0 && !rl.Reset.IsZero() {
+				wait = rl.Reset.Sub(now)
+			}
+			if wait <= 0 {
+				wait = p.backoff(waits + 1)
+			}
+			if waits >= p.Max429Waits || wait > p.MaxRetryAfter {
+				return apiErr
+			}
+			waits++
+			attempt--
+			if serr := c.opts.Sleep(ctx, wait); serr != nil {
+				return fmt.Errorf("%s %s: waiting out a rate limit: %w", method, path, serr)
+			}
+			continue
+		case status >= 500 && idempotent && attempt < p.MaxAttempts:
+			if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {
+				return fmt.Errorf("%s %s: %w", method, path, serr)
+			}
+			continue
+		}
+		return apiErr
+	}
+}
+
+// exchange is one request's answer. token is the access token the request carried, so that a 401 invalidates
+// exactly that token and not one a concurrent request has already refreshed.
+type exchange struct {
+	status int
+	header http.Header
+	body   []byte
+	token  string
+}
+
+// roundTrip sends one request with the current token and reads the whole (bounded) body.
+func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte) (exchange, error) {
+	var ex exchange
+	if c.tokens != nil {
+		t, err := c.tokens.AccessToken(ctx)
+		if err != nil {
+			return ex, err
+		}
+		ex.token = t
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(rctx, method, target, rd)
+	if err != nil {
+		return ex, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "cfkeys/"+Version)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if ex.token != "" {
+		req.Header.Set("Authorization", "bearer "+ex.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return ex, scrubURLError(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return ex, fmt.Errorf("reading the response: %w", err)
+	}
+	if len(data) > maxBody {
+		return ex, fmt.Errorf("response larger than %d MB", maxBody>>20)
+	}
+	ex.status, ex.header, ex.body = resp.StatusCode, resp.Header, data
+	return ex, nil
+}
+
+// scrubURLError drops the URL from a *url.Error (the caller names method and path itself) and keeps the cause.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// newAPIError builds the typed error for a non-2xx response.
+func newAPIError(method, path string, status int, body []byte) *APIError {
+	errs, kind, summary := parseErrorBody(body)
+	return &APIError{Method: method, Path: path, StatusCode: status, Errors: errs, Body: kind, Summary: summary}
+}
+
+// decodeInto decodes a 2xx body into out, reporting malformed or truncated JSON as a *ResponseError.
+func decodeInto(method, path string, data []byte, out any) error {
+	if out == nil {
+		return nil
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &ResponseError{Method: method, Path: path, Truncated: true, Err: errors.New("empty body")}
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &ResponseError{Method: method, Path: path, Truncated: isTruncation(err), Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package cf
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// KeyCredentials is a service key's credentials object, exactly as the broker returned it. It holds secrets
+// (client secrets, private keys, passwords), so it prints as a mask; Masked gives a displayable copy with every
+// secret hidden, and Reveal the original for a user who explicitly asked to see it.
+type KeyCredentials struct {
+	raw json.RawMessage
+}
+
+// NewCredentials wraps a raw credentials object.
+func NewKeyCredentials(raw []byte) KeyCredentials {
+	return KeyCredentials{raw: append(json.RawMessage(nil), raw...)}
+}
+
+// Reveal returns the credentials with their secrets. Use it only when the user asked to see them.
+func (c KeyCredentials) Reveal() json.RawMessage { return c.raw }
+
+// String returns a mask.
+func (c KeyCredentials) String() string { return "[credentials redacted]" }
+
+// GoString returns a mask.
+func (c KeyCredentials) GoString() string { return "cf.KeyCredentials([redacted])" }
+
+// Format prints a mask for every verb.
+func (c KeyCredentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// MarshalJSON encodes a mask, so credentials never reach JSON output by accident.
+func (c KeyCredentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+// Finding extracts the certificate facts from the credentials.
+func (c KeyCredentials) Finding() expiry.Finding { return expiry.Extract(c.raw) }
+
+// Masked returns the credentials as indented JSON with every secret value replaced by "[redacted]": fields whose
+// names say secret, password, token or key, any PEM private key wherever it sits, and passwords inside URLs.
+// Certificates, client ids and URLs stay readable.
+func (c KeyCredentials) Masked() ([]byte, error) {
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(c.raw))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return nil, fmt.Errorf("the credentials are not valid JSON")
+	}
+	tree = mask(tree, "")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tree); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// Redacted is what Masked puts in place of a secret.
+const Redacted = "[redacted]"
+
+func mask(v any, name string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out[k] = mask(t[k], k)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = mask(e, name)
+		}
+		return out
+	case string:
+		if IsSecretField(name) || strings.Contains(t, "PRIVATE KEY-----") {
+			if t == "" {
+				return t
+			}
+			return Redacted
+		}
+		return maskURLPassword(t)
+	}
+	if IsSecretField(name) && v != nil {
+		return Redacted
+	}
+	return v
+}
+
+// fieldSeparators are dropped before a field name is compared, so client_secret matches clientSecret.
+var fieldSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
+
+// IsSecretField reports whether a credentials field name says its value is a secret.
+func IsSecretField(name string) bool {
+	n := strings.ToLower(fieldSeparators.Replace(name))
+	if strings.HasSuffix(n, "url") || strings.HasSuffix(n, "uri") || strings.HasSuffix(n, "endpoint") {
+		return false // an address (tokenurl, certurl); a password inside it is masked on its own
+	}
+	switch n {
+	case "key", "pwd", "pass", "passphrase", "pin", "otp", "signature":
+		return true
+	}
+	for _, s := range []string{"secret", "password", "passwd", "token", "privatekey", "apikey", "accesskey", "sessionkey", "encryptionkey", "clientkey"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskURLPassword hides the password of a URL such as postgres://user:pass@host/db.
+func maskURLPassword(s string) string {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); !has {
+		return s
+	}
+	u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	return strings.Replace(u.String(), "REDACTED", Redacted, 1)
+}
+
+// Details reads a key's credentials (GET /v3/service_credential_bindings/:guid/details). Reading them writes an
+// audit event on the foundation, as reading them in the cf CLI does.
+func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, error) {
+	var body struct {
+		Credentials json.RawMessage `json:"credentials"`
+	}
+	if err := c.get(ctx, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", &body); err != nil {
+		return KeyCredentials{}, fmt.Errorf("reading the credentials of service key %s: %w", guid, err)
+	}
+	return NewKeyCredentials(body.Credentials), nil
+}
+
+// detailsCache remembers what each key's credentials said, by binding GUID, for the life of the process. The
+// Cloud Controller has no way to change a key's credentials, so a key read once need not be read again. Only the
+// finding (public certificate facts) is kept, never the credentials.
+type detailsCache struct {
+	mu sync.RWMutex
+	m  map[string]expiry.Finding
+}
+
+func newDetailsCache() *detailsCache { return &detailsCache{m: map[string]expiry.Finding{}} }
+
+func (d *detailsCache) get(guid string) (expiry.Finding, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	f, ok := d.m[guid]
+	return f, ok
+}
+
+func (d *detailsCache) put(guid string, f expiry.Finding) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.m[guid] = f
+}
+
+// CachedFinding returns what an earlier sweep learned about a key, if anything.
+func (c *Client) CachedFinding(guid string) (expiry.Finding, bool) { return c.details.get(guid) }

@@ -1,0 +1,90 @@
+package cf
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cfkeys/cfkeys/cf/cffake"
+)
+
+func TestMaskedCredentials(t *testing.T) {
+	t.Parallel()
+	raw := `{"oauth":{"clientid":"sb-1!b2|it-rt-x!b3","clientsecret":"s3cr3t-value","url":"https://x","certificate":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+		"key":"-----BEGIN RSA PRIVATE KEY-----\nMIIE-private\n-----END RSA PRIVATE KEY-----\n"},
+		"privateKey":"-----BEGIN PRIVATE KEY-----\nMIIE-pk8\n-----END PRIVATE KEY-----","password":"pw-value","db_uri":"postgres://admin:db-pass-value@db.example:5432/x",
+		"nested":[{"access_token":"eyJ-token-value"},{"apiKey":"api-key-value"}],"notes":"a key of mine: -----BEGIN EC PRIVATE KEY----- inline-ec",
+		"certificate-pinning":true,"port":5432,"empty_secret":""}`
+	c := NewKeyCredentials([]byte(raw))
+	masked, err := c.Masked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(masked)
+	for _, secret := range []string{"s3cr3t-value", "MIIE-private", "MIIE-pk8", "pw-value", "db-pass-value", "eyJ-token-value", "api-key-value", "inline-ec"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("masked output holds %q:\n%s", secret, out)
+		}
+	}
+	for _, keep := range []string{`"clientid": "sb-1!b2|it-rt-x!b3"`, "BEGIN CERTIFICATE", `"url": "https://x"`, "postgres://admin:" + Redacted + "@db.example:5432/x", `"port": 5432`, `"certificate-pinning": true`, `"empty_secret": ""`} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("masked output lost %q:\n%s", keep, out)
+		}
+	}
+	var back map[string]any
+	if err := json.Unmarshal(masked, &back); err != nil {
+		t.Errorf("masked output is not JSON: %v", err)
+	}
+	for _, printed := range []string{fmt.Sprint(c), fmt.Sprintf("%+v %#v %s", c, c, c)} {
+		if strings.Contains(printed, "s3cr3t") {
+			t.Errorf("credentials printed: %s", printed)
+		}
+	}
+	if b, _ := json.Marshal(struct{ C KeyCredentials }{c}); strings.Contains(string(b), "s3cr3t") {
+		t.Errorf("credentials marshalled: %s", b)
+	}
+	if !strings.Contains(string(c.Reveal()), "s3cr3t-value") {
+		t.Error("Reveal lost the secret")
+	}
+	if _, err := NewKeyCredentials([]byte(`{"a":`)).Masked(); err == nil {
+		t.Error("malformed credentials masked without error")
+	}
+}
+
+func TestIsSecretField(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"clientsecret": true, "client_secret": true, "clientSecret": true, "password": true, "key": true, "privateKey": true,
+		"private-key": true, "access_token": true, "refreshToken": true, "apikey": true, "passphrase": true,
+		"clientid": false, "certificate": false, "url": false, "tokenurl": false, "token_endpoint": false, "uaadomain": false, "keyid": false, "certurl": false,
+	} {
+		if got := IsSecretField(name); got != want {
+			t.Errorf("IsSecretField(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestMaskedDemoKeys masks every key of the demo foundation and checks no seeded secret survives.
+func TestMaskedDemoKeys(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	c, _ := f.login(t, cffake.AdminUser, f.options())
+	secrets := f.fake.Secrets()
+	for _, k := range f.fake.Keys() {
+		creds, err := c.Details(context.Background(), k.GUID)
+		if err != nil {
+			continue // the key being created
+		}
+		masked, err := creds.Masked()
+		if err != nil {
+			t.Fatalf("%s: %v", k.Name, err)
+		}
+		for _, s := range secrets {
+			if len(s) > 8 && strings.Contains(string(masked), s) {
+				t.Errorf("%s: masked credentials hold a secret", k.Name)
+			}
+		}
+	}
+}

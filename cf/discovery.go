@@ -1,0 +1,122 @@
+package cf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// Endpoints are a foundation's addresses, as its API root (GET /) announces them.
+type Endpoints struct {
+	API       string `json:"api"`        // the API URL the user gave, normalised
+	CCVersion string `json:"cc_version"` // links.cloud_controller_v3.meta.version
+	Login     string `json:"login"`      // links.login.href: the token endpoint's host, as the cf CLI uses it
+	UAA       string `json:"uaa"`        // links.uaa.href
+}
+
+// NormaliseAPI turns what a user typed ("api.cf.eu10.hana.ondemand.com", "https://api.x/") into an API URL.
+func NormaliseAPI(api string) (string, error) {
+	api = strings.TrimSpace(api)
+	if api == "" {
+		return "", errors.New("no API URL given")
+	}
+	if !strings.Contains(api, "://") {
+		api = "https://" + api
+	}
+	u, err := url.Parse(api)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("API URL %q is not an http(s) URL", api)
+	}
+	if u.User != nil {
+		return "", errors.New("the API URL must not carry credentials")
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// Discover reads the foundation's root document (GET /, no authentication).
+func Discover(ctx context.Context, api string, opts Options) (Endpoints, error) {
+	api, err := NormaliseAPI(api)
+	if err != nil {
+		return Endpoints{}, err
+	}
+	c, err := newClient(Endpoints{API: api}, nil, opts)
+	if err != nil {
+		return Endpoints{}, err
+	}
+	var root struct {
+		Links map[string]*struct {
+			Href string `json:"href"`
+			Meta struct {
+				Version string `json:"version"`
+			} `json:"meta"`
+		} `json:"links"`
+	}
+	if err := c.get(ctx, "/", &root); err != nil {
+		return Endpoints{}, fmt.Errorf("reading the API root of %s (is it a Cloud Foundry API?): %w", api, err)
+	}
+	ep := Endpoints{API: api}
+	if l := root.Links["cloud_controller_v3"]; l != nil {
+		ep.CCVersion = l.Meta.Version
+	} else {
+		return Endpoints{}, fmt.Errorf("%s announces no Cloud Controller v3 API (links.cloud_controller_v3); is it a Cloud Foundry API?", api)
+	}
+	if l := root.Links["uaa"]; l != nil {
+		ep.UAA = strings.TrimRight(l.Href, "/")
+	}
+	if l := root.Links["login"]; l != nil && l.Href != "" {
+		ep.Login = strings.TrimRight(l.Href, "/")
+	} else {
+		ep.Login = ep.UAA
+	}
+	if ep.Login == "" {
+		return Endpoints{}, fmt.Errorf("%s announces no login server (links.login)", api)
+	}
+	return ep, nil
+}
+
+// Login discovers the foundation at api, logs in with creds and returns a ready client and its session.
+func Login(ctx context.Context, api string, creds Credentials, opts Options) (*Client, *Session, error) {
+	ep, err := Discover(ctx, api, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return LoginAt(ctx, ep, creds, opts, nil)
+}
+
+// LoginAt logs in to already-discovered endpoints. onToken, when set, is told about every new token.
+func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options, onToken func(*oauth2.Token)) (*Client, *Session, error) {
+	bare, err := newClient(ep, nil, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	uaa := NewUAA(ep.Login, bare.HTTPClient(), bare.opts.Clock)
+	tok, err := uaa.Grant(ctx, creds)
+	if err != nil {
+		return nil, nil, err
+	}
+	if onToken != nil {
+		t := *tok
+		onToken(&t)
+	}
+	sess := NewSession(uaa, creds, tok, bare.opts.Clock, onToken)
+	bare.tokens = sess
+	return bare, sess, nil
+}
+
+// Resume builds a client from stored endpoints and a stored token, without logging in. The session refreshes the
+// token as needed; creds may carry a client secret or remembered password for re-login.
+func Resume(ep Endpoints, tok *oauth2.Token, creds Credentials, opts Options, onToken func(*oauth2.Token)) (*Client, *Session, error) {
+	c, err := newClient(ep, nil, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	uaa := NewUAA(ep.Login, c.HTTPClient(), c.opts.Clock)
+	sess := NewSession(uaa, creds, tok, c.opts.Clock, onToken)
+	c.tokens = sess
+	return c, sess, nil
+}

@@ -1,0 +1,182 @@
+package cf
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// CCError is one entry of a Cloud Controller error body: {"errors":[{"code":10010,"title":"CF-ResourceNotFound",
+// "detail":"..."}]}. Program against Title and Code; Detail is for people.
+type CCError struct {
+	Code   int    `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+}
+
+// BodyKind says what an error response's body turned out to be.
+type BodyKind string
+
+// The kinds of error body.
+const (
+	BodyJSON      BodyKind = "json"      // a Cloud Controller errors[] body (whatever its Content-Type)
+	BodyHTML      BodyKind = "html"      // an HTML page, usually from a proxy or load balancer
+	BodyText      BodyKind = "text"      // some other text
+	BodyEmpty     BodyKind = "empty"     // no body at all
+	BodyTruncated BodyKind = "truncated" // JSON that ends early
+)
+
+// Well-known Cloud Controller error titles.
+const (
+	TitleInvalidAuthToken   = "CF-InvalidAuthToken"
+	TitleNotAuthenticated   = "CF-NotAuthenticated"
+	TitleNotAuthorized      = "CF-NotAuthorized"
+	TitleResourceNotFound   = "CF-ResourceNotFound"
+	TitleBadQueryParameter  = "CF-BadQueryParameter"
+	TitleRateLimitExceeded  = "CF-RateLimitExceeded"
+	TitleServiceUnavailable = "CF-ServiceUnavailable"
+)
+
+// APIError is a non-2xx answer from the Cloud Controller.
+type APIError struct {
+	Method     string
+	Path       string // the request path, without host or query
+	StatusCode int
+	Errors     []CCError // parsed from the body when it held any
+	Body       BodyKind
+	Summary    string        // for non-JSON bodies: an HTML title or the first line of text
+	RetryAfter time.Duration // from a Retry-After header, when present
+}
+
+// Error describes the failure in one line: method, path, status and the API's own title and detail.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if len(e.Errors) > 0 {
+		for i, ce := range e.Errors {
+			if i > 0 {
+				b.WriteString(";")
+			}
+			fmt.Fprintf(&b, " %s", ce.Title)
+			if ce.Code != 0 {
+				fmt.Fprintf(&b, " (%d)", ce.Code)
+			}
+			if ce.Detail != "" {
+				fmt.Fprintf(&b, ": %s", ce.Detail)
+			}
+		}
+		return b.String()
+	}
+	switch e.Body {
+	case BodyHTML:
+		b.WriteString(" (an HTML page, likely from a proxy or load balancer")
+		if e.Summary != "" {
+			fmt.Fprintf(&b, ": %q", e.Summary)
+		}
+		b.WriteString(")")
+	case BodyEmpty:
+		b.WriteString(" (empty response body)")
+	case BodyTruncated:
+		b.WriteString(" (truncated response body)")
+	case BodyText:
+		if e.Summary != "" {
+			fmt.Fprintf(&b, " (%q)", e.Summary)
+		}
+	}
+	return b.String()
+}
+
+// Has reports whether the body carried an error with the given title.
+func (e *APIError) Has(title string) bool {
+	for _, ce := range e.Errors {
+		if ce.Title == title {
+			return true
+		}
+	}
+	return false
+}
+
+// Detail returns the first error's detail, or the summary of a non-JSON body.
+func (e *APIError) Detail() string {
+	if len(e.Errors) > 0 {
+		return e.Errors[0].Detail
+	}
+	return e.Summary
+}
+
+// IsNotFound reports whether err is a Cloud Controller 404.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+}
+
+// ResponseError is a 2xx answer whose body could not be read as the expected JSON.
+type ResponseError struct {
+	Method, Path string
+	Truncated    bool
+	Err          error
+}
+
+func (e *ResponseError) Error() string {
+	what := "malformed response"
+	if e.Truncated {
+		what = "truncated response"
+	}
+	return fmt.Sprintf("%s %s: %s: %v", e.Method, e.Path, what, e.Err)
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// maxSummary bounds the text kept from a non-JSON error body.
+const maxSummary = 160
+
+var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// parseErrorBody classifies an error response body and extracts what is useful from it. It never keeps more than
+// a short summary: error bodies come from proxies and may be large.
+func parseErrorBody(body []byte) ([]CCError, BodyKind, string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, BodyEmpty, ""
+	}
+	var env struct {
+		Errors []CCError `json:"errors"`
+	}
+	err := json.Unmarshal(trimmed, &env)
+	if err == nil && len(env.Errors) > 0 {
+		return env.Errors, BodyJSON, ""
+	}
+	if err != nil && trimmed[0] == '{' && isTruncation(err) {
+		return nil, BodyTruncated, ""
+	}
+	if trimmed[0] == '<' {
+		summary := ""
+		if m := titleRE.FindSubmatch(trimmed); m != nil {
+			summary = collapse(string(m[1]))
+		}
+		return nil, BodyHTML, summary
+	}
+	line, _, _ := bytes.Cut(trimmed, []byte("\n"))
+	return nil, BodyText, collapse(string(line))
+}
+
+// collapse squeezes whitespace and bounds the length of a summary.
+func collapse(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxSummary {
+		s = s[:maxSummary] + "…"
+	}
+	return s
+}
+
+// isTruncation reports whether a JSON decoding error means the input ended early.
+func isTruncation(err error) bool {
+	var se *json.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input"))
+}

@@ -1,0 +1,389 @@
+package cf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// Stage is the part of a sweep that is running.
+type Stage string
+
+// The stages of a sweep, in order.
+const (
+	StageScope       Stage = "resolving orgs and spaces"
+	StageInstances   Stage = "listing service instances"
+	StageKeys        Stage = "listing service keys"
+	StageCredentials Stage = "reading key credentials"
+)
+
+// Progress reports how far a sweep has come. During StageCredentials, Done and Total count /details requests.
+type Progress struct {
+	Stage       Stage
+	Done, Total int
+}
+
+// SweepOptions narrow and tune a sweep.
+type SweepOptions struct {
+	Orgs        []string // org names; empty means every org the user can see
+	Spaces      []string // space names (within Orgs when given)
+	Concurrency int      // parallel /details requests; 0 means the client's setting
+	// Progress, when set, is called from the sweeping goroutine as the sweep advances.
+	Progress func(Progress)
+}
+
+// KeyReport is one service key located in its org, space and instance, with what its credentials say.
+type KeyReport struct {
+	GUID          string
+	Name          string
+	Type          string // "key", or "app" for an app binding found by GUID
+	CreatedAt     time.Time
+	LastOperation LastOperation
+	Instance      ServiceInstance
+	Finding       expiry.Finding
+}
+
+// SweepError is a failure that concerned one key and did not stop the sweep.
+type SweepError struct {
+	GUID    string `json:"guid"`
+	Message string `json:"message"`
+}
+
+// SweepResult is what a sweep found.
+type SweepResult struct {
+	Keys       []KeyReport
+	Errors     []SweepError
+	Instances  int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// Requests is the number of HTTP requests the sweep sent, token refreshes and retries included.
+	Requests int64
+	// DetailsFetched is the number of /details requests the sweep made (one per key not read before); the other
+	// keys came from the cache or had nothing to read yet.
+	DetailsFetched int
+}
+
+// NotFoundError says a name given to narrow a sweep matched nothing the user can see.
+type NotFoundError struct {
+	Kind, Name string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s %q not found (or not visible to this user)", e.Kind, e.Name)
+}
+
+// Sweep finds every service key in scope and what its certificate says, with the fewest requests the API
+// allows: the instances with their names in one listing, the keys in another, then one /details request per key
+// not read before, with bounded concurrency. A key whose credentials cannot be read (still being created, a role
+// that may not read secrets, a broker error) is reported as unknown with the reason; only failures that stop
+// everything (authentication, the listings themselves, cancellation) fail the sweep.
+func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
+	res := &SweepResult{StartedAt: c.opts.Clock()}
+	startRequests := c.Requests()
+	progress := func(p Progress) {
+		if o.Progress != nil {
+			o.Progress(p)
+		}
+	}
+
+	filter, err := c.resolveScope(ctx, o, progress)
+	if err != nil {
+		return nil, err
+	}
+	progress(Progress{Stage: StageInstances})
+	instances, err := c.ServiceInstances(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	res.Instances = len(instances)
+	byGUID := make(map[string]ServiceInstance, len(instances))
+	guids := make([]string, 0, len(instances))
+	for _, si := range instances {
+		byGUID[si.GUID] = si
+		guids = append(guids, si.GUID)
+	}
+
+	progress(Progress{Stage: StageKeys})
+	var keys []ServiceKey
+	if filter.OrgGUIDs == nil && filter.SpaceGUIDs == nil {
+		keys, err = c.ServiceKeys(ctx, nil) // one listing of every key beats chunks of instance GUIDs
+	} else {
+		keys, err = c.ServiceKeys(ctx, guids)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.addMissingInstances(ctx, keys, byGUID, filter); err != nil {
+		return nil, err
+	}
+
+	reports, todo := c.planDetails(keys, byGUID)
+	if err := c.fetchDetails(ctx, reports, todo, o.Concurrency, res, progress); err != nil {
+		return nil, err
+	}
+	sortReports(reports)
+	res.Keys = reports
+	res.FinishedAt = c.opts.Clock()
+	res.Requests = c.Requests() - startRequests
+	return res, nil
+}
+
+// resolveScope turns org and space names into GUID filters. Unfiltered sweeps cost no request here.
+func (c *Client) resolveScope(ctx context.Context, o SweepOptions, progress func(Progress)) (InstanceFilter, error) {
+	var f InstanceFilter
+	if len(o.Orgs) == 0 && len(o.Spaces) == 0 {
+		return f, nil
+	}
+	progress(Progress{Stage: StageScope})
+	if len(o.Orgs) > 0 {
+		orgs, err := c.Organizations(ctx, o.Orgs...)
+		if err != nil {
+			return f, err
+		}
+		for _, name := range o.Orgs {
+			found := false
+			for _, org := range orgs {
+				if strings.EqualFold(org.Name, name) {
+					found = true
+				}
+			}
+			if !found {
+				return f, &NotFoundError{Kind: "organization", Name: name}
+			}
+		}
+		f.OrgGUIDs = []string{}
+		for _, org := range orgs {
+			f.OrgGUIDs = append(f.OrgGUIDs, org.GUID)
+		}
+	}
+	if len(o.Spaces) > 0 {
+		spaces, err := c.Spaces(ctx, f.OrgGUIDs, o.Spaces...)
+		if err != nil {
+			return f, err
+		}
+		for _, name := range o.Spaces {
+			found := false
+			for _, sp := range spaces {
+				if sp.Name == name {
+					found = true
+				}
+			}
+			if !found {
+				return f, &NotFoundError{Kind: "space", Name: name}
+			}
+		}
+		f.SpaceGUIDs = []string{}
+		for _, sp := range spaces {
+			f.SpaceGUIDs = append(f.SpaceGUIDs, sp.GUID)
+		}
+	}
+	return f, nil
+}
+
+// addMissingInstances reads, one by one, the instances of keys that the instance listing did not return (an
+// instance created between the two listings). It only happens in unfiltered sweeps; keys of instances that no
+// longer exist are dropped by planDetails.
+func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) error {
+	if f.OrgGUIDs != nil || f.SpaceGUIDs != nil {
+		return nil
+	}
+	for _, k := range keys {
+		if _, ok := byGUID[k.InstanceGUID]; ok || k.InstanceGUID == "" {
+			continue
+		}
+		si, err := c.ServiceInstance(ctx, k.InstanceGUID)
+		if IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		byGUID[si.GUID] = si
+	}
+	return nil
+}
+
+// planDetails builds a report per key and returns the indexes of the reports whose credentials must be read.
+// Keys read by an earlier sweep come from the cache; keys not (yet) created successfully need no request.
+func (c *Client) planDetails(keys []ServiceKey, byGUID map[string]ServiceInstance) ([]KeyReport, []int) {
+	reports := make([]KeyReport, 0, len(keys))
+	var todo []int
+	for _, k := range keys {
+		si, ok := byGUID[k.InstanceGUID]
+		if !ok {
+			continue
+		}
+		r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
+		switch f, cached := c.details.get(k.GUID); {
+		case cached:
+			r.Finding = f
+		case !k.LastOperation.Succeeded():
+			r.Finding = expiry.Unknown("no credentials yet: " + k.LastOperation.Describe())
+		default:
+			todo = append(todo, len(reports))
+		}
+		reports = append(reports, r)
+	}
+	return reports, todo
+}
+
+// fetchDetails reads the credentials of reports[todo...] with bounded concurrency, filling in each finding.
+func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []int, concurrency int, res *SweepResult, progress func(Progress)) error {
+	if concurrency <= 0 {
+		concurrency = c.opts.Concurrency
+	}
+	total := len(todo)
+	progress(Progress{Stage: StageCredentials, Total: total})
+	if total == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type result struct {
+		idx     int
+		finding expiry.Finding
+		err     error
+	}
+	jobs := make(chan int)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range min(concurrency, total) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for idx := range jobs {
+				creds, err := c.Details(ctx, reports[idx].GUID)
+				r := result{idx: idx, err: err}
+				if err == nil {
+					r.finding = creds.Finding()
+				}
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, idx := range todo {
+			select {
+			case jobs <- idx:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var fatal error
+	done := 0
+	for r := range results {
+		done++
+		key := &reports[r.idx]
+		switch {
+		case r.err == nil:
+			key.Finding = r.finding
+			c.details.put(key.GUID, r.finding)
+			res.DetailsFetched++
+		case isFatal(r.err):
+			if fatal == nil {
+				fatal = r.err
+				cancel() // stop the other workers; drain what they already have
+			}
+		default:
+			res.DetailsFetched++
+			key.Finding = expiry.Unknown(detailsFailure(r.err))
+			switch {
+			case hiddenByRole(r.err):
+				// The user's roles will not change while the process runs; asking again would only cost requests.
+				c.details.put(key.GUID, key.Finding)
+			case !IsNotFound(r.err):
+				res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: r.err.Error()})
+			}
+		}
+		progress(Progress{Stage: StageCredentials, Done: done, Total: total})
+	}
+	if fatal != nil {
+		return fatal
+	}
+	return ctx.Err()
+}
+
+// isFatal reports whether a per-key failure means the whole sweep cannot go on.
+func isFatal(err error) bool {
+	var ae *AuthError
+	var api *APIError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.Is(err, ErrSessionExpired), errors.As(err, &ae):
+		return true
+	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusTooManyRequests):
+		return true // a token refresh did not help, or the rate limit outlasted our patience
+	}
+	return false
+}
+
+// hiddenByRole reports whether a details 404 means the Cloud Controller hides the credentials from this user
+// (rather than the key being created or deleted right now).
+func hiddenByRole(err error) bool {
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusNotFound {
+		return false
+	}
+	d := api.Detail()
+	return !strings.HasPrefix(d, "Creation of") && !strings.HasPrefix(d, "Deletion of")
+}
+
+// detailsFailure explains why a key's credentials could not be read, in the words an admin needs.
+func detailsFailure(err error) string {
+	var api *APIError
+	if errors.As(err, &api) && api.StatusCode == http.StatusNotFound {
+		if !hiddenByRole(err) {
+			return "no credentials yet: " + api.Detail()
+		}
+		return "credentials not readable: the Cloud Controller hides them from this user (needs Space Developer in the key's space, or admin / admin read-only)"
+	}
+	if errors.As(err, &api) {
+		if d := api.Detail(); d != "" {
+			return fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, d)
+		}
+		return fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, http.StatusText(api.StatusCode))
+	}
+	var re *ResponseError
+	if errors.As(err, &re) {
+		return "reading credentials failed: " + re.Error()
+	}
+	return "reading credentials failed: " + err.Error()
+}
+
+// sortReports orders reports by org, space, instance and key name, GUIDs breaking ties.
+func sortReports(r []KeyReport) {
+	sort.SliceStable(r, func(i, j int) bool {
+		a, b := r[i], r[j]
+		switch {
+		case a.Instance.OrgName != b.Instance.OrgName:
+			return a.Instance.OrgName < b.Instance.OrgName
+		case a.Instance.SpaceName != b.Instance.SpaceName:
+			return a.Instance.SpaceName < b.Instance.SpaceName
+		case a.Instance.Name != b.Instance.Name:
+			return a.Instance.Name < b.Instance.Name
+		case a.Name != b.Name:
+			return a.Name < b.Name
+		}
+		return a.GUID < b.GUID
+	})
+}
