@@ -1,0 +1,77 @@
+package cf
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+func TestFindByGUID(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	c, _ := f.login(t, cffake.AdminUser, f.options())
+	k, _ := f.fake.Key("crm-sync-sender")
+	before := f.fake.Requests()
+	r, err := c.FindByGUID(context.Background(), strings.ToUpper(k.GUID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.fake.Requests() - before; got != 3 {
+		t.Errorf("requests = %d, want 3 (binding, instance, details)", got)
+	}
+	if r.Name != "crm-sync-sender" || r.Instance.Name != "cpi-orders-inbound" || r.Instance.SpaceName != "integration" || r.Instance.OrgName != "acme-prod" ||
+		r.Instance.OfferingName != "it-rt" || r.Instance.PlanName != "integration-flow" || r.Finding.Kind != expiry.KindCertificate {
+		t.Errorf("found %+v", r)
+	}
+	// A second lookup uses the details cache.
+	before = f.fake.Requests()
+	if _, err := c.FindByGUID(context.Background(), k.GUID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.fake.Requests() - before; got != 2 {
+		t.Errorf("cached lookup requests = %d, want 2", got)
+	}
+	if _, err := c.FindByGUID(context.Background(), "00000000-0000-4000-8000-000000000000"); !IsNotFound(err) {
+		t.Errorf("unknown GUID: %v", err)
+	}
+	creating, _ := f.fake.Key("dev-sender-new")
+	r, err = c.FindByGUID(context.Background(), creating.GUID)
+	if err != nil || r.Finding.Reason != "no credentials yet: create in progress" {
+		t.Errorf("key being created: %+v %v", r.Finding, err)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	t.Parallel()
+	k := KeyReport{GUID: "5f0e9c1a-1111-4222-8333-944455556666", Name: "crm-sync-sender",
+		Instance: ServiceInstance{Name: "cpi-orders-inbound", SpaceName: "integration", OrgName: "acme-prod"},
+		Finding: expiry.Finding{Kind: expiry.KindCertificate, Certificate: &expiry.Certificate{
+			SubjectDN: "CN=abc,L=sap-uaa,OU=SAP Cloud Platform Clients,O=SAP SE,C=DE", IssuerDN: "CN=Demo Client CA,O=cffake,C=DE", Serial: "0x5A3C9E10F2"}}}
+	tests := []struct {
+		q         string
+		cert, any bool
+	}{
+		{"crm-sync", true, true}, {"CRM-SYNC", true, true}, {"OU=SAP Cloud Platform", true, true}, {"demo client ca", true, true},
+		{"0x5a3c9e", true, true}, {"5A:3C:9E:10:F2", true, true}, {"3c9e10", true, true},
+		{"cpi-orders", false, true}, {"acme-prod", false, true}, {"5f0e9c1a-1111", false, true}, {"integration", false, true},
+		{"nothing-like-it", false, false}, {"0x", false, false},
+	}
+	for _, tc := range tests {
+		if got := k.MatchesCertificate(tc.q); got != tc.cert {
+			t.Errorf("MatchesCertificate(%q) = %v, want %v", tc.q, got, tc.cert)
+		}
+		if got := k.Matches(tc.q); got != tc.any {
+			t.Errorf("Matches(%q) = %v, want %v", tc.q, got, tc.any)
+		}
+	}
+	none := KeyReport{Name: "legacy", Finding: expiry.Finding{Kind: expiry.KindNone}}
+	if none.MatchesCertificate("CN=") {
+		t.Error("a key without certificate matched a DN")
+	}
+	if !IsGUID("5F0E9C1A-1111-4222-8333-944455556666") || IsGUID("5f0e9c1a-1111") || IsGUID("crm") {
+		t.Error("IsGUID")
+	}
+}
