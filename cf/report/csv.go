@@ -1,0 +1,61 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// csvHeader are the CSV columns: the JSON fields, flattened.
+var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_offering", "service_plan", "name", "guid", "status",
+	"days_remaining", "subject_dn", "issuer_dn", "serial", "not_after", "source", "chain_expires_first", "reason"}
+
+// WriteCSV writes a header and one row per key. A foundation column leads in multi-foundation reports. Text
+// fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
+// (starting with = + - @) are prefixed with a quote, as OWASP advises for CSV exports.
+func WriteCSV(w io.Writer, r Report, multi bool) error {
+	cw := csv.NewWriter(w)
+	header := csvHeader
+	if multi {
+		header = append([]string{"foundation"}, header...)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, e := range r.Entries {
+		days, subject, issuer, serial, notAfter, source, chainFirst := "", "", "", "", "", "", ""
+		if e.DaysRemaining != nil {
+			days = strconv.Itoa(*e.DaysRemaining)
+		}
+		if c := e.Certificate; c != nil {
+			subject, issuer, serial, notAfter, source = c.SubjectDN, c.IssuerDN, c.Serial, rfc3339(c.NotAfter), string(c.Source)
+			chainFirst = strconv.FormatBool(c.ChainExpiresFirst)
+		}
+		reason := ""
+		if e.Status.String() == "unknown" {
+			reason = e.Reason
+		}
+		row := []string{cell(e.Org), cell(e.Space), cell(e.Instance), cell(e.InstanceGUID), cell(e.Offering), cell(e.Plan), cell(e.Name), cell(e.GUID),
+			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, cell(reason)}
+		if multi {
+			row = append([]string{cell(e.Foundation)}, row...)
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// cell makes a text value safe for a terminal and for a spreadsheet.
+func cell(s string) string {
+	s = safetext.Clean(s)
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

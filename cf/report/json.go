@@ -1,0 +1,119 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// jsonReport is the JSON document, schema 1.
+type jsonReport struct {
+	Schema      int         `json:"schema"`
+	GeneratedAt string      `json:"generated_at"`
+	API         string      `json:"api,omitempty"`
+	Thresholds  jsonTh      `json:"thresholds"`
+	Keys        []jsonEntry `json:"keys"`
+	Errors      []Error     `json:"errors"`
+}
+
+type jsonTh struct {
+	WarningDays  int `json:"warning_days"`
+	CriticalDays int `json:"critical_days"`
+}
+
+type jsonEntry struct {
+	Foundation      string    `json:"foundation,omitempty"`
+	Org             string    `json:"org"`
+	Space           string    `json:"space"`
+	Instance        string    `json:"instance"`
+	InstanceGUID    string    `json:"instance_guid"`
+	ServiceOffering string    `json:"service_offering"`
+	ServicePlan     string    `json:"service_plan"`
+	Name            string    `json:"name"`
+	GUID            string    `json:"guid"`
+	Status          string    `json:"status"`
+	DaysRemaining   *int      `json:"days_remaining"`
+	Certificate     *jsonCert `json:"certificate"`
+	Reason          string    `json:"reason,omitempty"`
+}
+
+type jsonCert struct {
+	SubjectDN         string `json:"subject_dn"`
+	IssuerDN          string `json:"issuer_dn"`
+	Serial            string `json:"serial"`
+	NotAfter          string `json:"not_after"`
+	Source            string `json:"source"`
+	ChainExpiresFirst bool   `json:"chain_expires_first,omitempty"`
+	ChainNotAfter     string `json:"chain_not_after,omitempty"`
+	ChainSubjectDN    string `json:"chain_subject_dn,omitempty"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// WriteJSON writes the report as one JSON object. Strings from the API are written as they are, JSON-escaped
+// (control characters become \u escapes, so the document itself is safe on a terminal); HTML characters are not
+// escaped, so names survive a round trip unharmed.
+func WriteJSON(w io.Writer, r Report) error {
+	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API,
+		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical},
+		Keys:       make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}
+	if doc.Errors == nil {
+		doc.Errors = []Error{}
+	}
+	for _, e := range r.Entries {
+		je := jsonEntry{Foundation: e.Foundation, Org: e.Org, Space: e.Space, Instance: e.Instance, InstanceGUID: e.InstanceGUID,
+			ServiceOffering: e.Offering, ServicePlan: e.Plan, Name: e.Name, GUID: e.GUID, Status: e.Status.String(), DaysRemaining: e.DaysRemaining}
+		if e.Status.String() == "unknown" {
+			je.Reason = e.Reason
+		}
+		if c := e.Certificate; c != nil {
+			je.Certificate = &jsonCert{SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN, Serial: c.Serial, NotAfter: rfc3339(c.NotAfter), Source: string(c.Source), ChainExpiresFirst: c.ChainExpiresFirst}
+			if c.ChainExpiresFirst {
+				je.Certificate.ChainNotAfter = rfc3339(c.ChainNotAfter)
+				je.Certificate.ChainSubjectDN = c.ChainSubjectDN
+			}
+		}
+		doc.Keys = append(doc.Keys, je)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeTerminalUnsafe(buf.Bytes()))
+	return err
+}
+
+// escapeTerminalUnsafe rewrites the characters encoding/json leaves raw but a terminal may act on, C1 controls
+// (U+0080-U+009F, e.g. an 8-bit CSI) and bidi controls, as \uXXXX escapes. They can only occur inside JSON
+// strings, so the document still decodes to exactly the same values.
+func escapeTerminalUnsafe(b []byte) []byte {
+	if isASCII(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// WritePrometheus writes the report in the Prometheus text exposition format, for node_exporter's textfile
+// collector: per key the seconds until expiry (at generation time) and the expiry timestamp (for alerts that
+// compare with time()), a status series per key, counts by status, errors and the scan time.
+func WritePrometheus(w io.Writer, r Report) error {
+	var b strings.Builder
+	gen := r.GeneratedAt
+	header := func(name, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	}
+	labelsOf := func(e Entry) string {
+		l := []string{}
+		if e.Foundation != "" {
+			l = append(l, label("foundation", e.Foundation))
+		}
+		if r.API != "" {
+			l = append(l, label("api", r.API))
+		}
+		l = append(l, label("org", e.Org), label("space", e.Space), label("instance", e.Instance), label("key", e.Name), label("guid", e.GUID))
+		return strings.Join(l, ",")
+	}
+	header("cfkeys_certificate_expiry_seconds", "Seconds from the scan until the service key's client certificate expires; negative once expired.")
+	for _, e := range r.Entries {
+		if e.Certificate != nil {
+			fmt.Fprintf(&b, "cfkeys_certificate_expiry_seconds{%s,%s} %s\n", labelsOf(e), label("subject", e.Certificate.SubjectDN),
+				strconv.FormatFloat(e.Certificate.NotAfter.Sub(gen).Seconds(), 'f', 0, 64))
+		}
+	}
+	header("cfkeys_certificate_not_after_timestamp_seconds", "When the service key's client certificate expires, as a Unix timestamp.")
+	for _, e := range r.Entries {
+		if e.Certificate != nil {
+			fmt.Fprintf(&b, "cfkeys_certificate_not_after_timestamp_seconds{%s,%s} %d\n", labelsOf(e), label("subject", e.Certificate.SubjectDN), e.Certificate.NotAfter.Unix())
+		}
+	}
+	header("cfkeys_key_status", "1 for the status each service key has (expired, critical, warning, unknown, ok, none).")
+	for _, e := range r.Entries {
+		fmt.Fprintf(&b, "cfkeys_key_status{%s,%s} 1\n", labelsOf(e), label("status", e.Status.String()))
+	}
+	header("cfkeys_keys", "Number of service keys by status.")
+	counts := Counts(r.Entries)
+	for _, s := range expiry.Statuses {
+		fmt.Fprintf(&b, "cfkeys_keys{%s} %d\n", label("status", s.String()), counts[s])
+	}
+	header("cfkeys_scan_errors", "Number of keys (or foundations) the scan could not check.")
+	fmt.Fprintf(&b, "cfkeys_scan_errors %d\n", len(r.Errors))
+	header("cfkeys_scan_timestamp_seconds", "When the scan ran, as a Unix timestamp.")
+	fmt.Fprintf(&b, "cfkeys_scan_timestamp_seconds %d\n", gen.Unix())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// label renders name="value" with the value cleaned of control characters and escaped as the format requires.
+func label(name, value string) string {
+	v := safetext.Clean(value)
+	v = strings.ReplaceAll(v, `\`, `\\`)
+	v = strings.ReplaceAll(v, `"`, `\"`)
+	return name + `="` + v + `"`
+}

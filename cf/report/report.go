@@ -1,0 +1,151 @@
+// Package report turns a sweep into what cfkeys prints: JSON (a versioned schema), CSV, an aligned table and
+// Prometheus text, all from one list of entries ordered by urgency. Status and days remaining are computed here,
+// from the certificate's expiry, the thresholds and the given instant, so every format agrees.
+package report
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// Schema is the version of the JSON output; it changes only when a field changes meaning or disappears.
+const Schema = 1
+
+// Entry is one key as every output format shows it.
+type Entry struct {
+	Foundation    string // the profile name, in multi-foundation reports
+	Org           string
+	Space         string
+	Instance      string
+	InstanceGUID  string
+	Offering      string
+	Plan          string
+	Name          string
+	GUID          string
+	Type          string
+	Status        expiry.Status
+	DaysRemaining *int // nil for none and unknown
+	Certificate   *expiry.Certificate
+	Reason        string // set for unknown (and none, for the table's notes)
+}
+
+// Report is the result of one scan or lookup.
+type Report struct {
+	GeneratedAt time.Time
+	API         string // the API URL; empty in multi-foundation reports (each entry names its foundation)
+	Thresholds  expiry.Thresholds
+	Entries     []Entry
+	Errors      []Error
+}
+
+// Error is a failure that concerned one key (or one foundation of several) without stopping the scan.
+type Error struct {
+	Foundation string `json:"foundation,omitempty"`
+	GUID       string `json:"guid,omitempty"`
+	Message    string `json:"message"`
+}
+
+// FromKeys builds entries for swept keys at the instant now. foundation is empty for single-foundation reports.
+func FromKeys(foundation string, keys []cf.KeyReport, now time.Time, th expiry.Thresholds) []Entry {
+	out := make([]Entry, 0, len(keys))
+	for _, k := range keys {
+		st, days, hasDays := expiry.Classify(k.Finding, now, th)
+		e := Entry{
+			Foundation: foundation, Org: k.Instance.OrgName, Space: k.Instance.SpaceName, Instance: k.Instance.Name,
+			InstanceGUID: k.Instance.GUID, Offering: k.Instance.OfferingName, Plan: k.Instance.PlanName,
+			Name: k.Name, GUID: k.GUID, Type: k.Type, Status: st, Certificate: k.Finding.Certificate, Reason: k.Finding.Reason,
+		}
+		if hasDays {
+			d := days
+			e.DaysRemaining = &d
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// ErrorsFrom converts a sweep's per-key errors.
+func ErrorsFrom(foundation string, errs []cf.SweepError) []Error {
+	out := make([]Error, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, Error{Foundation: foundation, GUID: e.GUID, Message: e.Message})
+	}
+	return out
+}
+
+// Sort orders entries by urgency: certificate keys by days remaining (expired first), then unknown, then keys
+// without a certificate; ties by foundation, org, space, instance, key name and GUID.
+func Sort(entries []Entry) {
+	rank := func(e Entry) int {
+		switch {
+		case e.DaysRemaining != nil:
+			return 0
+		case e.Status == expiry.StatusUnknown:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		if a.DaysRemaining != nil && b.DaysRemaining != nil {
+			if c := a.Certificate.NotAfter.Compare(b.Certificate.NotAfter); c != 0 {
+				return c
+			}
+		}
+		for _, p := range [][2]string{{a.Foundation, b.Foundation}, {a.Org, b.Org}, {a.Space, b.Space}, {a.Instance, b.Instance}, {a.Name, b.Name}, {a.GUID, b.GUID}} {
+			if c := cmp.Compare(p[0], p[1]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+// Within keeps the certificate keys that expire within days (expired ones included).
+func Within(entries []Entry, days int) []Entry {
+	out := entries[:0:0]
+	for _, e := range entries {
+		if e.DaysRemaining != nil && *e.DaysRemaining <= days {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Counts returns how many entries have each status.
+func Counts(entries []Entry) map[expiry.Status]int {
+	c := map[expiry.Status]int{}
+	for _, e := range entries {
+		c[e.Status]++
+	}
+	return c
+}
+
+// Exit codes, as a monitoring plugin's.
+const (
+	ExitOK       = 0 // every key ok (or without certificate)
+	ExitWarning  = 1 // some key is a warning
+	ExitCritical = 2 // some key is critical or expired
+	ExitFailed   = 3 // the scan failed, or some keys could not be checked
+)
+
+// ExitCode returns the status a scan exits with: critical or expired keys win (2); otherwise keys the scan could
+// not check (errors) make it 3, since one of them may be the next to expire; otherwise warnings give 1.
+func (r Report) ExitCode() int {
+	c := Counts(r.Entries)
+	switch {
+	case c[expiry.StatusExpired] > 0 || c[expiry.StatusCritical] > 0:
+		return ExitCritical
+	case len(r.Errors) > 0:
+		return ExitFailed
+	case c[expiry.StatusWarning] > 0:
+		return ExitWarning
+	}
+	return ExitOK
+}

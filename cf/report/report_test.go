@@ -1,0 +1,294 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func cert(days int, subject string) *expiry.Certificate {
+	return &expiry.Certificate{SubjectDN: subject, IssuerDN: "CN=Demo CA,O=cffake,C=DE", Serial: "0xABCD", NotAfter: now.Add(time.Duration(days)*24*time.Hour + 6*time.Hour), Source: expiry.SourcePEM}
+}
+
+func key(org, space, inst, name string, f expiry.Finding) cf.KeyReport {
+	return cf.KeyReport{GUID: "guid-" + name, Name: name, Type: "key", Finding: f,
+		Instance: cf.ServiceInstance{GUID: "inst-" + inst, Name: inst, OrgName: org, SpaceName: space, OfferingName: "it-rt", PlanName: "integration-flow"}}
+}
+
+func sample() Report {
+	caFirst := cert(300, "CN=ca-first,O=x")
+	caFirst.ChainExpiresFirst, caFirst.ChainNotAfter, caFirst.ChainSubjectDN = true, now.AddDate(0, 0, 45), "CN=Legacy CA"
+	keys := []cf.KeyReport{
+		key("acme", "prod", "cpi", "ok-key", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(412, "CN=ok,O=x")}),
+		key("acme", "prod", "cpi", "secret-key", expiry.Finding{Kind: expiry.KindNone, Reason: "client id and secret, no certificate"}),
+		key("acme", "prod", "cpi", "expired-key", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(-3, "CN=old,O=x")}),
+		key("acme", "dev", "cpi", "unknown-key", expiry.Unknown("credentials not readable: hidden")),
+		key("acme", "dev", "cpi", "critical-key", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(5, "CN=soon,L=sap-uaa,O=x")}),
+		key("acme", "dev", "cpi", "warning-key", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(23, "CN=warn,O=x")}),
+		key("acme", "dev", "cpi", "ca-first", expiry.Finding{Kind: expiry.KindCertificate, Certificate: caFirst}),
+	}
+	entries := FromKeys("", keys, now, expiry.DefaultThresholds)
+	Sort(entries)
+	return Report{GeneratedAt: now, API: "https://api.example.org", Thresholds: expiry.DefaultThresholds, Entries: entries}
+}
+
+func TestSortAndStatus(t *testing.T) {
+	t.Parallel()
+	r := sample()
+	var got []string
+	for _, e := range r.Entries {
+		got = append(got, e.Name+":"+e.Status.String()+":"+DaysCell(e))
+	}
+	want := "expired-key:expired:-3d critical-key:critical:5d warning-key:warning:23d ca-first:ok:300d ok-key:ok:412d unknown-key:unknown:- secret-key:none:-"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	within := Within(r.Entries, 30)
+	if len(within) != 3 || within[2].Name != "warning-key" {
+		t.Errorf("within 30d = %d entries", len(within))
+	}
+	if len(Within(r.Entries, 0)) != 1 {
+		t.Error("within 0d should keep only the expired key")
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	mk := func(statuses ...expiry.Status) []Entry {
+		var out []Entry
+		for _, s := range statuses {
+			out = append(out, Entry{Status: s})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		entries []Entry
+		errors  int
+		want    int
+	}{
+		{"empty", nil, 0, ExitOK},
+		{"all ok", mk(expiry.StatusOK, expiry.StatusNone), 0, ExitOK},
+		{"unknown alone is not a failure", mk(expiry.StatusOK, expiry.StatusUnknown), 0, ExitOK},
+		{"warning", mk(expiry.StatusOK, expiry.StatusWarning), 0, ExitWarning},
+		{"critical", mk(expiry.StatusWarning, expiry.StatusCritical), 0, ExitCritical},
+		{"expired", mk(expiry.StatusExpired), 0, ExitCritical},
+		{"errors beat warnings", mk(expiry.StatusWarning), 1, ExitFailed},
+		{"critical beats errors", mk(expiry.StatusCritical), 2, ExitCritical},
+	}
+	for _, tc := range tests {
+		r := Report{Entries: tc.entries, Errors: make([]Error, tc.errors)}
+		if got := r.ExitCode(); got != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestJSONSchema(t *testing.T) {
+	t.Parallel()
+	r := sample()
+	r.Errors = []Error{{GUID: "guid-x", Message: "GET /v3/...: 503"}}
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["schema"] != float64(1) || doc["generated_at"] != "2026-11-22T09:00:00Z" || doc["api"] != "https://api.example.org" {
+		t.Errorf("envelope = %v", doc)
+	}
+	keys := doc["keys"].([]any)
+	first := keys[0].(map[string]any)
+	wantKeys := []string{"org", "space", "instance", "instance_guid", "service_offering", "service_plan", "name", "guid", "status", "days_remaining", "certificate"}
+	for _, k := range wantKeys {
+		if _, ok := first[k]; !ok {
+			t.Errorf("key entry lacks %q: %v", k, first)
+		}
+	}
+	c := first["certificate"].(map[string]any)
+	if first["status"] != "expired" || first["days_remaining"] != float64(-3) || c["not_after"] != "2026-11-19T15:00:00Z" || c["source"] != "pem" ||
+		c["subject_dn"] != "CN=old,O=x" || c["serial"] != "0xABCD" || c["issuer_dn"] != "CN=Demo CA,O=cffake,C=DE" {
+		t.Errorf("first entry = %v", first)
+	}
+	if _, has := c["chain_expires_first"]; has {
+		t.Error("chain_expires_first present on a normal chain")
+	}
+	for _, k := range keys {
+		e := k.(map[string]any)
+		switch e["name"] {
+		case "ca-first":
+			cc := e["certificate"].(map[string]any)
+			if cc["chain_expires_first"] != true || cc["chain_not_after"] != "2027-01-06T09:00:00Z" {
+				t.Errorf("ca-first = %v", cc)
+			}
+		case "unknown-key":
+			if e["days_remaining"] != nil || e["certificate"] != nil || e["reason"] != "credentials not readable: hidden" {
+				t.Errorf("unknown = %v", e)
+			}
+		case "secret-key":
+			if e["days_remaining"] != nil || e["certificate"] != nil || e["reason"] != nil {
+				t.Errorf("none = %v", e)
+			}
+		}
+	}
+	if errs := doc["errors"].([]any); len(errs) != 1 {
+		t.Errorf("errors = %v", errs)
+	}
+	var empty bytes.Buffer
+	_ = WriteJSON(&empty, Report{GeneratedAt: now})
+	if !strings.Contains(empty.String(), `"keys": []`) || !strings.Contains(empty.String(), `"errors": []`) {
+		t.Errorf("empty report: %s", empty.String())
+	}
+}
+
+// hostileReport holds names that would act on a terminal, a 300-character name and wide Unicode.
+func hostileReport() (Report, []string) {
+	names := []string{"\x1b]52;c;ZXZpbA==\x07org\u009b31m", "\x1b[31mred\x1b[0m", strings.Repeat("long-", 60), "キー🔑東京\u202eevil", "=HYPERLINK(\"x\")", "a\"quote\\back"}
+	k := key(names[0], names[1], names[2], names[3], expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(3, "CN="+names[5]+",O=\x1b[2J")})
+	k2 := key("o", "s", "i", names[4], expiry.Unknown("reason with \x1b]8;;http://x\x1b\\link"))
+	entries := FromKeys("", []cf.KeyReport{k, k2}, now, expiry.DefaultThresholds)
+	return Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds, Entries: entries}, names
+}
+
+func noControl(t *testing.T, what, s string) {
+	t.Helper()
+	for _, r := range s {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x202e {
+			t.Fatalf("%s holds control character %U:\n%q", what, r, s)
+		}
+	}
+}
+
+func TestHostileNamesEveryFormat(t *testing.T) {
+	t.Parallel()
+	r, names := hostileReport()
+
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "JSON", js.String())
+	var doc struct {
+		Keys []struct{ Org, Space, Instance, Name string }
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if k := doc.Keys[0]; k.Org != names[0] || k.Space != names[1] || k.Instance != names[2] || k.Name != names[3] {
+		t.Errorf("JSON changed names: %+v", k)
+	}
+
+	var table bytes.Buffer
+	if err := WriteTable(&table, r, TableOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "table", table.String())
+	for _, l := range strings.Split(strings.TrimRight(table.String(), "\n"), "\n") {
+		if w := safetext.Width(l); w > 80 && !strings.HasPrefix(l, "2 keys") {
+			t.Errorf("table line is %d cells wide: %q", w, l)
+		}
+	}
+	if !strings.Contains(table.String(), "…") {
+		t.Error("long names not truncated")
+	}
+
+	var c bytes.Buffer
+	if err := WriteCSV(&c, r, false); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "CSV", c.String())
+	rows, err := csv.NewReader(&c).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[2][6] != `'=HYPERLINK("x")` {
+		t.Errorf("formula cell = %q", rows[2][6])
+	}
+	if rows[1][2] != names[2] {
+		t.Error("CSV truncated a long name")
+	}
+
+	var p bytes.Buffer
+	if err := WritePrometheus(&p, r); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "Prometheus", p.String())
+	if !strings.Contains(p.String(), `subject="CN=a\"quote\\back,O="`) {
+		t.Errorf("label escaping:\n%s", p.String())
+	}
+}
+
+func TestTable(t *testing.T) {
+	t.Parallel()
+	r := sample()
+	var buf bytes.Buffer
+	styled := 0
+	err := WriteTable(&buf, r, TableOptions{Style: func(s expiry.Status, cellText string) string {
+		styled++
+		if safetext.Width(cellText) != 8 {
+			t.Errorf("styled cell %q is not padded", cellText)
+		}
+		return cellText
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	lines := strings.Split(out, "\n")
+	if !strings.HasPrefix(lines[0], "STATUS    DAYS  VALID UNTIL  ORG   SPACE  INSTANCE  KEY") {
+		t.Errorf("header = %q", lines[0])
+	}
+	if !strings.HasPrefix(lines[1], "expired   -3d   2026-11-19   acme  prod   cpi       expired-key   old") {
+		t.Errorf("first row = %q", lines[1])
+	}
+	for _, want := range []string{"ca-first      ca-first (CA expires first: 2027-01-06)", "secret-key    no certificate", "unknown-key   credentials not readable: hidden",
+		"7 keys: 1 expired, 1 critical, 1 warning, 1 unknown, 2 ok, 1 none (warning ≤ 30d, critical ≤ 7d)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if styled != 7 {
+		t.Errorf("styled %d status cells", styled)
+	}
+}
+
+func TestPrometheusFormat(t *testing.T) {
+	t.Parallel()
+	r := sample()
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	sample := regexp.MustCompile(`^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$`)
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.HasPrefix(l, "# ") {
+			continue
+		}
+		if !sample.MatchString(l) {
+			t.Errorf("not a sample line: %q", l)
+		}
+	}
+	out := buf.String()
+	for _, want := range []string{
+		`cfkeys_certificate_expiry_seconds{api="https://api.example.org",org="acme",space="prod",instance="cpi",key="expired-key",guid="guid-expired-key",subject="CN=old,O=x"} -237600`,
+		`cfkeys_key_status{api="https://api.example.org",org="acme",space="dev",instance="cpi",key="unknown-key",guid="guid-unknown-key",status="unknown"} 1`,
+		`cfkeys_keys{status="ok"} 2`, "cfkeys_scan_errors 0", "cfkeys_scan_timestamp_seconds 1795338000",
+		"# TYPE cfkeys_certificate_expiry_seconds gauge",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}

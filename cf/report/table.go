@@ -1,0 +1,191 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// TableOptions shape the table.
+type TableOptions struct {
+	// Width is the terminal width to fit in; 0 means no limit (piped output keeps every character).
+	Width int
+	// Multi adds a FOUNDATION column.
+	Multi bool
+	// Style, when set, decorates a status cell (already padded) for display, e.g. with colour.
+	Style func(expiry.Status, string) string
+}
+
+// column is one table column: its header, how to get a cell, and how far it may shrink.
+type column struct {
+	header string
+	cell   func(Entry) string
+	min    int
+	shrink int // order in which columns give up width (1 first); 0 never shrinks
+}
+
+func columns(multi bool) []column {
+	cols := []column{
+		{header: "STATUS", cell: func(e Entry) string { return e.Status.String() }, min: 8},
+		{header: "DAYS", cell: DaysCell, min: 5},
+		{header: "VALID UNTIL", cell: func(e Entry) string {
+			if e.Certificate == nil {
+				return "-"
+			}
+			return e.Certificate.NotAfter.UTC().Format("2006-01-02")
+		}, min: 10},
+		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 5},
+		{header: "SPACE", cell: func(e Entry) string { return e.Space }, min: 6, shrink: 4},
+		{header: "INSTANCE", cell: func(e Entry) string { return e.Instance }, min: 8, shrink: 3},
+		{header: "KEY", cell: func(e Entry) string { return e.Name }, min: 10, shrink: 2},
+		{header: "SUBJECT CN / NOTE", cell: Note, min: 10, shrink: 1},
+	}
+	if multi {
+		cols = append([]column{{header: "FOUNDATION", cell: func(e Entry) string { return e.Foundation }, min: 6, shrink: 6}}, cols...)
+	}
+	return cols
+}
+
+// DaysCell renders days remaining as the table and UI show them: "-3d", "0d", "412d", "-" for none or unknown.
+func DaysCell(e Entry) string {
+	if e.DaysRemaining == nil {
+		return "-"
+	}
+	return strconv.Itoa(*e.DaysRemaining) + "d"
+}
+
+// Note is the last table column: the subject's CN, a warning when a CA expires first, or why there is no expiry.
+func Note(e Entry) string {
+	switch {
+	case e.Certificate != nil:
+		n := CommonName(e.Certificate.SubjectDN)
+		if e.Certificate.ChainExpiresFirst {
+			n += fmt.Sprintf(" (CA expires first: %s)", e.Certificate.ChainNotAfter.UTC().Format("2006-01-02"))
+		}
+		return n
+	case e.Status == expiry.StatusNone:
+		return "no certificate"
+	}
+	return e.Reason
+}
+
+// CommonName returns the CN of a DN written most specific first, or the whole DN when it has none.
+func CommonName(dn string) string {
+	for _, part := range strings.Split(dn, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.EqualFold(k, "CN") {
+			return v
+		}
+	}
+	return dn
+}
+
+// WriteTable writes an aligned table, most urgent first, then a summary line and the errors. Every string from
+// the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width end in "…".
+func WriteTable(w io.Writer, r Report, o TableOptions) error {
+	cols := columns(o.Multi)
+	cells := make([][]string, len(r.Entries))
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = safetext.Width(c.header)
+	}
+	for i, e := range r.Entries {
+		cells[i] = make([]string, len(cols))
+		for j, c := range cols {
+			v := safetext.Clean(c.cell(e))
+			cells[i][j] = v
+			widths[j] = max(widths[j], safetext.Width(v))
+		}
+	}
+	if o.Width > 0 {
+		fit(cols, widths, o.Width)
+	}
+	var b strings.Builder
+	line := func(vals []string, status expiry.Status, styled bool) {
+		for j, v := range vals {
+			last := j == len(vals)-1
+			cellText := safetext.Truncate(v, widths[j])
+			if !last {
+				cellText = safetext.Pad(v, widths[j])
+			}
+			if styled && j == statusColumn(o.Multi) && o.Style != nil {
+				cellText = o.Style(status, cellText)
+			}
+			b.WriteString(cellText)
+			if !last {
+				b.WriteString("  ")
+			}
+		}
+		b.WriteString("\n")
+	}
+	headers := make([]string, len(cols))
+	for i, c := range cols {
+		headers[i] = c.header
+	}
+	line(headers, 0, false)
+	for i, e := range r.Entries {
+		line(cells[i], e.Status, true)
+	}
+	b.WriteString("\n" + Summary(r) + "\n")
+	for _, e := range r.Errors {
+		where := e.GUID
+		if e.Foundation != "" {
+			where = strings.TrimSpace(e.Foundation + " " + e.GUID)
+		}
+		b.WriteString(safetext.Clean(fmt.Sprintf("error: %s: %s", where, e.Message)) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func statusColumn(multi bool) int {
+	if multi {
+		return 1
+	}
+	return 0
+}
+
+// fit shrinks the shrinkable columns, in their order, until the table fits in width.
+func fit(cols []column, widths []int, width int) {
+	total := func() int {
+		t := 2 * (len(widths) - 1)
+		for _, w := range widths {
+			t += w
+		}
+		return t
+	}
+	for order := 1; order <= 6 && total() > width; order++ {
+		for j, c := range cols {
+			if c.shrink == order {
+				widths[j] = max(c.min, widths[j]-(total()-width))
+			}
+		}
+	}
+}
+
+// Summary is the one-line count of keys by status with the thresholds.
+func Summary(r Report) string {
+	c := Counts(r.Entries)
+	var parts []string
+	for _, s := range expiry.Statuses {
+		if n := c[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	noun := "keys"
+	if len(r.Entries) == 1 {
+		noun = "key"
+	}
+	out := fmt.Sprintf("%d %s", len(r.Entries), noun)
+	if len(parts) > 0 {
+		out += ": " + strings.Join(parts, ", ")
+	}
+	out += fmt.Sprintf(" (warning ≤ %dd, critical ≤ %dd)", r.Thresholds.Warning, r.Thresholds.Critical)
+	if n := len(r.Errors); n > 0 {
+		out += fmt.Sprintf("; %d could not be checked", n)
+	}
+	return out
+}
