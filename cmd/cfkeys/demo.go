@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/report"
+)
+
+// demoOptions are the inputs of cfkeys demo.
+type demoOptions struct {
+	ServeOnly bool
+	Listen    string
+	Latency   time.Duration
+	Hostile   bool
+}
+
+func newDemoCmd(a *app, runF func(*cobra.Command, *demoOptions) error) *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Try cfkeys on an embedded fake foundation, no account needed",
+		Long: `Demo starts a fake Cloud Foundry foundation inside cfkeys, on a loopback address, and shows its keys: SAP
+Integration Suite certificate and client-secret keys, XSUAA x509 keys, Event Mesh, Identity and Audit Log keys,
+expiring from weeks ago to over a year ahead, a key still being created and a malformed certificate.
+
+With --serve-only it only serves the fake foundation, until interrupted, and prints on stdout its API URL and
+a user who may read every key:
+
+  api: http://127.0.0.1:PORT
+  username: admin
+  password: ...
+
+The following lines name a user with fewer rights ("developer": a Space Developer in most spaces, only an
+auditor in acme-dev/sandbox, no member of partner-hub) and a UAA client (client credentials, admin read-only).
+Passwords change with every start. The real cf CLI works against it too: cf api URL; cf auth admin PASSWORD.`,
+		Example: `  cfkeys demo
+  cfkeys demo --serve-only --listen 127.0.0.1:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return runDemo(cmd, a, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.ServeOnly, "serve-only", false, "only serve the fake foundation until interrupted")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to serve on (port 0 picks a free one)")
+	f.DurationVar(&o.Latency, "latency", 0, "latency added to every request of the fake foundation")
+	f.BoolVar(&o.Hostile, "hostile-names", false, "add an org whose names hold escape sequences and very long or wide text")
+	return cmd
+}
+
+// demoFoundation is the fake foundation served on a loopback listener.
+type demoFoundation struct {
+	fake *cffake.Server
+	api  string
+	stop func()
+}
+
+// startDemo serves a fake foundation on a loopback address until stop is called.
+func startDemo(o *demoOptions, now func() time.Time) (*demoFoundation, error) {
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q: %w", o.Listen, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("--listen %q: the demo foundation only serves on a loopback address (127.0.0.1, ::1, localhost)", o.Listen)
+	}
+	fake, err := cffake.New(cffake.Options{Clock: now, Latency: o.Latency, Data: cffake.Dataset{Hostile: o.Hostile}})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", o.Listen, err)
+	}
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return &demoFoundation{fake: fake, api: "http://" + ln.Addr().String(), stop: stop}, nil
+}
+
+// login logs in to the demo foundation as the admin.
+func (d *demoFoundation) login(ctx context.Context, a *app) (*cf.Client, error) {
+	creds := cf.Credentials{Grant: cf.GrantPassword, Username: cffake.AdminUser, Password: cf.NewSecret(d.fake.Password(cffake.AdminUser))}
+	c, _, err := cf.Login(ctx, d.api, creds, cf.Options{Clock: a.now})
+	return c, err
+}
+
+func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
+	d, err := startDemo(o, a.now)
+	if err != nil {
+		return err
+	}
+	defer d.stop()
+	ctx := cmd.Context()
+	if o.ServeOnly {
+		fmt.Fprintf(a.out, "api: %s\nusername: %s\npassword: %s\n", d.api, cffake.AdminUser, d.fake.Password(cffake.AdminUser))
+		fmt.Fprintf(a.out, "developer-username: %s\ndeveloper-password: %s\n", cffake.DeveloperUser, d.fake.Password(cffake.DeveloperUser))
+		fmt.Fprintf(a.out, "client-id: %s\nclient-secret: %s\n", cffake.MonitorClient, d.fake.ClientSecret(cffake.MonitorClient))
+		fmt.Fprintln(a.errOut, "cfkeys: serving the demo foundation; press Ctrl+C to stop")
+		<-ctx.Done()
+		return nil
+	}
+	client, err := d.login(ctx, a)
+	if err != nil {
+		return fmt.Errorf("logging in to the demo foundation: %w", err)
+	}
+	res, err := client.Sweep(ctx, cf.SweepOptions{})
+	if err != nil {
+		return err
+	}
+	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: expiry.DefaultThresholds,
+		Entries: report.FromKeys("", res.Keys, a.now(), expiry.DefaultThresholds)}
+	report.Sort(r.Entries)
+	return a.writeReport(r, "table", false)
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// findOptions are the inputs of cfkeys find.
+type findOptions struct {
+	connect    connectOptions
+	Query      string
+	Orgs       []string
+	Spaces     []string
+	thresholds thresholdFlags
+	Output     string
+}
+
+func newFindCmd(a *app, runF func(*cobra.Command, *findOptions) error) *cobra.Command {
+	o := &findOptions{}
+	cmd := &cobra.Command{
+		Use:   "find QUERY",
+		Short: "Find service keys by binding GUID, certificate subject or issuer DN, serial or name",
+		Long: `Find locates service keys and says where they live and when their certificates expire.
+
+A binding GUID is answered with direct requests (the key, its instance, its credentials). Anything else is
+matched, ignoring case, against every key's name, certificate subject DN, issuer DN and serial (with or
+without 0x and colons), which needs a scan of the foundation (narrow it with --org and --space).
+
+Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
+		Example: `  cfkeys find 5f0e9c1a-1111-4222-8333-944455556666 --api https://api.example.org
+  cfkeys find "OU=SAP Cloud Platform Clients" --api https://api.example.org --org acme-prod
+  cfkeys find 0x5A3C9E10F2 --api https://api.example.org --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Query = args[0]
+			if strings.TrimSpace(o.Query) == "" {
+				return usageError(cmd, "the query is empty")
+			}
+			if o.Output != "table" && o.Output != "json" {
+				return usageError(cmd, "--output must be table or json, not %q", o.Output)
+			}
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return runFind(cmd, a, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.connect.API, "api", "", "API URL of the foundation")
+	f.BoolVar(&o.connect.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
+	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
+	f.StringArrayVar(&o.Orgs, "org", nil, "search only this org (repeatable)")
+	f.StringArrayVar(&o.Spaces, "space", nil, "search only this space (repeatable)")
+	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold")
+	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	f.StringVarP(&o.Output, "output", "o", "table", "output format: table|json")
+	return cmd
+}
+
+func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
+	th, err := o.thresholds.parse()
+	if err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	ctx := cmd.Context()
+	client, err := a.connect(ctx, o.connect)
+	if err != nil {
+		return err
+	}
+	var found []cf.KeyReport
+	var sweepErrors []cf.SweepError
+	if cf.IsGUID(o.Query) {
+		k, err := client.FindByGUID(ctx, o.Query)
+		switch {
+		case cf.IsNotFound(err):
+			fmt.Fprintf(a.errOut, "cfkeys: no service key or binding with GUID %s is visible to this user\n", strings.ToLower(strings.TrimSpace(o.Query)))
+			return exitWith(1)
+		case err != nil:
+			return err
+		}
+		found = []cf.KeyReport{k}
+	} else {
+		sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
+		var bar *progressBar
+		if a.stderrTTY {
+			bar = newProgressBar(a.errOut, a.now)
+			sweep.Progress = bar.Update
+		}
+		res, err := client.Sweep(ctx, sweep)
+		if bar != nil {
+			bar.Done()
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range res.Keys {
+			if k.MatchesCertificate(o.Query) {
+				found = append(found, k)
+			}
+		}
+		sweepErrors = res.Errors
+	}
+	r := report.Report{GeneratedAt: a.now(), API: client.Endpoints().API, Thresholds: th,
+		Entries: report.FromKeys("", found, a.now(), th), Errors: report.ErrorsFrom("", sweepErrors)}
+	report.Sort(r.Entries)
+	if o.Output == "json" {
+		if err := report.WriteJSON(a.out, r); err != nil {
+			return err
+		}
+	} else {
+		writeFound(a, r)
+	}
+	if len(found) == 0 {
+		if o.Output != "json" {
+			fmt.Fprintf(a.errOut, "cfkeys: no key matches %q\n", safetext.Clean(o.Query))
+		}
+		return exitWith(1)
+	}
+	return nil
+}
+
+// writeFound prints each found key as a block: where it lives and what its certificate says.
+func writeFound(a *app, r report.Report) {
+	var b strings.Builder
+	for i, e := range r.Entries {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		row := func(label, value string) {
+			fmt.Fprintf(&b, "  %-14s %s\n", label, safetext.Clean(value))
+		}
+		fmt.Fprintf(&b, "%s\n", safetext.Clean(e.Name))
+		row("binding guid", e.GUID)
+		row("org / space", e.Org+" / "+e.Space)
+		row("instance", fmt.Sprintf("%s (%s, plan %s) %s", e.Instance, e.Offering, e.Plan, e.InstanceGUID))
+		status := e.Status.String()
+		if e.DaysRemaining != nil {
+			status += fmt.Sprintf(", %s left", report.DaysCell(e))
+		}
+		row("status", status)
+		if c := e.Certificate; c != nil {
+			row("valid until", c.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC"))
+			row("subject", c.SubjectDN)
+			row("issuer", c.IssuerDN)
+			row("serial", c.Serial)
+			row("source", string(c.Source)+" ("+c.Path+")")
+			if c.ChainExpiresFirst {
+				row("warning", "CA "+c.ChainSubjectDN+" expires first, on "+c.ChainNotAfter.UTC().Format("2006-01-02"))
+			}
+		} else if e.Reason != "" {
+			row("note", e.Reason)
+		}
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(&b, "error: %s: %s\n", e.GUID, safetext.Clean(e.Message))
+	}
+	fmt.Fprint(a.out, b.String())
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf/cffake"
+)
+
+var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// testFoundation is a fake foundation for in-process command tests.
+type testFoundation struct {
+	fake *cffake.Server
+	url  string
+}
+
+func newTestFoundation(t *testing.T, data cffake.Dataset) *testFoundation {
+	t.Helper()
+	fake, err := cffake.New(cffake.Options{Clock: func() time.Time { return testNow }, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return &testFoundation{fake: fake, url: srv.URL}
+}
+
+// run runs cfkeys in-process with the given environment and returns stdout, stderr and the exit status.
+func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
+	a.now = func() time.Time { return testNow }
+	code := Main(context.Background(), args, a)
+	return out.String(), errOut.String(), code
+}
+
+func (f *testFoundation) adminEnv() map[string]string {
+	return map[string]string{"CF_USERNAME": cffake.AdminUser, "CF_PASSWORD": f.fake.Password(cffake.AdminUser)}
+}
+
+func TestScanExitCodes(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	env := f.adminEnv()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+	}{
+		{"all ok", []string{"--org", "partner-hub"}, env, 0},
+		{"warnings only", []string{"--org", "acme-dev", "--space", "sandbox"}, env, 1},
+		{"critical and expired", nil, env, 2},
+		{"lower thresholds", []string{"--org", "acme-dev", "--space", "sandbox", "--warn", "10d", "--critical", "5d"}, env, 0},
+		{"within keeps only close keys", []string{"--within", "1d"}, env, 2},
+		{"bad password", nil, map[string]string{"CF_USERNAME": "admin", "CF_PASSWORD": "wrong"}, 3},
+		{"no credentials", nil, map[string]string{}, 3},
+		{"unknown org", []string{"--org", "nope"}, env, 3},
+		{"bad threshold", []string{"--warn", "soon"}, env, 3},
+		{"critical above warning", []string{"--warn", "5d", "--critical", "10d"}, env, 3},
+		{"unknown flag", []string{"--colour"}, env, 3},
+		{"bad output", []string{"--output", "xml"}, env, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"scan", "--api", f.url}, tc.args...)
+			stdout, stderr, code := run(t, tc.env, args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			if code == 3 && !strings.HasPrefix(stderr, "cfkeys: ") {
+				t.Errorf("failure without a message: %q", stderr)
+			}
+			if code != 3 && stderr != "" {
+				t.Errorf("unexpected stderr: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestScanMessages(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	_, stderr, _ := run(t, map[string]string{"CF_USERNAME": "admin", "CF_PASSWORD": "wrong-password"}, "scan", "--api", f.url)
+	if stderr != "cfkeys: logging in (password grant): 401 unauthorized: Bad credentials\n" {
+		t.Errorf("bad password: %q", stderr)
+	}
+	_, stderr, _ = run(t, f.adminEnv(), "scan", "--api", f.url, "--org", "acme-typo")
+	if stderr != "cfkeys: scanning "+f.url+": organization \"acme-typo\" not found (or not visible to this user)\n" {
+		t.Errorf("unknown org: %q", stderr)
+	}
+	_, stderr, _ = run(t, map[string]string{"CF_USERNAME": "admin"}, "scan", "--api", f.url)
+	if stderr != "cfkeys: set both CF_USERNAME and CF_PASSWORD for a password login\n" {
+		t.Errorf("half credentials: %q", stderr)
+	}
+	_, stderr, code := run(t, f.adminEnv(), "scan", "--api", "http://127.0.0.1:1")
+	if code != 3 || !strings.Contains(stderr, "connection refused") {
+		t.Errorf("dead network: %d %q", code, stderr)
+	}
+	_, stderr, _ = run(t, f.adminEnv(), "scan", "--api", f.url, "--skip-ssl-validation", "--org", "partner-hub")
+	if !strings.Contains(stderr, "warning: TLS certificate validation is off") {
+		t.Errorf("no skip-ssl warning: %q", stderr)
+	}
+}
+
+func TestScanClientCredentials(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	env := map[string]string{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": f.fake.ClientSecret(cffake.MonitorClient)}
+	stdout, stderr, code := run(t, env, "scan", "--api", f.url, "--output", "json")
+	if code != 2 || stderr != "" {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct{ Keys []map[string]any }
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc.Keys) != 23 {
+		t.Errorf("keys = %d, %v", len(doc.Keys), err)
+	}
+}
+
+func TestScanWithinAndOrigin(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	env := map[string]string{"CF_USERNAME": cffake.SSOUser, "CF_PASSWORD": f.fake.Password(cffake.SSOUser), "CF_ORIGIN": cffake.SSOOrigin}
+	stdout, stderr, code := run(t, env, "scan", "--api", f.url, "--within", "30d", "--output", "csv")
+	if code != 2 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	// The SSO user sees acme-prod/integration: expired -3d, critical 5d, warning 23d within 30 days.
+	if len(lines) != 4 || !strings.Contains(lines[1], "grafana-monitoring") || !strings.Contains(lines[3], "partner-edi-external") {
+		t.Errorf("csv:\n%s", stdout)
+	}
+}
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	env := f.adminEnv()
+	crm, _ := f.fake.Key("crm-sync-sender")
+
+	stdout, stderr, code := run(t, env, "find", crm.GUID, "--api", f.url)
+	if code != 0 || stderr != "" {
+		t.Fatalf("find by GUID: exit %d %s", code, stderr)
+	}
+	for _, want := range []string{"crm-sync-sender\n", "binding guid   " + crm.GUID, "org / space    acme-prod / integration", "instance       cpi-orders-inbound (it-rt, plan integration-flow)",
+		"status         critical, 5d left", "valid until    2026-11-27 15:00:00 UTC", "subject        CN=", "source         certificatedetails (oauth.certificatedetails)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("find output lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	stdout, _, code = run(t, env, "find", "Example Partner GmbH", "--api", f.url, "--output", "json")
+	var doc struct{ Keys []struct{ Name string } }
+	if code != 0 || json.Unmarshal([]byte(stdout), &doc) != nil || len(doc.Keys) != 1 || doc.Keys[0].Name != "partner-edi-external" {
+		t.Errorf("find by subject: exit %d %s", code, stdout)
+	}
+	stdout, _, code = run(t, env, "find", "demo legacy client ca", "--api", f.url)
+	if code != 0 || !strings.Contains(stdout, "audit-writer-legacy-ca") || !strings.Contains(stdout, "warning        CA CN=Demo Legacy Client CA 2019") {
+		t.Errorf("find by issuer: exit %d\n%s", code, stdout)
+	}
+	_, stderr, code = run(t, env, "find", "00000000-0000-4000-8000-000000000000", "--api", f.url)
+	if code != 1 || !strings.Contains(stderr, "no service key or binding with GUID") {
+		t.Errorf("unknown GUID: exit %d %q", code, stderr)
+	}
+	_, stderr, code = run(t, env, "find", "nothing-like-this", "--api", f.url)
+	if code != 1 || stderr != "cfkeys: no key matches \"nothing-like-this\"\n" {
+		t.Errorf("no match: exit %d %q", code, stderr)
+	}
+	_, _, code = run(t, env, "find", "--api", f.url)
+	if code != 3 {
+		t.Errorf("missing query: exit %d", code)
+	}
+}
+
+// TestNoSecretInOutput runs every output of scan and find, as admin and against hostile names, and looks for
+// every secret the fake foundation holds or handed out: passwords, client secrets, private keys, tokens.
+func TestNoSecretInOutput(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.Dataset{Hostile: true})
+	env := f.adminEnv()
+	crm, _ := f.fake.Key("crm-sync-sender")
+	var all strings.Builder
+	for _, args := range [][]string{
+		{"scan", "--output", "table"}, {"scan", "--output", "json"}, {"scan", "--output", "csv"}, {"scan", "--output", "prometheus"},
+		{"find", crm.GUID}, {"find", crm.GUID, "--output", "json"}, {"find", "CN="}, {"scan", "--org", "nope"},
+	} {
+		stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
+		all.WriteString(stdout + stderr)
+	}
+	_, stderr, _ := run(t, map[string]string{"CF_USERNAME": "admin", "CF_PASSWORD": "Wr0ng-Pa55word"}, "scan", "--api", f.url)
+	all.WriteString(stderr)
+	out := all.String()
+	secrets := append(f.fake.Secrets(), "Wr0ng-Pa55word")
+	if len(secrets) < 20 {
+		t.Fatalf("only %d secrets to look for", len(secrets))
+	}
+	for _, s := range secrets {
+		for _, line := range strings.Split(s, "\n") {
+			if len(line) >= 8 && strings.Contains(out, line) {
+				t.Errorf("output holds a secret (%.12s…)", line)
+			}
+		}
+	}
+	for _, marker := range []string{"PRIVATE KEY", "clientsecret", "\x1b"} {
+		if strings.Contains(out, marker) {
+			t.Errorf("output holds %q", marker)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
+	stdout, _, code := run(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "cfkeys ") {
+		t.Errorf("version: %d %q", code, stdout)
+	}
+	stdout, _, code = run(t, nil, "--help")
+	if code != 0 || !strings.Contains(stdout, "scan") || !strings.Contains(stdout, "demo") || !strings.Contains(stdout, "completion") {
+		t.Errorf("help: %d %s", code, stdout)
+	}
+	stdout, _, code = run(t, nil, "completion", "bash")
+	if code != 0 || !strings.Contains(stdout, "bash completion") {
+		t.Errorf("completion: %d", code)
+	}
+}
+
+func TestDemoScan(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := run(t, nil, "demo")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "23 keys: 2 expired, 4 critical, 4 warning, 2 unknown, 7 ok, 4 none") {
+		t.Errorf("demo: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	_, stderr, code = run(t, nil, "demo", "--serve-only", "--listen", "0.0.0.0:0")
+	if code != 3 || !strings.Contains(stderr, "only serves on a loopback address") {
+		t.Errorf("non-loopback listen: %d %q", code, stderr)
+	}
+}
