@@ -1,0 +1,129 @@
+package keystore
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := NewMemory()
+	k := NewWithBackend(f, time.Second)
+	if _, err := k.Get("eu10", RefreshToken); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty keyring: %v", err)
+	}
+	if err := k.Set("eu10", RefreshToken, "rt-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Set("us10", RefreshToken, "rt-2"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := k.Get("eu10", RefreshToken); err != nil || v != "rt-1" {
+		t.Errorf("get = %q, %v", v, err)
+	}
+	if f.Entries()["cfkeys:eu10|refresh-token"] != "rt-1" {
+		t.Errorf("entries = %v", f.Entries())
+	}
+	if err := k.DeleteProfile("eu10"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Get("eu10", RefreshToken); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+	if v, _ := k.Get("us10", RefreshToken); v != "rt-2" {
+		t.Error("deleting one profile touched another")
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	f := NewMemory()
+	f.Block = make(chan struct{})
+	defer close(f.Block)
+	k := NewWithBackend(f, 50*time.Millisecond)
+	start := time.Now()
+	_, err := k.Get("eu10", RefreshToken)
+	var ke *Error
+	if !errors.As(err, &ke) || ke.Reason != ReasonTimeout {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+	want := "reading eu10/refresh-token in the OS keyring: the keyring did not answer within 50ms; it may be waiting for an unlock prompt nobody can see."
+	if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "CF_USERNAME and CF_PASSWORD") {
+		t.Errorf("message = %s", err)
+	}
+	if err := k.Set("eu10", RefreshToken, "x"); !errors.As(err, &ke) || ke.Reason != ReasonTimeout {
+		t.Errorf("set: %v", err)
+	}
+}
+
+func TestClassifiedErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		err    error
+		reason Reason
+		hint   string
+	}{
+		{"no session bus", errors.New(`exec: "dbus-launch": executable file not found in $PATH`), ReasonUnavailable, "Start a Secret Service"},
+		{"no provider", errors.New("The name org.freedesktop.secrets was not provided by any .service files"), ReasonUnavailable, "Start a Secret Service"},
+		{"activation timeout", errors.New("Failed to activate service 'org.freedesktop.secrets': timed out"), ReasonUnavailable, "Start a Secret Service"},
+		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/collection/login'"), ReasonLocked, "Unlock it"},
+		{"unsupported", keyring.ErrUnsupportedPlatform, ReasonUnavailable, "Start a Secret Service"},
+		{"other", errors.New("boom"), ReasonOther, "boom"},
+	}
+	for _, tc := range tests {
+		f := NewMemory()
+		f.Err = tc.err
+		k := NewWithBackend(f, time.Second)
+		err := k.Set("eu10", AccessToken, "x")
+		var ke *Error
+		if !errors.As(err, &ke) || ke.Reason != tc.reason || !strings.Contains(err.Error(), tc.hint) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+func TestTooBig(t *testing.T) {
+	t.Parallel()
+	f := NewMemory()
+	f.MaxSize = 2560 // Windows' limit
+	k := NewWithBackend(f, time.Second)
+	err := k.Set("eu10", AccessToken, strings.Repeat("x", 3000))
+	if !IsTooBig(err) || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("err = %v", err)
+	}
+	if err := k.Set("eu10", AccessToken, strings.Repeat("x", 2000)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestGoKeyringMock runs the real go-keyring code path against its in-memory mock.
+func TestGoKeyringMock(t *testing.T) {
+	keyring.MockInit()
+	k := New(time.Second)
+	if err := k.Set("eu10", ClientSecret, "s3cr3t"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := k.Get("eu10", ClientSecret); err != nil || v != "s3cr3t" {
+		t.Errorf("get = %q %v", v, err)
+	}
+	if err := k.Delete("eu10", ClientSecret); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Delete("eu10", ClientSecret); err != nil {
+		t.Errorf("deleting a missing entry: %v", err)
+	}
+	keyring.MockInitWithError(errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"))
+	defer keyring.MockInit()
+	var ke *Error
+	if _, err := k.Get("eu10", ClientSecret); !errors.As(err, &ke) || ke.Reason != ReasonLocked {
+		t.Errorf("locked: %v", err)
+	}
+}
