@@ -222,6 +222,15 @@ func (c *Client) ServiceKey(ctx context.Context, guid string) (ServiceKey, error
 	return r.key(), nil
 }
 
+// Ping checks that the session works, with the cheapest authenticated request there is.
+func (c *Client) Ping(ctx context.Context) error {
+	var p wirePage
+	if err := c.get(ctx, "/v3/organizations?per_page=1", &p); err != nil {
+		return fmt.Errorf("checking the session: %w", err)
+	}
+	return nil
+}
+
 // chunks splits guids into groups of at most guidChunk; a nil or empty list yields one empty chunk (no filter).
 func chunks(guids []string) [][]string {
 	if len(guids) == 0 {
