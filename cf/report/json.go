@@ -11,12 +11,13 @@ import (
 
 // jsonReport is the JSON document, schema 1.
 type jsonReport struct {
-	Schema      int         `json:"schema"`
-	GeneratedAt string      `json:"generated_at"`
-	API         string      `json:"api,omitempty"`
-	Thresholds  jsonTh      `json:"thresholds"`
-	Keys        []jsonEntry `json:"keys"`
-	Errors      []Error     `json:"errors"`
+	Schema      int          `json:"schema"`
+	GeneratedAt string       `json:"generated_at"`
+	API         string       `json:"api,omitempty"`
+	Foundations []Foundation `json:"foundations,omitempty"`
+	Thresholds  jsonTh       `json:"thresholds"`
+	Keys        []jsonEntry  `json:"keys"`
+	Errors      []Error      `json:"errors"`
 }
 
 type jsonTh struct {
@@ -57,7 +58,7 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // (control characters become \u escapes, so the document itself is safe on a terminal); HTML characters are not
 // escaped, so names survive a round trip unharmed.
 func WriteJSON(w io.Writer, r Report) error {
-	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API,
+	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API, Foundations: r.Foundations,
 		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical},
 		Keys:       make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}
 	if doc.Errors == nil {

@@ -33,10 +33,17 @@ type Entry struct {
 	Reason        string // set for unknown (and none, for the table's notes)
 }
 
+// Foundation names one of the foundations of a multi-foundation report.
+type Foundation struct {
+	Name string `json:"name"`
+	API  string `json:"api"`
+}
+
 // Report is the result of one scan or lookup.
 type Report struct {
 	GeneratedAt time.Time
-	API         string // the API URL; empty in multi-foundation reports (each entry names its foundation)
+	API         string       // the API URL; empty in multi-foundation reports (each entry names its foundation)
+	Foundations []Foundation // the foundations of a multi-foundation report
 	Thresholds  expiry.Thresholds
 	Entries     []Entry
 	Errors      []Error

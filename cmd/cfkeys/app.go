@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/keystore"
+	"github.com/cfkeys/cfkeys/cf/profile"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
@@ -26,10 +30,39 @@ type app struct {
 	stderrTTY bool
 	stdinTTY  bool
 	width     int // terminal width of stdout, 0 when not a terminal
+	// keyring returns the OS keyring with a timeout per call; tests put an in-memory one here.
+	keyring func(timeout time.Duration) *keystore.Keyring
+	// readSecret reads a line from the terminal without echoing it (passwords, passcodes, client secrets).
+	readSecret func(prompt string) (string, error)
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
-	return &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now}
+	a := &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now, keyring: keystore.New}
+	a.readSecret = func(prompt string) (string, error) { return "", errors.New("no terminal to read a secret from") }
+	return a
+}
+
+// keyringTimeout is the keyring timeout for calls that may need an unlock prompt (login, logout) or not.
+func (a *app) keyringTimeout(prompting bool) time.Duration {
+	if v := a.getenv("CFKEYS_KEYRING_TIMEOUT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	if prompting {
+		return keystore.PromptTimeout
+	}
+	return keystore.DefaultTimeout
+}
+
+// readLine reads one line of input (a username at a prompt).
+func (a *app) readLine(prompt string) (string, error) {
+	fmt.Fprint(a.errOut, prompt)
+	line, err := bufio.NewReader(a.in).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("reading %s: %w", strings.TrimSpace(strings.TrimSuffix(prompt, ": ")), err)
+	}
+	return strings.TrimSpace(line), nil
 }
 
 // colour reports whether output to stdout may be coloured (a terminal, and NO_COLOR unset; see no-color.org).
@@ -83,14 +116,14 @@ func Main(ctx context.Context, args []string, a *app) int {
 
 // describe turns an error into the sentence a user needs, with a hint where one helps.
 func describe(err error) string {
-	var nf *cf.NotFoundError
+	var expired *profile.ExpiredError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
+	case errors.As(err, &expired):
+		return expired.Error()
 	case errors.Is(err, cf.ErrSessionExpired):
 		return err.Error() + " (log in again)"
-	case errors.As(err, &nf):
-		return err.Error()
 	}
 	return err.Error()
 }

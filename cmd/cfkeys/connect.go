@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/profile"
 )
 
 // connectOptions say which foundation to talk to and how.
@@ -13,6 +14,7 @@ type connectOptions struct {
 	API               string
 	SkipSSLValidation bool
 	Concurrency       int
+	Profile           string
 }
 
 // envCredentials reads login credentials from the environment, as cron jobs provide them: CF_USERNAME and
@@ -39,23 +41,87 @@ func (a *app) clientOptions(o connectOptions) cf.Options {
 	return cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency, Clock: a.now}
 }
 
-// warnSkipSSL reminds the user, every time, that certificate checks are off.
-func (a *app) warnSkipSSL(o connectOptions) {
-	if o.SkipSSLValidation {
-		fmt.Fprintln(a.errOut, "cfkeys: warning: TLS certificate validation is off (--skip-ssl-validation); the connection is not protected against interception")
+// warnSkipSSL reminds the user, every time, that certificate checks are off for a foundation.
+func (a *app) warnSkipSSL(skip bool, api string) {
+	if skip {
+		fmt.Fprintf(a.errOut, "cfkeys: warning: TLS certificate validation is off for %s (--skip-ssl-validation); the connection is not protected against interception\n", api)
 	}
 }
 
-// connect logs in to the foundation the options name, with credentials from the environment.
-func (a *app) connect(ctx context.Context, o connectOptions) (*cf.Client, error) {
-	if o.API == "" {
-		return nil, errors.New("no foundation given: pass --api URL (credentials from CF_USERNAME/CF_PASSWORD or CF_CLIENT_ID/CF_CLIENT_SECRET)")
+// connection is a logged-in foundation a command works with.
+type connection struct {
+	name    string // the profile's name; empty for --api with environment credentials
+	client  *cf.Client
+	session *profile.Session // nil for --api
+}
+
+// wrap names the profile in a session-expired error.
+func (c *connection) wrap(err error) error {
+	if c.name == "" {
+		return err
 	}
-	creds, err := a.envCredentials()
+	return profile.Expired(c.name, err)
+}
+
+// done warns when a refreshed token could not be stored.
+func (a *app) done(c *connection) {
+	if c.session != nil {
+		if err := c.session.PersistError(); err != nil {
+			fmt.Fprintf(a.errOut, "cfkeys: warning: could not store the refreshed session of %s: %v\n", c.name, err)
+		}
+	}
+}
+
+// connect opens the foundation the options name: --api with credentials from the environment (headless, no
+// keyring), or a stored profile (--profile, else the current or only one).
+func (a *app) connect(ctx context.Context, o connectOptions) (*connection, error) {
+	if o.API != "" {
+		if o.Profile != "" {
+			return nil, errors.New("--api and --profile exclude each other: --api logs in with the CF_* environment variables, --profile uses a stored login")
+		}
+		creds, err := a.envCredentials()
+		if err != nil {
+			return nil, err
+		}
+		a.warnSkipSSL(o.SkipSSLValidation, o.API)
+		c, _, err := cf.Login(ctx, o.API, creds, a.clientOptions(o))
+		if err != nil {
+			return nil, err
+		}
+		return &connection{client: c}, nil
+	}
+	cfg, dir, err := a.loadProfiles()
 	if err != nil {
 		return nil, err
 	}
-	a.warnSkipSSL(o)
-	c, _, err := cf.Login(ctx, o.API, creds, a.clientOptions(o))
-	return c, err
+	var p profile.Profile
+	if o.Profile != "" {
+		var ok bool
+		if p, ok = cfg.Get(o.Profile); !ok {
+			return nil, fmt.Errorf("no profile %q in %s (known: %v): run cfkeys login", o.Profile, dir, cfg.Names())
+		}
+	} else if p, err = cfg.Default(); err != nil {
+		return nil, err
+	}
+	return a.openProfile(p, o)
+}
+
+// openProfile resumes a stored profile's session from the keyring.
+func (a *app) openProfile(p profile.Profile, o connectOptions) (*connection, error) {
+	a.warnSkipSSL(p.SkipSSLValidation, p.API)
+	s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(o))
+	if err != nil {
+		return nil, err
+	}
+	return &connection{name: p.Name, client: s.Client, session: s}, nil
+}
+
+// loadProfiles reads the profile file.
+func (a *app) loadProfiles() (*profile.Config, string, error) {
+	dir, err := profile.Dir(a.getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := profile.Load(dir)
+	return cfg, dir, err
 }

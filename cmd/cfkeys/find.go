@@ -52,7 +52,8 @@ Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.connect.API, "api", "", "API URL of the foundation")
+	f.StringVar(&o.connect.API, "api", "", "API URL of the foundation (credentials from CF_* environment variables)")
+	f.StringVar(&o.connect.Profile, "profile", "", "a foundation you logged in to with cfkeys login (default: the current one)")
 	f.BoolVar(&o.connect.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
 	f.StringArrayVar(&o.Orgs, "org", nil, "search only this org (repeatable)")
@@ -69,10 +70,12 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 		return usageError(cmd, "%v", err)
 	}
 	ctx := cmd.Context()
-	client, err := a.connect(ctx, o.connect)
+	conn, err := a.connect(ctx, o.connect)
 	if err != nil {
 		return err
 	}
+	defer a.done(conn)
+	client := conn.client
 	var found []cf.KeyReport
 	var sweepErrors []cf.SweepError
 	if cf.IsGUID(o.Query) {
@@ -82,7 +85,7 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 			fmt.Fprintf(a.errOut, "cfkeys: no service key or binding with GUID %s is visible to this user\n", strings.ToLower(strings.TrimSpace(o.Query)))
 			return exitWith(1)
 		case err != nil:
-			return err
+			return conn.wrap(err)
 		}
 		found = []cf.KeyReport{k}
 	} else {
@@ -97,7 +100,7 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 			bar.Done()
 		}
 		if err != nil {
-			return err
+			return conn.wrap(err)
 		}
 		for _, k := range res.Keys {
 			if k.MatchesCertificate(o.Query) {

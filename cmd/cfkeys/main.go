@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,6 +28,14 @@ func newSystemApp() *app {
 	if a.stdoutTTY {
 		if w, _, err := term.GetSize(os.Stdout.Fd()); err == nil {
 			a.width = w
+		}
+	}
+	if a.stdinTTY {
+		a.readSecret = func(prompt string) (string, error) {
+			fmt.Fprint(os.Stderr, prompt)
+			b, err := term.ReadPassword(os.Stdin.Fd())
+			fmt.Fprintln(os.Stderr)
+			return string(b), err
 		}
 	}
 	return a

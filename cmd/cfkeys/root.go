@@ -28,6 +28,7 @@ Scan a foundation:          CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api htt
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newScanCmd(a, nil), newFindCmd(a, nil), newDemoCmd(a, nil), newVersionCmd(a))
+	root.AddCommand(newScanCmd(a, nil), newFindCmd(a, nil), newDemoCmd(a, nil), newLoginCmd(a, nil), newLogoutCmd(a),
+		newProfilesCmd(a), newVersionCmd(a))
 	return root
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -12,12 +15,13 @@ import (
 
 // scanOptions are the inputs of cfkeys scan.
 type scanOptions struct {
-	connect    connectOptions
-	Orgs       []string
-	Spaces     []string
-	Within     string
-	thresholds thresholdFlags
-	Output     string
+	connect     connectOptions
+	AllProfiles bool
+	Orgs        []string
+	Spaces      []string
+	Within      string
+	thresholds  thresholdFlags
+	Output      string
 }
 
 func newScanCmd(a *app, runF func(*cobra.Command, *scanOptions) error) *cobra.Command {
@@ -29,14 +33,18 @@ func newScanCmd(a *app, runF func(*cobra.Command, *scanOptions) error) *cobra.Co
 It is meant for cron and monitoring: credentials come from the environment, output can be JSON, CSV or
 Prometheus text, and the exit status says what was found.
 
-Credentials: CF_USERNAME and CF_PASSWORD (password grant; CF_ORIGIN selects an identity provider), or
-CF_CLIENT_ID and CF_CLIENT_SECRET (client credentials).
+Which foundation: --api URL logs in with credentials from the environment, without the keyring:
+CF_USERNAME and CF_PASSWORD (password grant; CF_ORIGIN selects an identity provider), or CF_CLIENT_ID and
+CF_CLIENT_SECRET (client credentials). Without --api, scan uses a foundation you logged in to with cfkeys
+login: --profile NAME, or the current one; --all-profiles sweeps every one.
 
 Exit status: 0 every key ok, 1 some key within the warning threshold, 2 some key critical or expired,
 3 the scan failed (login, network, usage) or some keys could not be checked.`,
 		Example: `  CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api https://api.cf.eu10.hana.ondemand.com
   cfkeys scan --api https://api.example.org --org acme-prod --within 30d --output json
-  cfkeys scan --api https://api.example.org --output prometheus > /var/lib/node_exporter/cfkeys.prom`,
+  cfkeys scan --api https://api.example.org --output prometheus > /var/lib/node_exporter/cfkeys.prom
+  cfkeys scan --profile eu10
+  cfkeys scan --all-profiles --within 14d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validOutput(o.Output) {
@@ -50,6 +58,8 @@ Exit status: 0 every key ok, 1 some key within the warning threshold, 2 some key
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.connect.API, "api", "", "API URL of the foundation, e.g. https://api.cf.eu10.hana.ondemand.com")
+	f.StringVar(&o.connect.Profile, "profile", "", "a foundation you logged in to with cfkeys login")
+	f.BoolVar(&o.AllProfiles, "all-profiles", false, "sweep every foundation you logged in to")
 	f.BoolVar(&o.connect.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
 	f.StringArrayVar(&o.Orgs, "org", nil, "only keys in this org (repeatable)")
@@ -77,31 +87,89 @@ func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
 		return usageError(cmd, "--concurrency must be between 1 and 64")
 	}
 	ctx := cmd.Context()
-	client, err := a.connect(ctx, o.connect)
-	if err != nil {
-		return err
-	}
 	sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
-	var bar *progressBar
-	if a.stderrTTY {
-		bar = newProgressBar(a.errOut, a.now)
-		sweep.Progress = bar.Update
+	var r report.Report
+	if o.AllProfiles {
+		if o.connect.API != "" || o.connect.Profile != "" {
+			return usageError(cmd, "--all-profiles excludes --api and --profile")
+		}
+		if r, err = a.scanAll(ctx, o.connect, sweep, th); err != nil {
+			return err
+		}
+	} else {
+		conn, err := a.connect(ctx, o.connect)
+		if err != nil {
+			return err
+		}
+		var bar *progressBar
+		if a.stderrTTY {
+			bar = newProgressBar(a.errOut, a.now)
+			sweep.Progress = bar.Update
+		}
+		res, err := conn.client.Sweep(ctx, sweep)
+		if bar != nil {
+			bar.Done() // erase the bar before anything else reaches the terminal
+		}
+		a.done(conn)
+		if err != nil {
+			return fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, conn.wrap(err))
+		}
+		r = report.Report{GeneratedAt: a.now(), API: conn.client.Endpoints().API, Thresholds: th,
+			Entries: report.FromKeys("", res.Keys, a.now(), th), Errors: report.ErrorsFrom("", res.Errors)}
 	}
-	res, err := client.Sweep(ctx, sweep)
-	if bar != nil {
-		bar.Done() // erase the bar before anything else reaches the terminal
-	}
-	if err != nil {
-		return fmt.Errorf("scanning %s: %w", client.Endpoints().API, err)
-	}
-	r := report.Report{GeneratedAt: a.now(), API: client.Endpoints().API, Thresholds: th,
-		Entries: report.FromKeys("", res.Keys, a.now(), th), Errors: report.ErrorsFrom("", res.Errors)}
 	report.Sort(r.Entries)
 	if within >= 0 {
 		r.Entries = report.Within(r.Entries, within)
 	}
-	if err := a.writeReport(r, o.Output, false); err != nil {
+	if err := a.writeReport(r, o.Output, o.AllProfiles); err != nil {
 		return err
 	}
 	return exitWith(r.ExitCode())
+}
+
+// scanAll sweeps every stored foundation in parallel. A foundation that cannot be swept (session expired, network
+// down) becomes an error of the report; the others are reported as usual.
+func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptions, th expiry.Thresholds) (report.Report, error) {
+	cfg, dir, err := a.loadProfiles()
+	if err != nil {
+		return report.Report{}, err
+	}
+	if len(cfg.Profiles) == 0 {
+		return report.Report{}, fmt.Errorf("no foundations in %s: log in with cfkeys login -a API first", dir)
+	}
+	type outcome struct {
+		res *cf.SweepResult
+		err error
+	}
+	results := make([]outcome, len(cfg.Profiles))
+	var wg sync.WaitGroup
+	for i, p := range cfg.Profiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := a.openProfile(p, o)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			res, err := conn.client.Sweep(ctx, sweep)
+			a.done(conn)
+			results[i] = outcome{res: res, err: conn.wrap(err)}
+		}()
+	}
+	wg.Wait()
+	r := report.Report{GeneratedAt: a.now(), Thresholds: th}
+	for i, p := range cfg.Profiles {
+		r.Foundations = append(r.Foundations, report.Foundation{Name: p.Name, API: p.API})
+		if err := results[i].err; err != nil {
+			if errors.Is(err, context.Canceled) {
+				return report.Report{}, err
+			}
+			r.Errors = append(r.Errors, report.Error{Foundation: p.Name, Message: describe(err)})
+			continue
+		}
+		r.Entries = append(r.Entries, report.FromKeys(p.Name, results[i].res.Keys, a.now(), th)...)
+		r.Errors = append(r.Errors, report.ErrorsFrom(p.Name, results[i].res.Errors)...)
+	}
+	return r, nil
 }

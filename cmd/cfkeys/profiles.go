@@ -1,0 +1,153 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/keystore"
+	"github.com/cfkeys/cfkeys/cf/profile"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+func newProfilesCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "profiles",
+		Short: "List the foundations you are logged in to and whether their sessions are valid",
+		Long: `Profiles lists the foundations you logged in to: name (* marks the current one), API, user or client, grant,
+and the session: until when its access token is valid, or whether it can be renewed (refresh token, stored
+client secret, remembered password). It reads the keyring but contacts no foundation, and shows no secret.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runProfiles(a) },
+	}
+}
+
+func runProfiles(a *app) error {
+	cfg, _, err := a.loadProfiles()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Profiles) == 0 {
+		fmt.Fprintln(a.out, "Not logged in to any foundation. Log in with: cfkeys login -a API")
+		return nil
+	}
+	k := a.keyring(a.keyringTimeout(false))
+	rows := [][]string{{"NAME", "API", "USER / CLIENT", "GRANT", "SESSION"}}
+	keyringDown := false
+	for _, p := range cfg.Profiles {
+		name := p.Name
+		if p.Name == cfg.Current {
+			name += " *"
+		}
+		state := "keyring unavailable"
+		if !keyringDown {
+			s, err := sessionState(k, p, a.now())
+			var ke *keystore.Error
+			switch {
+			case errors.As(err, &ke):
+				keyringDown = true // one timeout is enough: do not wait for every profile
+				fmt.Fprintf(a.errOut, "cfkeys: %v\n", err)
+			case err != nil:
+				state = "unknown: " + err.Error()
+			default:
+				state = s
+			}
+		}
+		grant := string(p.Grant)
+		if p.Origin != "" {
+			grant += " (origin " + p.Origin + ")"
+		}
+		if p.SkipSSLValidation {
+			state += "; TLS not verified"
+		}
+		rows = append(rows, []string{name, p.API, p.Principal(), grant, state})
+	}
+	writeRows(a, rows)
+	return nil
+}
+
+// sessionState says, from the keyring alone, whether a profile's session is usable and until when.
+func sessionState(k *keystore.Keyring, p profile.Profile, now time.Time) (string, error) {
+	get := func(kind keystore.Kind) (string, error) {
+		v, err := k.Get(p.Name, kind)
+		if errors.Is(err, keystore.ErrNotFound) {
+			return "", nil
+		}
+		return v, err
+	}
+	access, err := get(keystore.AccessToken)
+	if err != nil {
+		return "", err
+	}
+	refresh, err := get(keystore.RefreshToken)
+	if err != nil {
+		return "", err
+	}
+	var renew []string
+	if refresh != "" {
+		r := "refresh token"
+		if c, ok := cf.ParseTokenClaims(refresh); ok && !c.Expiry.IsZero() {
+			if !c.Expiry.After(now) {
+				r = ""
+			} else {
+				r += " until " + c.Expiry.UTC().Format("2006-01-02 15:04 UTC")
+			}
+		}
+		if r != "" {
+			renew = append(renew, r)
+		}
+	}
+	if p.Grant == cf.GrantClientCredentials {
+		if s, err := get(keystore.ClientSecret); err != nil {
+			return "", err
+		} else if s != "" {
+			renew = append(renew, "client secret stored")
+		}
+	}
+	if p.RememberPassword {
+		if s, err := get(keystore.Password); err != nil {
+			return "", err
+		} else if s != "" {
+			renew = append(renew, "password remembered")
+		}
+	}
+	var state string
+	if c, ok := cf.ParseTokenClaims(access); ok && c.Expiry.After(now) {
+		state = "valid until " + c.Expiry.UTC().Format("2006-01-02 15:04 UTC")
+	} else if len(renew) > 0 {
+		state = "renewable"
+	} else {
+		return "expired: run cfkeys login --name " + p.Name, nil
+	}
+	if len(renew) > 0 {
+		state += " (" + strings.Join(renew, ", ") + ")"
+	}
+	return state, nil
+}
+
+// writeRows prints an aligned table of cleaned cells.
+func writeRows(a *app, rows [][]string) {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			r[i] = safetext.Clean(c)
+			widths[i] = max(widths[i], safetext.Width(r[i]))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(c)
+			} else {
+				b.WriteString(safetext.Pad(c, widths[i]) + "  ")
+			}
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprint(a.out, b.String())
+}
