@@ -46,7 +46,13 @@ func (c KeyCredentials) Finding() expiry.Finding { return expiry.Extract(c.raw) 
 // Masked returns the credentials as indented JSON with every secret value replaced by "[redacted]": fields whose
 // names say secret, password, token or key, any PEM private key wherever it sits, and passwords inside URLs.
 // Certificates, client ids and URLs stay readable.
-func (c KeyCredentials) Masked() ([]byte, error) {
+func (c KeyCredentials) Masked() ([]byte, error) { return c.render(false) }
+
+// Display is Masked with PEM certificates abbreviated to a one-line summary: their base64 is unreadable on a
+// screen (their subject, issuer and serial are shown on their own).
+func (c KeyCredentials) Display() ([]byte, error) { return c.render(true) }
+
+func (c KeyCredentials) render(abbreviate bool) ([]byte, error) {
 	var tree any
 	dec := json.NewDecoder(bytes.NewReader(c.raw))
 	dec.UseNumber()
@@ -54,6 +60,9 @@ func (c KeyCredentials) Masked() ([]byte, error) {
 		return nil, fmt.Errorf("the credentials are not valid JSON")
 	}
 	tree = mask(tree, "")
+	if abbreviate {
+		tree = abbreviatePEM(tree)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -103,6 +112,29 @@ func mask(v any, name string) any {
 
 // fieldSeparators are dropped before a field name is compared, so client_secret matches clientSecret.
 var fieldSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
+
+// abbreviatePEM replaces strings holding PEM certificates with "<PEM: N certificates, B bytes>".
+func abbreviatePEM(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = abbreviatePEM(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = abbreviatePEM(e)
+		}
+	case string:
+		if n := strings.Count(t, "-----BEGIN CERTIFICATE-----"); n > 0 {
+			noun := "certificate"
+			if n > 1 {
+				noun = "certificates"
+			}
+			return fmt.Sprintf("<PEM: %d %s, %d bytes>", n, noun, len(t))
+		}
+	}
+	return v
+}
 
 // IsSecretField reports whether a credentials field name says its value is a secret.
 func IsSecretField(name string) bool {

@@ -60,7 +60,7 @@ type SweepError struct {
 type SweepResult struct {
 	Keys       []KeyReport
 	Errors     []SweepError
-	Instances  int
+	Instances  []ServiceInstance // every managed instance in scope, with or without keys
 	StartedAt  time.Time
 	FinishedAt time.Time
 	// Requests is the number of HTTP requests the sweep sent, token refreshes and retries included.
@@ -102,7 +102,7 @@ func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error
 	if err != nil {
 		return nil, err
 	}
-	res.Instances = len(instances)
+	res.Instances = instances
 	byGUID := make(map[string]ServiceInstance, len(instances))
 	guids := make([]string, 0, len(instances))
 	for _, si := range instances {
@@ -120,9 +120,11 @@ func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error
 	if err != nil {
 		return nil, err
 	}
-	if err := c.addMissingInstances(ctx, keys, byGUID, filter); err != nil {
+	missing, err := c.addMissingInstances(ctx, keys, byGUID, filter)
+	if err != nil {
 		return nil, err
 	}
+	res.Instances = append(res.Instances, missing...)
 
 	reports, todo := c.planDetails(keys, byGUID)
 	if err := c.fetchDetails(ctx, reports, todo, o.Concurrency, res, progress); err != nil {
@@ -190,10 +192,11 @@ func (c *Client) resolveScope(ctx context.Context, o SweepOptions, progress func
 // addMissingInstances reads, one by one, the instances of keys that the instance listing did not return (an
 // instance created between the two listings). It only happens in unfiltered sweeps; keys of instances that no
 // longer exist are dropped by planDetails.
-func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) error {
+func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) ([]ServiceInstance, error) {
 	if f.OrgGUIDs != nil || f.SpaceGUIDs != nil {
-		return nil
+		return nil, nil
 	}
+	var added []ServiceInstance
 	for _, k := range keys {
 		if _, ok := byGUID[k.InstanceGUID]; ok || k.InstanceGUID == "" {
 			continue
@@ -203,11 +206,12 @@ func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byG
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		byGUID[si.GUID] = si
+		added = append(added, si)
 	}
-	return nil
+	return added, nil
 }
 
 // planDetails builds a report per key and returns the indexes of the reports whose credentials must be read.

@@ -212,8 +212,8 @@ func TestSweepPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Keys) != 57 || res.Instances != 6 {
-		t.Fatalf("keys = %d, instances = %d", len(res.Keys), res.Instances)
+	if len(res.Keys) != 57 || len(res.Instances) != 6 {
+		t.Fatalf("keys = %d, instances = %d", len(res.Keys), len(res.Instances))
 	}
 	// 1 instance page + 6 key pages + 57 details.
 	if res.Requests != 1+6+57 {
