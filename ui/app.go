@@ -1,0 +1,424 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// chromeHeight is the number of lines around a page's body: two header lines, the status line, the footer.
+const chromeHeight = 4
+
+// statusTTL is how long a transient status message stays.
+const statusTTL = 5 * time.Second
+
+// Model is the root of the UI: it routes messages to the page on top of the stack and owns the stack, the help
+// overlay, the global keys and the refresh schedule. Build it with New.
+type Model struct {
+	c        common
+	opts     Options
+	stack    []page
+	help     bool
+	status   string
+	statusAt time.Time
+	spinner  spinner.Model
+	dropped  int // answers dropped because their page or generation was gone (tests look at it)
+}
+
+// New builds the UI for the options.
+func New(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	if opts.Thresholds == (expiry.Thresholds{}) {
+		opts.Thresholds = expiry.DefaultThresholds
+	}
+	within := opts.ExpiringWithin
+	if within <= 0 {
+		within = opts.Thresholds.Warning
+	}
+	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	m.c = common{width: 80, height: 24, styles: NewStyles(true, opts.NoColor), keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
+		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context}
+	for _, f := range opts.Foundations {
+		m.c.foundations = append(m.c.foundations, &foundationState{Foundation: f})
+	}
+	if len(m.c.foundations) > 1 {
+		m.stack = []page{newListPage(kindFoundations, scope{}, "foundations", &m.c)}
+	} else if len(m.c.foundations) == 1 {
+		f := m.c.foundations[0]
+		m.stack = []page{newListPage(kindOrgs, scope{foundation: f}, f.Name, &m.c)}
+	}
+	return m
+}
+
+// Messages of the UI's own work.
+type (
+	connectedMsg struct {
+		name    string
+		backend Backend
+		err     error
+	}
+	loadedMsg struct {
+		name string
+		gen  int
+		snap *Snapshot
+		idx  *index // built off the event loop, with the snapshot
+		err  error
+	}
+	progressMsg struct {
+		name string
+		gen  int
+		p    cf.Progress
+		ch   <-chan cf.Progress
+	}
+	tickMsg time.Time
+)
+
+// Init connects every foundation, starts the clock and asks the terminal for its background colour.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tickCmd(), m.spinner.Tick, tea.RequestBackgroundColor}
+	for _, f := range m.c.foundations {
+		cmds = append(cmds, m.connect(f))
+	}
+	return tea.Batch(cmds...)
+}
+
+func tickCmd() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// connect opens a foundation (keyring, session) in a Cmd: it may take seconds, never in Update.
+func (m *Model) connect(f *foundationState) tea.Cmd {
+	if f.Connect == nil {
+		return nil
+	}
+	f.connecting = true
+	ctx, name, connect := m.opts.Context, f.Name, f.Connect
+	return func() tea.Msg {
+		b, err := connect(ctx)
+		return connectedMsg{name: name, backend: b, err: err}
+	}
+}
+
+// refresh starts a load of a foundation unless one is running. Its answers carry a new generation; answers of
+// an older generation are dropped.
+func (m *Model) refresh(f *foundationState) tea.Cmd {
+	if f.busy || f.connecting {
+		return nil
+	}
+	if f.backend == nil {
+		return m.connect(f)
+	}
+	f.gen++
+	f.busy, f.progress = true, cf.Progress{}
+	gen, name, backend, ctx := f.gen, f.Name, f.backend, m.opts.Context
+	ch := make(chan cf.Progress, 1)
+	send := func(p cf.Progress) {
+		for {
+			select {
+			case ch <- p:
+				return
+			default: // keep only the latest progress
+				select {
+				case <-ch:
+				default:
+				}
+			}
+		}
+	}
+	load := func() tea.Msg {
+		snap, err := backend.Load(ctx, send)
+		close(ch)
+		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
+		if err == nil {
+			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update
+		}
+		return msg
+	}
+	return tea.Batch(load, waitProgress(name, gen, ch), m.spinner.Tick)
+}
+
+// waitProgress delivers the next progress report of a load.
+func waitProgress(name string, gen int, ch <-chan cf.Progress) tea.Cmd {
+	return func() tea.Msg {
+		p, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return progressMsg{name: name, gen: gen, p: p, ch: ch}
+	}
+}
+
+func (m *Model) foundationNamed(name string) *foundationState {
+	for _, f := range m.c.foundations {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func (m *Model) top() page {
+	if len(m.stack) == 0 {
+		return nil
+	}
+	return m.stack[len(m.stack)-1]
+}
+
+// Update routes one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.width, m.c.height = max(msg.Width, 20), max(msg.Height, chromeHeight+2)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.c.styles = NewStyles(msg.IsDark(), m.opts.NoColor)
+		return m, nil
+	case spinner.TickMsg:
+		if !m.anyBusy() {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case tickMsg:
+		return m, tea.Batch(m.dueRefreshes(), tickCmd())
+	case connectedMsg:
+		return m, m.connected(msg)
+	case progressMsg:
+		f := m.foundationNamed(msg.name)
+		if f == nil || msg.gen != f.gen {
+			m.dropped++
+			return m, nil
+		}
+		f.progress = msg.p
+		return m, waitProgress(msg.name, msg.gen, msg.ch)
+	case loadedMsg:
+		m.loaded(msg)
+		return m, nil
+	case detailsMsg:
+		if d, ok := m.top().(*detailPage); !ok || d.id != msg.pageID {
+			m.dropped++ // the user left the page that asked
+			return m, nil
+		}
+		return m, m.apply(m.top().update(msg, &m.c))
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		if p := m.top(); p != nil && p.capturing() {
+			return m, m.apply(p.update(msg, &m.c))
+		}
+	}
+	return m, nil
+}
+
+func (m *Model) anyBusy() bool {
+	for _, f := range m.c.foundations {
+		if f.busy || f.connecting {
+			return true
+		}
+	}
+	return false
+}
+
+// connected installs a foundation's backend and starts its first load.
+func (m *Model) connected(msg connectedMsg) tea.Cmd {
+	f := m.foundationNamed(msg.name)
+	if f == nil {
+		return nil
+	}
+	f.connecting = false
+	if msg.err != nil {
+		f.lastErr = msg.err
+		if !f.updatedAt.IsZero() && f.staleSince.IsZero() {
+			f.staleSince = m.c.now()
+		}
+		m.schedule(f)
+		return nil
+	}
+	f.backend = msg.backend
+	return m.refresh(f)
+}
+
+// loaded installs a load's snapshot, or keeps the last good one and marks it stale.
+func (m *Model) loaded(msg loadedMsg) {
+	f := m.foundationNamed(msg.name)
+	if f == nil || msg.gen != f.gen {
+		m.dropped++
+		return
+	}
+	f.busy = false
+	now := m.c.now()
+	if msg.err != nil {
+		f.lastErr = msg.err
+		if f.staleSince.IsZero() && f.snap != nil {
+			f.staleSince = now
+		}
+		if errors.Is(msg.err, cf.ErrSessionExpired) {
+			f.backend = nil // a new session is needed; the next refresh reconnects
+		}
+	} else {
+		if msg.idx == nil {
+			msg.idx = newIndex(msg.snap)
+		}
+		f.setSnapshot(msg.snap, msg.idx, now)
+		m.c.dataGen++
+	}
+	m.schedule(f)
+}
+
+// schedule plans a foundation's next background refresh (none when refreshing is off).
+func (m *Model) schedule(f *foundationState) {
+	if m.opts.Refresh > 0 {
+		f.nextAt = m.c.now().Add(m.opts.Refresh)
+	} else {
+		f.nextAt = time.Time{}
+	}
+}
+
+// dueRefreshes starts the refreshes whose time has come.
+func (m *Model) dueRefreshes() tea.Cmd {
+	now := m.c.now()
+	var cmds []tea.Cmd
+	for _, f := range m.c.foundations {
+		if !f.nextAt.IsZero() && !now.Before(f.nextAt) && !f.busy && !f.connecting {
+			f.nextAt = time.Time{}
+			cmds = append(cmds, m.refresh(f))
+		}
+	}
+	if m.status != "" && now.Sub(m.statusAt) > statusTTL {
+		m.status = ""
+	}
+	return tea.Batch(cmds...)
+}
+
+// key handles a key press: help, the page's own keys, then the global ones.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	if m.help {
+		m.help = false // any key closes the overlay
+		return nil
+	}
+	p := m.top()
+	if p == nil {
+		if key.Matches(msg, m.c.keys.Quit) {
+			return tea.Quit
+		}
+		return nil
+	}
+	if p.capturing() {
+		return m.apply(p.update(msg, &m.c))
+	}
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help = true
+		return nil
+	case key.Matches(msg, k.AllKeys):
+		return m.allKeys()
+	case key.Matches(msg, k.Refresh):
+		return m.refreshNow()
+	}
+	out := p.update(msg, &m.c)
+	if !out.handled && key.Matches(msg, k.Back) && len(m.stack) > 1 {
+		m.stack = m.stack[:len(m.stack)-1] // the page is dropped: a detail page's revealed secrets go with it
+		return nil
+	}
+	return m.apply(out)
+}
+
+// apply carries out what a page asked for.
+func (m *Model) apply(out outcome) tea.Cmd {
+	if out.status != "" {
+		m.setStatus(out.status)
+	}
+	if out.push == nil {
+		return out.cmd
+	}
+	m.stack = append(m.stack, out.push)
+	return tea.Batch(out.cmd, out.push.init(&m.c))
+}
+
+func (m *Model) setStatus(s string) {
+	m.status, m.statusAt = s, m.c.now()
+}
+
+// allKeys shows every key of the current foundation (of all foundations at the root of several), going back to
+// such a list if it is already on the stack.
+func (m *Model) allKeys() tea.Cmd {
+	f := m.top().foundation()
+	for i, p := range m.stack {
+		if lp, ok := p.(*listPage); ok && lp.kind == kindAllKeys && lp.sc.foundation == f {
+			m.stack = m.stack[:i+1]
+			return nil
+		}
+	}
+	title := "all keys"
+	if f == nil {
+		title = "all keys, all foundations"
+	}
+	m.stack = append(m.stack, newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
+	return nil
+}
+
+// refreshNow refreshes the current foundation (every foundation at the root of several).
+func (m *Model) refreshNow() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, f := range m.c.foundations {
+		if cur := m.top().foundation(); cur == nil || cur == f {
+			if f.busy || f.connecting {
+				continue
+			}
+			cmds = append(cmds, m.refresh(f))
+		}
+	}
+	if len(cmds) == 0 {
+		m.setStatus("a refresh is already running")
+		return nil
+	}
+	m.setStatus("refreshing…")
+	return tea.Batch(cmds...)
+}
+
+// View draws the screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "cfkeys"
+	return v
+}
+
+func (m *Model) render() string {
+	if m.top() == nil {
+		return "no foundation to show: log in with cfkeys login, or try cfkeys demo"
+	}
+	if m.help {
+		return m.helpView()
+	}
+	body := m.top().body(&m.c, m.c.height-chromeHeight)
+	return m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer()
+}
+
+// Dropped returns how many answers were dropped because their page or generation was gone.
+func (m *Model) Dropped() int { return m.dropped }
+
+// describeErr is an error as the status line shows it.
+func describeErr(err error) string {
+	return safetext.Clean(err.Error())
+}

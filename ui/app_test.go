@@ -1,0 +1,447 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/profile"
+)
+
+func stub() *stubBackend {
+	return &stubBackend{snaps: []*Snapshot{testSnapshot()}, creds: map[string]string{
+		"22222222-2222-4222-8222-222222222222": `{"oauth":{"clientid":"sb-crm","clientsecret":"s3cr3t-crm-value","certificate":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n","key":"-----BEGIN RSA PRIVATE KEY-----\nMIIEprivate\n-----END RSA PRIVATE KEY-----\n","url":"https://crm.example"}}`,
+	}}
+}
+
+func TestStartupShowsOrgsWithCounts(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 100, 24)
+	h.mustShow("cfkeys eu10", "updated 09:00:00, 0s ago", "warn ≤30d · crit ≤7d", "ORG", "STATUS", "KEYS")
+	if l := h.line("acme-prod"); !strings.Contains(l, "expired") || !strings.Contains(l, "1 expired  1 ≤7d  1 ≤30d  2 ok  1 no cert") {
+		t.Errorf("acme-prod row: %q", l)
+	}
+	if l := h.line("acme-dev"); !strings.Contains(l, "1 expired  1 ≤7d  1 unknown") {
+		t.Errorf("acme-dev row: %q", l)
+	}
+	h.fits(100, 24)
+	h.tick(15 * time.Second)
+	h.mustShow("updated 09:00:00, 15s ago")
+}
+
+func TestDrillDownAndBackKeepsEachPage(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 24)
+	h.press("j", "enter") // acme-prod (days order: acme-dev first? both have expired keys; acme-dev's is older)
+	h.mustShow("eu10 › ")
+	crumb := strings.Fields(h.line("cfkeys"))[3]
+	h.press("enter")
+	h.mustShow("INSTANCE", "OFFERING / PLAN")
+	h.press("down")
+	before := h.line("▶")
+	h.press("enter")
+	h.mustShow("STATUS", "DAYS", "VALID UNTIL", "KEY")
+	h.press("esc")
+	if after := h.line("▶"); after != before {
+		t.Errorf("going back moved the cursor:\n%q\n%q", before, after)
+	}
+	h.press("h", "h")
+	if l := h.line("▶"); !strings.Contains(l, crumb) {
+		t.Errorf("back on the orgs page the cursor is not on %s: %q", crumb, l)
+	}
+	if loads, _ := b.counts(); loads != 1 {
+		t.Errorf("navigation made %d loads, want 1", loads)
+	}
+}
+
+func TestAllKeysSortFilterExpiring(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 120, 30)
+	h.press("a")
+	h.mustShow("eu10 › all keys", "INSTANCE", "SPACE", "ORG")
+	order := func() string {
+		var names []string
+		for _, l := range strings.Split(h.screen(), "\n")[3:] {
+			f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "▶"))
+			if len(f) > 3 && strings.Contains(" expired critical warning ok none unknown ", " "+f[0]+" ") {
+				names = append(names, f[3])
+			}
+		}
+		return strings.Join(names, ",")
+	}
+	if got := order(); got != "dev-old,grafana,dev-today,crm-sender,app-x509,dashboard,erp-sender,dev-broken,basic-auth" {
+		t.Errorf("days order: %s", got)
+	}
+	if l := h.line("dev-old"); !strings.Contains(l, "expired   -40d   2026-10-13") {
+		t.Errorf("expired row: %q", l)
+	}
+	if l := h.line("dev-today"); !strings.Contains(l, "critical  0d") {
+		t.Errorf("0d row: %q", l)
+	}
+	if l := h.line("basic-auth"); !strings.Contains(l, "none      -      -") || !strings.Contains(l, "no certificate") {
+		t.Errorf("none row: %q", l)
+	}
+	h.press("s")
+	h.mustShow("sort: name")
+	if got := order(); !strings.HasPrefix(got, "app-x509,basic-auth,crm-sender") {
+		t.Errorf("name order: %s", got)
+	}
+	h.press("s")
+	h.mustShow("sort: org/space")
+	h.press("s")
+	h.mustShow("sort: days remaining")
+
+	h.press("x")
+	h.mustShow("expiring ≤30d only")
+	if got := order(); got != "dev-old,grafana,dev-today,crm-sender,app-x509" {
+		t.Errorf("expiring only: %s", got)
+	}
+	h.press("x")
+	h.press("/")
+	h.typeText("cpi-dev")
+	h.mustShow("/cpi-dev")
+	if got := order(); got != "dev-old,dev-today,dev-broken" {
+		t.Errorf("filtered: %s", got)
+	}
+	h.press("enter")
+	h.mustShow("filter: cpi-dev")
+	h.press("j") // navigation works on the kept filter
+	if l := h.line("▶"); !strings.Contains(l, "dev-today") {
+		t.Errorf("cursor: %q", l)
+	}
+	h.press("esc")
+	if got := order(); !strings.HasPrefix(got, "dev-old,grafana") {
+		t.Errorf("esc did not clear the filter: %s", got)
+	}
+	h.mustShow("eu10 › all keys") // and did not go back
+	for _, q := range []string{"CN=crm-sender", "demo ca", "0xABC3ED", "abc3ed"} {
+		h.press("/")
+		h.typeText(q)
+		h.press("enter")
+		if got := order(); got == "" {
+			t.Errorf("filter %q found nothing", q)
+		}
+		h.press("esc")
+	}
+}
+
+func TestFullGUIDJumpsToKey(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 30)
+	h.press("a", "/")
+	h.typeText("22222222-2222-4222-8222-222222222222")
+	h.mustShow("eu10 › all keys › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", "critical · 5 days left")
+	h.press("esc")
+	if l := h.line("▶"); !strings.Contains(l, "crm-sender") {
+		t.Errorf("back in the list the cursor is not on the key: %q", l)
+	}
+	h.mustNotShow("filter:")
+	// A paste works the same.
+	h.press("/")
+	h.send(tea.PasteMsg{Content: "44444444-4444-4444-8444-444444444444"})
+	h.mustShow("› grafana")
+}
+
+func TestDetailMasksAndRevealsSecrets(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 40)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter")
+	h.mustShow("Status          critical · 5 days left", "Subject DN      CN=crm-sender,OU=Demo,O=Demo Corp,C=DE", "Issuer DN       CN=Demo CA",
+		"Expiry from     SAP certificatedetails (oauth.certificatedetails)", "Valid until     2026-11-27 15:00:00 UTC", `"clientid": "sb-crm"`,
+		`"clientsecret": "[redacted]"`, `"key": "[redacted]"`, `"certificate": "<PEM: 1 certificate, 59 bytes>"`)
+	h.mustNotShow("s3cr3t-crm-value", "MIIEprivate")
+	h.press("v")
+	h.mustShow("Show this key's secrets on screen?")
+	h.mustNotShow("s3cr3t-crm-value")
+	h.press("j") // any other key cancels
+	h.press("v", "v")
+	h.mustShow("SECRETS VISIBLE", "s3cr3t-crm-value", "MIIEprivate")
+	h.press("esc") // leaving the page hides them
+	h.press("enter")
+	h.mustShow("secrets masked")
+	h.mustNotShow("s3cr3t-crm-value")
+	if _, details := b.counts(); details != 2 {
+		t.Errorf("details requests = %d, want one per opening", details)
+	}
+	// A key whose credentials cannot be read says why.
+	h.press("esc", "esc", "/")
+	h.typeText("grafana")
+	h.press("enter", "enter")
+	h.mustShow("credentials: GET /v3/service_credential_bindings/44444444-4444-4444-8444-444444444444/details: 404")
+}
+
+func TestCopyUsesOSC52(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 100, 24)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter")
+	_, cmd := h.m.Update(keyMsg("y"))
+	if cmd == nil {
+		t.Fatal("y returned no command")
+	}
+	if got := fmt.Sprintf("%v", cmd()); got != "22222222-2222-4222-8222-222222222222" {
+		t.Errorf("clipboard = %q", got)
+	}
+	h.mustShow("copied the binding GUID of crm-sender to the clipboard")
+	_, cmd = h.m.Update(keyMsg("Y"))
+	if got := fmt.Sprintf("%v", cmd()); got != "CN=crm-sender,OU=Demo,O=Demo Corp,C=DE" {
+		t.Errorf("clipboard = %q", got)
+	}
+	// The status message goes after a while.
+	h.tick(6 * time.Second)
+	h.mustNotShow("copied")
+}
+
+func TestColoursFollowTheClock(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, Options{Refresh: 0}, 100, 24)
+	h.press("a")
+	if l := h.line("crm-sender"); !strings.Contains(l, "critical  5d") {
+		t.Fatalf("crm-sender: %q", l)
+	}
+	raw := h.raw()
+	h.tick(6 * 24 * time.Hour)
+	if l := h.line("crm-sender"); !strings.Contains(l, "expired   -1d") {
+		t.Errorf("six days later: %q", l)
+	}
+	if h.raw() == raw {
+		t.Error("the screen did not change")
+	}
+	if loads, _ := b.counts(); loads != 1 {
+		t.Errorf("recolouring made %d loads (refresh is off)", loads)
+	}
+}
+
+func TestBackgroundRefresh(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	grown := testSnapshot()
+	grown.Keys = append(grown.Keys, certKey("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "new-key", grown.Instances[0], 2))
+	b.snaps = append(b.snaps, grown)
+	h := oneFoundation(t, b, defaultOpts(), 100, 24)
+	h.press("a")
+	h.mustNotShow("new-key")
+	h.tick(30 * time.Second)
+	if loads, _ := b.counts(); loads != 1 {
+		t.Fatalf("refreshed after 30s: %d loads", loads)
+	}
+	h.tick(31 * time.Second)
+	if loads, _ := b.counts(); loads != 2 {
+		t.Fatalf("no refresh after 61s: %d loads", loads)
+	}
+	h.mustShow("new-key", "updated 09:01:01, 0s ago")
+	h.press("r")
+	if loads, _ := b.counts(); loads != 3 {
+		t.Errorf("r: %d loads", loads)
+	}
+}
+
+func TestRefreshOff(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, Options{Refresh: 0}, 100, 24)
+	h.tick(10 * time.Minute)
+	if loads, _ := b.counts(); loads != 1 {
+		t.Errorf("refresh 0 still refreshed: %d loads", loads)
+	}
+}
+
+func TestFailedRefreshKeepsData(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 160, 24)
+	b.loadErr = errors.New("listing service instances: GET /v3/service_instances: 503 Service Unavailable (empty response body)")
+	h.tick(61 * time.Second)
+	h.mustShow("acme-prod", "acme-dev", "stale since 09:01:01", "[data of 09:00:00, retry at 09:02:01] listing service instances: GET /v3/service_instances: 503 Service Unavailable")
+	b.loadErr = fmt.Errorf("scanning: %w", &profile.ExpiredError{Profile: "eu10", Err: cf.ErrSessionExpired})
+	h.tick(61 * time.Second)
+	h.mustShow("session expired: run cfkeys login --name eu10", "acme-prod", "stale since 09:01:01")
+	b.loadErr = nil
+	h.tick(61 * time.Second)
+	h.mustNotShow("stale", "session expired")
+	h.mustShow("updated 09:03:03")
+	if h.quit {
+		t.Error("the UI quit on its own")
+	}
+}
+
+func TestStaleAnswersAreDropped(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 24)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter")
+	// Open the detail page, then leave it before its answer arrives.
+	_, cmd := h.m.Update(keyMsg("enter"))
+	h.press("esc")
+	h.run(cmd)
+	if h.m.Dropped() != 1 {
+		t.Errorf("dropped = %d, want 1", h.m.Dropped())
+	}
+	h.mustShow("all keys")
+	// A load answer of an older generation is dropped too.
+	h.send(loadedMsg{name: "eu10", gen: 0, snap: &Snapshot{}})
+	if h.m.Dropped() != 2 {
+		t.Errorf("dropped = %d, want 2", h.m.Dropped())
+	}
+	h.mustShow("crm-sender")
+}
+
+func TestWorksWhileLoading(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	b.gate = make(chan struct{})
+	b.progress = []cf.Progress{{Stage: cf.StageCredentials, Done: 120, Total: 500}}
+	h := oneFoundation(t, b, defaultOpts(), 100, 24)
+	h.mustShow("loading eu10…", "reading key credentials 120/500")
+	h.press("?")
+	h.mustShow("cfkeys keys", "expires within 7 days")
+	h.press("q") // closes the help
+	h.press("a")
+	h.mustShow("all keys")
+	close(b.gate)
+	h.send(loadedMsg{name: "eu10", gen: 1, snap: testSnapshot()})
+	h.mustShow("crm-sender")
+	h.press("q")
+	if !h.quit {
+		t.Error("q did not quit")
+	}
+}
+
+func TestHostileNames(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	evil := []string{"\x1b]52;c;ZXZpbA==\x07org", "\x1b[31mred\x1b[0m", strings.Repeat("long-", 60), "キー🔑東京\u202eevil", "\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\"}
+	si := inst("i-evil", evil[2], evil[0], "o-evil", evil[1], "s-evil", "it-rt", "integration-flow")
+	s.Instances = append(s.Instances, si)
+	s.Keys = append(s.Keys, certKey("eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee", evil[3], si, 1), certKey("ffffffff-ffff-4fff-8fff-ffffffffffff", evil[4], si, 3))
+	s.Keys[len(s.Keys)-1].Finding.Certificate.SubjectDN = "CN=\x1b[2J\x1b]52;c;AA==\x07x"
+	b := &stubBackend{snaps: []*Snapshot{s}}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		h := oneFoundation(t, b, Options{NoColor: true}, size[0], size[1])
+		check := func(where string) {
+			raw := h.raw()
+			for _, bad := range []string{"]52;", "]8;", "\x1b[31m", "\x1b[2J", "\u202e", "\x07"} {
+				if strings.Contains(raw, bad) {
+					t.Fatalf("%s at %dx%d: the screen holds %q", where, size[0], size[1], bad)
+				}
+			}
+			h.fits(size[0], size[1])
+		}
+		check("orgs")
+		h.press("a")
+		check("all keys")
+		h.press("/")
+		h.typeText("evil")
+		h.press("enter", "enter")
+		check("detail")
+		h.press("esc", "esc", "esc", "G")
+		check("bottom of the list")
+	}
+}
+
+func TestResizeReflows(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 80, 24)
+	h.press("a")
+	h.fits(80, 24)
+	if strings.Contains(h.screen(), "SUBJECT CN") {
+		t.Error("80 columns show the subject column")
+	}
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 40})
+	h.fits(160, 40)
+	h.mustShow("SUBJECT CN / NOTE", "VALID UNTIL")
+	h.send(tea.WindowSizeMsg{Width: 40, Height: 12})
+	h.fits(40, 12)
+	h.press("enter")
+	h.fits(40, 12)
+	h.press("?")
+	h.fits(40, 12)
+}
+
+func TestNoColor(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), Options{NoColor: true}, 100, 24)
+	h.press("a")
+	if strings.Contains(h.raw(), "38;2;") || strings.Contains(h.raw(), "48;2;") {
+		t.Error("colour escapes with NoColor")
+	}
+	h.mustShow("expired", "critical", "warning", "ok", "none", "unknown")
+	col := oneFoundation(t, stub(), Options{}, 100, 24)
+	col.press("a")
+	if !strings.Contains(col.raw(), "38;2;") {
+		t.Error("no colour by default")
+	}
+	// A light background changes the palette.
+	dark := col.raw()
+	col.send(tea.BackgroundColorMsg{Color: colorWhite{}})
+	if col.raw() == dark {
+		t.Error("the light palette looks like the dark one")
+	}
+}
+
+type colorWhite struct{}
+
+func (colorWhite) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+func TestStartExpiring(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), Options{StartExpiring: true, ExpiringWithin: 5}, 100, 24)
+	h.mustShow("expiring ≤5d only")
+	h.press("a")
+	h.mustShow("dev-old", "grafana", "dev-today", "crm-sender")
+	h.mustNotShow("app-x509", "erp-sender")
+}
+
+func TestSeveralFoundations(t *testing.T) {
+	t.Parallel()
+	eu := stub()
+	opts := Options{Refresh: time.Minute, Foundations: []Foundation{
+		{Name: "eu10", API: "https://api.cf.eu10.hana.ondemand.com", Connect: func(context.Context) (Backend, error) { return eu, nil }},
+		{Name: "us10", API: "https://api.cf.us10.hana.ondemand.com", SkipSSLValidation: true, Connect: func(context.Context) (Backend, error) {
+			return nil, errors.New("reading us10/refresh-token in the OS keyring: the keyring is locked")
+		}},
+	}}
+	h := newHarness(t, opts, 120, 24)
+	h.mustShow("FOUNDATION", "eu10", "us10", "failed", "us10: [retry at 09:01:00] reading us10/refresh-token in the OS keyring: the keyring is locked",
+		"TLS NOT VERIFIED: us10")
+	if l := h.line("eu10 "); !strings.Contains(l, "2 expired  2 ≤7d  1 ≤30d  1 unknown  2 ok  1 no cert") {
+		t.Errorf("eu10 row: %q", l)
+	}
+	h.press("a")
+	h.mustShow("all keys, all foundations", "FOUNDATION")
+	if l := h.line("crm-sender"); !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "▶")), "eu10") {
+		t.Errorf("row lacks its foundation: %q", l)
+	}
+	h.press("esc", "enter")
+	h.mustShow("cfkeys foundations › eu10", "acme-prod")
+	h.mustNotShow("TLS NOT VERIFIED") // only shown where us10 is in view
+}
+
+func TestEmptyAndLoadingStates(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 100, 24)
+	h.press("enter", "down", "enter") // acme-dev › sandbox: no instances
+	h.mustShow("no managed service instances in this space")
+	m := New(Options{})
+	if !strings.Contains(m.View().Content, "no foundation to show") {
+		t.Errorf("no foundations: %q", m.View().Content)
+	}
+}
+
+var _ = expiry.StatusOK

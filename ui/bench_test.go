@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// bigSnapshot is a foundation of n keys: 20 orgs, 5 spaces each, 10 instances per space.
+func bigSnapshot(n int) *Snapshot {
+	s := &Snapshot{}
+	for i := 0; i < n; i++ {
+		o, sp, in := i%20, (i/20)%5, (i/100)%10
+		orgGUID, spaceGUID, instGUID := fmt.Sprintf("o-%d", o), fmt.Sprintf("s-%d-%d", o, sp), fmt.Sprintf("i-%d-%d-%d", o, sp, in)
+		si := inst(instGUID, fmt.Sprintf("cpi-%02d-%d-%d", o, sp, in), fmt.Sprintf("org-%02d", o), orgGUID, fmt.Sprintf("space-%d", sp), spaceGUID, "it-rt", "integration-flow")
+		if i < 1000 {
+			s.Instances = append(s.Instances, si)
+		}
+		s.Keys = append(s.Keys, certKey(fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i), fmt.Sprintf("key-%05d", i), si, (i*37)%500-30))
+	}
+	return s
+}
+
+// bigModel is a Model showing the all-keys list of n keys at 160x50.
+func bigModel(b *testing.B, n int) *Model {
+	b.Helper()
+	snap := bigSnapshot(n)
+	backend := &stubBackend{snaps: []*Snapshot{snap}}
+	m := New(Options{Foundations: []Foundation{{Name: "big", Connect: func(context.Context) (Backend, error) { return backend, nil }}},
+		Thresholds: expiry.DefaultThresholds, Now: func() time.Time { return uiNow }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m.Update(connectedMsg{name: "big", backend: backend})
+	m.c.foundations[0].gen = 1
+	m.Update(loadedMsg{name: "big", gen: 1, snap: snap})
+	m.Update(keyMsg("a"))
+	_ = m.View()
+	return m
+}
+
+// BenchmarkAllKeys10k measures the all-keys list with 10,000 keys: drawing a frame, moving the cursor, a filter
+// keystroke (the list is refiltered and resorted) and a sort change. Each op is one update plus one frame, what
+// the user waits for after a key.
+//
+//	go test ./ui -run '^$' -bench AllKeys10k
+func BenchmarkAllKeys10k(b *testing.B) {
+	const n = 10000
+	b.Run("frame", func(b *testing.B) {
+		m := bigModel(b, n)
+		for b.Loop() {
+			_ = m.View()
+		}
+	})
+	b.Run("scroll", func(b *testing.B) {
+		m := bigModel(b, n)
+		for b.Loop() {
+			m.Update(keyMsg("j"))
+			_ = m.View()
+		}
+	})
+	b.Run("filter-keystroke", func(b *testing.B) {
+		m := bigModel(b, n)
+		m.Update(keyMsg("/"))
+		i := 0
+		for b.Loop() {
+			// Alternate typing and deleting a character so each op refilters the whole list.
+			if i%2 == 0 {
+				m.Update(tea.KeyPressMsg{Code: '7', Text: "7"})
+			} else {
+				m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+			}
+			i++
+			_ = m.View()
+		}
+	})
+	b.Run("sort", func(b *testing.B) {
+		m := bigModel(b, n)
+		for b.Loop() {
+			m.Update(keyMsg("s"))
+			_ = m.View()
+		}
+	})
+	b.Run("index", func(b *testing.B) {
+		// Built in the load's goroutine, off the event loop.
+		snap := bigSnapshot(n)
+		for b.Loop() {
+			_ = newIndex(snap)
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		// What the event loop does when a refresh of 10,000 keys arrives: install it, rebuild the page, draw.
+		snap := bigSnapshot(n)
+		idx := newIndex(snap)
+		m := bigModel(b, n)
+		for b.Loop() {
+			m.c.foundations[0].gen++
+			m.Update(loadedMsg{name: "big", gen: m.c.foundations[0].gen, snap: snap, idx: idx})
+			_ = m.View()
+		}
+	})
+}

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// header is two lines: the breadcrumb with the data's freshness, then thresholds, sort and warnings.
+func (m *Model) header() string {
+	st := m.c.styles
+	w := m.c.width
+	var crumbs []string
+	for _, p := range m.stack {
+		crumbs = append(crumbs, safetext.Clean(p.crumb()))
+	}
+	right := m.freshness()
+	title := st.Title.Render("cfkeys")
+	avail := w - lipgloss.Width(title) - lipgloss.Width(right) - 2
+	line1 := title + " " + m.breadcrumb(crumbs, avail)
+	if pad := w - lipgloss.Width(line1) - lipgloss.Width(right); pad > 0 {
+		line1 += strings.Repeat(" ", pad) + right
+	}
+
+	var parts []string
+	for _, f := range m.c.foundations {
+		if f.SkipSSLValidation && (m.top().foundation() == nil || m.top().foundation() == f) {
+			parts = append(parts, st.Warning.Render(" TLS NOT VERIFIED: "+safetext.Clean(f.Name)+" "))
+		}
+	}
+	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
+	if lp, ok := m.top().(*listPage); ok {
+		parts = append(parts, st.Dim.Render("sort: "+lp.sort.String()))
+		if lp.expiring {
+			parts = append(parts, st.Status(expiry.StatusWarning).Render(fmt.Sprintf("expiring ≤%dd only", m.c.within)))
+		}
+		if lp.query != "" && !lp.typing {
+			parts = append(parts, st.Bold.Render("filter: "+safetext.Clean(lp.query)))
+		}
+	}
+	line2 := truncateStyled(strings.Join(parts, "  "), w)
+	return truncateStyled(line1, w) + "\n" + line2
+}
+
+// breadcrumb joins the crumbs, dropping the oldest (shown as …) until they fit in width.
+func (m *Model) breadcrumb(crumbs []string, width int) string {
+	st := m.c.styles
+	sep := st.Dim.Render(" › ")
+	render := func(cs []string, elided bool) string {
+		var parts []string
+		if elided {
+			parts = append(parts, st.Crumb.Render("…"))
+		}
+		for i, c := range cs {
+			if i == len(cs)-1 {
+				parts = append(parts, st.CrumbCurrent.Render(c))
+			} else {
+				parts = append(parts, st.Crumb.Render(c))
+			}
+		}
+		return strings.Join(parts, sep)
+	}
+	for i := 0; i < len(crumbs); i++ {
+		if s := render(crumbs[i:], i > 0); lipgloss.Width(s) <= width || i == len(crumbs)-1 {
+			if lipgloss.Width(s) > width {
+				return st.CrumbCurrent.Render(safetext.Truncate(crumbs[len(crumbs)-1], max(width, 1)))
+			}
+			return s
+		}
+	}
+	return ""
+}
+
+// freshness says when the current foundation's data was read: "updated 12:03:04, 15s ago", or since when it
+// is stale, with a spinner while a refresh runs.
+func (m *Model) freshness() string {
+	st := m.c.styles
+	now := m.c.now()
+	fs := m.c.foundations
+	if f := m.top().foundation(); f != nil {
+		fs = []*foundationState{f}
+	}
+	busy := false
+	var oldest, staleSince time.Time
+	for _, f := range fs {
+		busy = busy || f.busy || f.connecting
+		if !f.updatedAt.IsZero() && (oldest.IsZero() || f.updatedAt.Before(oldest)) {
+			oldest = f.updatedAt
+		}
+		if !f.staleSince.IsZero() && (staleSince.IsZero() || f.staleSince.Before(staleSince)) {
+			staleSince = f.staleSince
+		}
+	}
+	var s string
+	switch {
+	case !staleSince.IsZero():
+		s = st.Warning.Render(" stale since " + staleSince.In(now.Location()).Format("15:04:05") + " ")
+	case !oldest.IsZero():
+		s = st.Dim.Render("updated " + oldest.In(now.Location()).Format("15:04:05") + ", " + ago(now.Sub(oldest)))
+	}
+	if busy {
+		s = m.spinner.View() + " " + s
+	}
+	return strings.TrimSpace(s)
+}
+
+// ago renders a duration as "15s ago", "3m ago", "2h ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(max(d, 0)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
+}
+
+// statusView is the line above the footer: the page's own line (a filter being typed), else the newest message,
+// else the state of the foundations' refreshes.
+func (m *Model) statusView() string {
+	st := m.c.styles
+	w := m.c.width
+	if s := m.top().statusLine(&m.c); s != "" {
+		if lp, ok := m.top().(*listPage); ok && lp.typing {
+			return truncateStyled(s, w)
+		}
+		if m.status == "" {
+			return truncateStyled(s, w)
+		}
+	}
+	if m.status != "" {
+		return truncateStyled(st.Bold.Render(safetext.Clean(m.status)), w)
+	}
+	fs := m.c.foundations
+	if f := m.top().foundation(); f != nil {
+		fs = []*foundationState{f}
+	}
+	var parts []string
+	for _, f := range fs {
+		prefix := ""
+		if len(m.c.foundations) > 1 {
+			prefix = safetext.Clean(f.Name) + ": "
+		}
+		switch {
+		case f.connecting:
+			parts = append(parts, prefix+"connecting…")
+		case f.busy:
+			p := f.progress
+			text := prefix + "refreshing"
+			if p.Stage != "" {
+				text = prefix + string(p.Stage)
+			}
+			if p.Total > 0 {
+				text += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+			}
+			parts = append(parts, m.spinner.View()+" "+text)
+		case f.lastErr != nil:
+			// What the user needs first (which data, when the next try is) comes before the error itself,
+			// which may be long and is cut at the edge.
+			var facts []string
+			if f.snap != nil {
+				facts = append(facts, "data of "+f.updatedAt.In(m.c.now().Location()).Format("15:04:05"))
+			}
+			if !f.nextAt.IsZero() {
+				facts = append(facts, "retry at "+f.nextAt.In(m.c.now().Location()).Format("15:04:05"))
+			} else {
+				facts = append(facts, "r retries")
+			}
+			parts = append(parts, st.Error.Render(prefix+"["+strings.Join(facts, ", ")+"] "+describeErr(f.lastErr)))
+		case f.snap != nil && len(f.snap.Errors) > 0:
+			parts = append(parts, st.Status(expiry.StatusUnknown).Render(fmt.Sprintf("%s%d keys could not be read (a server error; their detail says why)", prefix, len(f.snap.Errors))))
+		}
+	}
+	if len(parts) == 0 {
+		if s := m.top().statusLine(&m.c); s != "" {
+			return truncateStyled(s, w)
+		}
+	}
+	return truncateStyled(strings.Join(parts, "  "), w)
+}
+
+// footer is one line of the page's main keys.
+func (m *Model) footer() string {
+	h := help.New()
+	h.Styles = help.DefaultStyles(m.c.styles.dark)
+	if m.opts.NoColor {
+		h.Styles = help.Styles{}
+	}
+	h.SetWidth(m.c.width)
+	return truncateStyled(h.ShortHelpView(m.top().shortHelp(&m.c)), m.c.width)
+}
+
+// helpView is the ? overlay: the page's bindings and the colour legend.
+func (m *Model) helpView() string {
+	st := m.c.styles
+	var cols []string
+	for _, group := range m.top().fullHelp(&m.c) {
+		var lines []string
+		for _, b := range group {
+			h := b.Help()
+			lines = append(lines, st.Key.Render(safetext.Pad(h.Key, 9))+" "+h.Desc)
+		}
+		cols = append(cols, strings.Join(lines, "\n"))
+	}
+	var legend []string
+	for _, s := range expiry.Statuses {
+		legend = append(legend, st.Status(s).Render(safetext.Pad(s.String(), 9))+" "+legendText(s, m.c.th))
+	}
+	legendBlock := strings.Join(legend, "\n")
+	// Key groups side by side and the legend beside them when the terminal is wide enough; otherwise stacked.
+	inner := m.c.width - 6 // the box's border and padding, and a margin
+	body := lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(append(cols, legendBlock), "   ")...)
+	if lipgloss.Width(body) > inner {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(cols, "   ")...) + "\n\n" + legendBlock
+	}
+	if lipgloss.Width(body) > inner {
+		body = strings.Join(append(cols, legendBlock), "\n\n")
+	}
+	content := st.Title.Render("cfkeys keys") + "\n\n" + body + "\n\n" + st.Dim.Render("any key closes this help")
+	lines := strings.Split(content, "\n")
+	if max(m.c.height-2, 1) < len(lines) {
+		lines = append(lines[:max(m.c.height-3, 1)], st.Dim.Render("… (enlarge the terminal for the rest)"))
+	}
+	for i, l := range lines {
+		lines[i] = truncateStyled(l, inner)
+	}
+	box := st.Box.Render(strings.Join(lines, "\n"))
+	return lipgloss.Place(m.c.width, m.c.height, lipgloss.Center, lipgloss.Center, box)
+}
+
+func legendText(s expiry.Status, th expiry.Thresholds) string {
+	switch s {
+	case expiry.StatusExpired:
+		return "the certificate has expired"
+	case expiry.StatusCritical:
+		return fmt.Sprintf("expires within %d days", th.Critical)
+	case expiry.StatusWarning:
+		return fmt.Sprintf("expires within %d days", th.Warning)
+	case expiry.StatusUnknown:
+		return "cannot be read (see the key's detail)"
+	case expiry.StatusOK:
+		return fmt.Sprintf("more than %d days left", th.Warning)
+	}
+	return "no certificate (client secret)"
+}
+
+func joinWithGap(cols []string, gap string) []string {
+	var out []string
+	for i, c := range cols {
+		if i > 0 {
+			out = append(out, gap)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// truncateStyled cuts a styled line to width cells.
+func truncateStyled(s string, width int) string {
+	if lipgloss.Width(s) <= width {
+		return s
+	}
+	return truncANSI(s, width)
+}
+
+// truncANSI cuts a string holding styles to width cells, keeping its escape sequences whole.
+func truncANSI(s string, width int) string { return ansi.Truncate(s, width, "…") }

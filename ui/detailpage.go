@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// pageIDs numbers detail pages, so an answer for a page the user has left is recognised and dropped.
+var pageIDs atomic.Int64
+
+// reveal is the state of a detail page's secrets.
+type reveal int
+
+const (
+	hidden     reveal = iota
+	confirming        // v pressed once: the warning is shown, v again reveals
+	revealed
+)
+
+// detailPage shows one key: where it lives, its certificate and its credentials with secrets masked.
+type detailPage struct {
+	id      int64
+	f       *foundationState
+	guid    string
+	key     *cf.KeyReport
+	loading bool
+	creds   *cf.KeyCredentials
+	credErr error
+	reveal  reveal
+	offset  int
+}
+
+func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
+	return &detailPage{id: pageIDs.Add(1), f: f, guid: k.GUID, key: k, loading: true}
+}
+
+// detailsMsg carries a key's credentials to the detail page that asked for them.
+type detailsMsg struct {
+	pageID int64
+	creds  cf.KeyCredentials
+	err    error
+}
+
+func (p *detailPage) init(c *common) tea.Cmd {
+	backend, id, guid := p.f.backend, p.id, p.guid
+	if backend == nil {
+		p.loading, p.credErr = false, fmt.Errorf("%s is not connected", p.f.Name)
+		return nil
+	}
+	ctx := c.ctx
+	return func() tea.Msg {
+		creds, err := backend.Details(ctx, guid)
+		return detailsMsg{pageID: id, creds: creds, err: err}
+	}
+}
+
+func (p *detailPage) crumb() string                { return p.key.Name }
+func (p *detailPage) capturing() bool              { return false }
+func (p *detailPage) foundation() *foundationState { return p.f }
+
+// current follows the key into the latest snapshot, so a refresh updates the page.
+func (p *detailPage) current() *cf.KeyReport {
+	if p.f.idx != nil {
+		if k, ok := p.f.idx.keyByGUID[p.guid]; ok {
+			p.key = k
+		}
+	}
+	return p.key
+}
+
+func (p *detailPage) update(msg tea.Msg, c *common) outcome {
+	switch m := msg.(type) {
+	case detailsMsg:
+		if m.pageID != p.id {
+			return outcome{}
+		}
+		p.loading = false
+		if m.err != nil {
+			p.credErr = m.err
+		} else {
+			creds := m.creds
+			p.creds = &creds
+		}
+		return outcome{handled: true}
+	case tea.KeyPressMsg:
+		k := p.current()
+		switch {
+		case key.Matches(m, c.keys.Reveal):
+			return p.toggleReveal()
+		case p.reveal == confirming:
+			p.reveal = hidden // any other key cancels the reveal
+		}
+		switch {
+		case key.Matches(m, c.keys.Up):
+			p.offset--
+		case key.Matches(m, c.keys.Down):
+			p.offset++
+		case key.Matches(m, c.keys.PageUp):
+			p.offset -= c.height - chromeHeight
+		case key.Matches(m, c.keys.PageDown):
+			p.offset += c.height - chromeHeight
+		case key.Matches(m, c.keys.Top):
+			p.offset = 0
+		case key.Matches(m, c.keys.Bottom):
+			p.offset = 1 << 30
+		case key.Matches(m, c.keys.CopyGUID):
+			return copyKey(k, false)
+		case key.Matches(m, c.keys.CopyDN):
+			return copyKey(k, true)
+		default:
+			return outcome{}
+		}
+		return outcome{handled: true}
+	}
+	return outcome{}
+}
+
+// toggleReveal asks before showing secrets, shows them on the second v, and hides them on the third.
+func (p *detailPage) toggleReveal() outcome {
+	switch {
+	case p.creds == nil:
+		return outcome{handled: true, status: "no credentials to reveal"}
+	case p.reveal == hidden:
+		p.reveal = confirming
+		return outcome{handled: true}
+	case p.reveal == confirming:
+		p.reveal = revealed
+		return outcome{handled: true}
+	}
+	p.reveal = hidden
+	return outcome{handled: true, status: "secrets hidden"}
+}
+
+// lines is the page's content, before scrolling.
+func (p *detailPage) lines(c *common) []string {
+	k := p.current()
+	st := c.styles
+	now := c.now()
+	ks := stateOf(k, now, c.th)
+	var out []string
+	valueWidth := max(c.width-16, 20)
+	field := func(label, value string) {
+		// Long values (DNs, paths) wrap under themselves rather than being cut.
+		for i, l := range strings.Split(ansi.Hardwrap(safetext.Clean(value), valueWidth, true), "\n") {
+			if i == 0 {
+				out = append(out, st.Bold.Render(safetext.Pad(label, 16))+l)
+			} else {
+				out = append(out, strings.Repeat(" ", 16)+l)
+			}
+		}
+	}
+	statusText := ks.status.String()
+	if ks.hasDays {
+		switch {
+		case ks.days < 0:
+			statusText += fmt.Sprintf(" · expired %d days ago", -ks.days)
+		case ks.days == 0:
+			statusText += " · expires within a day"
+		default:
+			statusText += fmt.Sprintf(" · %d days left", ks.days)
+		}
+	}
+	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.status).Render(statusText))
+	i := k.Instance
+	field("Key", k.Name)
+	field("Path", i.OrgName+" / "+i.SpaceName+" / "+i.Name+" / "+k.Name)
+	field("Instance", fmt.Sprintf("%s (%s, plan %s)", i.Name, i.OfferingName, i.PlanName))
+	if c.multi() {
+		field("Foundation", p.f.Name+" ("+p.f.API+")")
+	}
+	field("Binding GUID", k.GUID)
+	if cert := k.Finding.Certificate; cert != nil {
+		local := cert.NotAfter.In(now.Location())
+		field("Valid until", cert.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC")+"  ("+local.Format("2006-01-02 15:04:05 MST")+" local)")
+		if !cert.NotBefore.IsZero() {
+			field("Valid from", cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"))
+		}
+		field("Subject DN", cert.SubjectDN)
+		field("Issuer DN", cert.IssuerDN)
+		field("Serial", cert.Serial)
+		source := "SAP certificatedetails"
+		if cert.Source == expiry.SourcePEM {
+			source = "PEM certificate"
+		}
+		field("Expiry from", source+" ("+cert.Path+")")
+		if cert.ChainExpiresFirst {
+			d := expiry.DaysRemaining(cert.ChainNotAfter, now)
+			out = append(out, st.Warning.Render(safetext.Clean(fmt.Sprintf(" ⚠ the CA %s in this key's chain expires first, on %s (%d days): the key stops working then ",
+				cert.ChainSubjectDN, cert.ChainNotAfter.UTC().Format("2006-01-02"), d))))
+		}
+	} else {
+		field("Certificate", noteOf(k, ks.status))
+	}
+	lo := k.LastOperation
+	opText := lo.Describe()
+	if !lo.UpdatedAt.IsZero() {
+		opText += " at " + lo.UpdatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	if lo.Description != "" {
+		opText += ": " + lo.Description
+	}
+	field("Last operation", opText)
+	if !k.CreatedAt.IsZero() {
+		field("Created", k.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	out = append(out, "")
+	switch {
+	case p.loading:
+		out = append(out, st.Dim.Render("loading credentials…"))
+	case p.credErr != nil:
+		out = append(out, st.Error.Render("credentials: ")+safetext.Clean(p.credErr.Error()))
+	case p.reveal == revealed:
+		out = append(out, st.Warning.Render(" SECRETS VISIBLE · v hides them · leaving this page hides them "))
+		out = append(out, p.jsonLines(p.creds.Reveal(), c)...)
+	default:
+		out = append(out, st.Bold.Render("Credentials")+st.Dim.Render(" (secrets masked, certificates abbreviated; v shows everything)"))
+		masked, err := p.creds.Display()
+		if err != nil {
+			out = append(out, st.Error.Render(err.Error()))
+		} else {
+			out = append(out, p.jsonLines(masked, c)...)
+		}
+	}
+	return out
+}
+
+// jsonLines indents JSON and wraps long lines (PEM blocks) to the width, every line cleaned for the terminal.
+func (p *detailPage) jsonLines(raw []byte, c *common) []string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		buf.Reset()
+		buf.Write(raw)
+	}
+	var out []string
+	width := max(c.width-2, 20)
+	for _, l := range strings.Split(buf.String(), "\n") {
+		l = safetext.Clean(l)
+		for _, w := range strings.Split(ansi.Hardwrap(l, width, true), "\n") {
+			out = append(out, "  "+w)
+		}
+	}
+	return out
+}
+
+func (p *detailPage) body(c *common, height int) string {
+	lines := p.lines(c)
+	maxOff := max(len(lines)-height, 0)
+	p.offset = min(max(p.offset, 0), maxOff)
+	lines = lines[p.offset:]
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, c.width, "…")
+	}
+	for len(lines) < height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *detailPage) statusLine(c *common) string {
+	if p.reveal == confirming {
+		return c.styles.Warning.Render(" Show this key's secrets on screen? Anyone who can see your screen can read them. v shows them, any other key cancels. ")
+	}
+	return ""
+}
+
+func (p *detailPage) shortHelp(c *common) []key.Binding {
+	k := c.keys
+	return []key.Binding{k.Help, k.Back, k.Reveal, k.CopyGUID, k.CopyDN, k.Up, k.Down, k.AllKeys, k.Refresh, k.Quit}
+}
+
+func (p *detailPage) fullHelp(c *common) [][]key.Binding {
+	k := c.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}, {k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh}, {k.Help, k.Quit}}
+}

@@ -1,0 +1,99 @@
+// Package ui is cfkeys' terminal UI: a bubbletea program that drills from foundation to org, space, service
+// instance, service key and key detail, lists every key of a foundation by days remaining, colours keys by
+// status, refreshes in the background and finds keys as you type.
+//
+// The root model (app.go) only routes: the page stack, the help overlay, global keys and the refresh
+// schedule. Pages derive their rows from each foundation's latest snapshot, so going back never refetches and a
+// refresh updates every page in place. All network and keyring work runs in tea.Cmds; answers are tagged with
+// their foundation and a generation (or their page), and dropped when stale.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// Options configure the UI.
+type Options struct {
+	// Foundations to show; more than one adds a foundations page at the root.
+	Foundations []Foundation
+	// Thresholds classify keys; they are shown in the header.
+	Thresholds expiry.Thresholds
+	// Refresh is the interval of background refreshes; 0 turns them off.
+	Refresh time.Duration
+	// ExpiringWithin is the number of days the "expiring soon" filter keeps (default: the warning threshold).
+	ExpiringWithin int
+	// StartExpiring starts every list with the "expiring soon" filter on (cfkeys --within).
+	StartExpiring bool
+	// Now returns the current time (default time.Now); statuses follow it without refetching.
+	Now func() time.Time
+	// NoColor draws without colour (NO_COLOR); statuses stay readable from their text.
+	NoColor bool
+	// Context bounds every request the UI makes; cancel it to stop background work.
+	Context context.Context
+}
+
+// Foundation is one foundation the UI shows.
+type Foundation struct {
+	Name              string // profile name, or "demo"
+	API               string
+	SkipSSLValidation bool // shown as a permanent warning in the header
+	// Connect opens the foundation (reading the keyring, resuming the session). The UI calls it in a tea.Cmd.
+	Connect func(ctx context.Context) (Backend, error)
+}
+
+// Backend reads a foundation.
+type Backend interface {
+	// Load reads a snapshot of the foundation, reporting progress as it goes.
+	Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error)
+	// Details reads one key's credentials.
+	Details(ctx context.Context, guid string) (cf.KeyCredentials, error)
+}
+
+// Snapshot is what one refresh of a foundation found.
+type Snapshot struct {
+	Orgs      []cf.Organization
+	Spaces    []cf.Space
+	Instances []cf.ServiceInstance
+	Keys      []cf.KeyReport
+	Errors    []cf.SweepError
+}
+
+// ClientBackend is the Backend of a logged-in cf.Client. wrap, when set, rewrites errors (e.g. to name the profile
+// in "session expired" messages).
+func ClientBackend(c *cf.Client, concurrency int, wrap func(error) error) Backend {
+	if wrap == nil {
+		wrap = func(err error) error { return err }
+	}
+	return &clientBackend{c: c, concurrency: concurrency, wrap: wrap}
+}
+
+type clientBackend struct {
+	c           *cf.Client
+	concurrency int
+	wrap        func(error) error
+}
+
+func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
+	orgs, err := b.c.Organizations(ctx)
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	spaces, err := b.c.Spaces(ctx, nil)
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress})
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors}, nil
+}
+
+func (b *clientBackend) Details(ctx context.Context, guid string) (cf.KeyCredentials, error) {
+	creds, err := b.c.Details(ctx, guid)
+	return creds, b.wrap(err)
+}

@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// common is what every page draws and decides with (the soft-serve pattern: one small shared struct).
+type common struct {
+	width, height int
+	styles        Styles
+	keys          keyMap
+	now           func() time.Time
+	th            expiry.Thresholds
+	within        int // days the "expiring soon" filter keeps
+	foundations   []*foundationState
+	startExpiring bool
+	dataGen       int // bumped whenever a snapshot changes, so pages know to rebuild their rows
+	ctx           context.Context
+}
+
+// multi reports whether several foundations are shown (pages then name them).
+func (c *common) multi() bool { return len(c.foundations) > 1 }
+
+// outcome is what a page asks the root to do after a key.
+type outcome struct {
+	cmd     tea.Cmd
+	push    page // open this page on top
+	handled bool // the page used the key
+	status  string
+}
+
+// page is one screen of the navigation stack.
+type page interface {
+	// crumb is the page's segment of the breadcrumb.
+	crumb() string
+	// init returns the work the page needs when it opens (a details fetch), or nil.
+	init(c *common) tea.Cmd
+	// update reacts to a key or a message meant for the page; keys it does not handle go to the root (back,
+	// quit, help, ...).
+	update(msg tea.Msg, c *common) outcome
+	// body draws the page's area of the screen, exactly height lines.
+	body(c *common, height int) string
+	// statusLine is what the page says on the status line (filter input, loading, warnings), if anything.
+	statusLine(c *common) string
+	// capturing reports whether the page is taking text input (a filter being typed): then every key but
+	// ctrl+c goes to it.
+	capturing() bool
+	// foundation is the foundation the page belongs to (nil for pages over all foundations).
+	foundation() *foundationState
+	// shortHelp and fullHelp list the page's bindings for the footer and the help overlay.
+	shortHelp(c *common) []key.Binding
+	fullHelp(c *common) [][]key.Binding
+}

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+)
+
+// pageKind is what a list page lists.
+type pageKind int
+
+// The list pages, from the root down.
+const (
+	kindFoundations pageKind = iota
+	kindOrgs                 // a foundation's orgs
+	kindSpaces               // an org's spaces
+	kindInstances            // a space's service instances
+	kindKeys                 // an instance's keys
+	kindAllKeys              // every key of a foundation (or of all foundations)
+)
+
+// row is one line of a list page: a foundation, org, space or instance with the keys beneath it, or one key.
+type row struct {
+	id         string // stable identity, to keep the selection across refreshes
+	name       string
+	foundation *foundationState
+	orgGUID    string
+	spaceGUID  string
+	inst       *cf.ServiceInstance
+	key        *cf.KeyReport
+	meta       *keyMeta        // for a key row
+	keys       []*cf.KeyReport // the keys beneath (one for a key row)
+	detail     string          // a second text: API, offering/plan
+
+	// Sort and search keys, computed when the row is built.
+	lname    string
+	lpath    string
+	search   string    // lower-case name and detail (rows that are not keys)
+	rank     int       // 0: holds a certificate, 1: unknown, 2: no certificate
+	earliest time.Time // the earliest certificate expiry of the row's keys
+}
+
+// scope is where a page sits: the foundation and the org, space or instance it lists.
+type scope struct {
+	foundation *foundationState // nil: every foundation
+	orgGUID    string
+	spaceGUID  string
+	instGUID   string
+}
+
+// buildRows lists a page's rows from the foundations' indexes.
+func buildRows(kind pageKind, sc scope, all []*foundationState) []*row {
+	var rows []*row
+	group := func(r *row) {
+		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(r.name+"\x00"+r.detail)
+		r.lpath, r.rank = r.lname, 1
+		for _, k := range r.keys {
+			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.NotAfter.Before(r.earliest)) {
+				r.earliest, r.rank = c.NotAfter, 0
+			}
+		}
+		rows = append(rows, r)
+	}
+	switch kind {
+	case kindFoundations:
+		for _, f := range all {
+			r := &row{id: f.Name, name: f.Name, foundation: f, detail: f.API}
+			if f.idx != nil {
+				r.keys = f.idx.keys
+			}
+			group(r)
+		}
+	case kindOrgs:
+		if ix := sc.foundation.idx; ix != nil {
+			for _, o := range ix.orgs {
+				group(&row{id: o.GUID, name: o.Name, foundation: sc.foundation, orgGUID: o.GUID, keys: ix.keysByOrg[o.GUID]})
+			}
+		}
+	case kindSpaces:
+		if ix := sc.foundation.idx; ix != nil {
+			for _, sp := range ix.spacesByOrg[sc.orgGUID] {
+				group(&row{id: sp.GUID, name: sp.Name, foundation: sc.foundation, orgGUID: sc.orgGUID, spaceGUID: sp.GUID, keys: ix.keysBySpace[sp.GUID]})
+			}
+		}
+	case kindInstances:
+		if ix := sc.foundation.idx; ix != nil {
+			for _, si := range ix.instsBySpace[sc.spaceGUID] {
+				group(&row{id: si.GUID, name: si.Name, foundation: sc.foundation, orgGUID: si.OrgGUID, spaceGUID: si.SpaceGUID, inst: si,
+					keys: ix.keysByInstance[si.GUID], detail: strings.TrimSpace(si.OfferingName + " " + si.PlanName)})
+			}
+		}
+	case kindKeys:
+		if ix := sc.foundation.idx; ix != nil {
+			for _, k := range ix.keysByInstance[sc.instGUID] {
+				rows = append(rows, keyRow(sc.foundation, k))
+			}
+		}
+	case kindAllKeys:
+		for _, f := range all {
+			if (sc.foundation != nil && f != sc.foundation) || f.idx == nil {
+				continue
+			}
+			for _, k := range f.idx.keys {
+				rows = append(rows, keyRow(f, k))
+			}
+		}
+	}
+	return rows
+}
+
+func keyRow(f *foundationState, k *cf.KeyReport) *row {
+	m := f.idx.meta[k]
+	r := &row{id: f.Name + "/" + k.GUID, name: k.Name, foundation: f, orgGUID: k.Instance.OrgGUID, spaceGUID: k.Instance.SpaceGUID, key: k, meta: m,
+		keys: []*cf.KeyReport{k}, lname: m.lname, lpath: strings.ToLower(f.Name) + "\x00" + m.lpath, rank: 2}
+	switch {
+	case m.hasCert:
+		r.rank, r.earliest = 0, k.Finding.Certificate.NotAfter
+	case m.unknown:
+		r.rank = 1
+	}
+	return r
+}
+
+// keyState is a key's status and days at an instant.
+type keyState struct {
+	status  expiry.Status
+	days    int
+	hasDays bool
+}
+
+func stateOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) keyState {
+	st, d, ok := expiry.Classify(k.Finding, now, th)
+	return keyState{st, d, ok}
+}
+
+// summary counts the keys beneath a row by status.
+type summary struct {
+	counts   map[expiry.Status]int
+	worst    expiry.Status
+	total    int
+	earliest time.Time // the earliest certificate expiry beneath, zero when none
+}
+
+func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summary {
+	s := summary{counts: map[expiry.Status]int{}, worst: expiry.StatusNone, total: len(keys)}
+	for _, k := range keys {
+		st := stateOf(k, now, th).status
+		s.counts[st]++
+		if st < s.worst {
+			s.worst = st
+		}
+		if c := k.Finding.Certificate; c != nil && (s.earliest.IsZero() || c.NotAfter.Before(s.earliest)) {
+			s.earliest = c.NotAfter
+		}
+	}
+	return s
+}
+
+// countsText is a row's "2 expired  1 ≤7d  3 ≤30d  12 ok" with each count's status, for colouring.
+func countsText(s summary, th expiry.Thresholds) []countPart {
+	var parts []countPart
+	labels := map[expiry.Status]string{
+		expiry.StatusExpired: "expired", expiry.StatusCritical: fmt.Sprintf("≤%dd", th.Critical), expiry.StatusWarning: fmt.Sprintf("≤%dd", th.Warning),
+		expiry.StatusUnknown: "unknown", expiry.StatusOK: "ok", expiry.StatusNone: "no cert",
+	}
+	for _, st := range expiry.Statuses {
+		if n := s.counts[st]; n > 0 {
+			parts = append(parts, countPart{status: st, text: fmt.Sprintf("%d %s", n, labels[st])})
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, countPart{status: expiry.StatusNone, text: "no keys"})
+	}
+	return parts
+}
+
+// countPart is one "3 ≤30d" of a counts cell.
+type countPart struct {
+	status expiry.Status
+	text   string
+}
+
+// joinCounts is the plain text of a counts cell.
+func joinCounts(parts []countPart) string {
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.text
+	}
+	return strings.Join(texts, "  ")
+}
+
+// query is a filter text, folded once for matching.
+type query struct {
+	lower, serial string
+}
+
+func newQuery(q string) query {
+	q = strings.TrimSpace(q)
+	return query{lower: strings.ToLower(q), serial: foldSerial(q)}
+}
+
+// matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and
+// org names, binding GUID, subject and issuer DN, serial with or without 0x and colons), as cf.KeyReport.Matches
+// decides, using the texts folded once per snapshot.
+func (r *row) matches(q query) bool {
+	if q.lower == "" {
+		return true
+	}
+	if r.key == nil && strings.Contains(r.search, q.lower) {
+		return true
+	}
+	for _, k := range r.keys {
+		m := r.meta
+		if r.key == nil {
+			m = r.foundation.idx.meta[k]
+		}
+		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
+			return true
+		}
+	}
+	return false
+}
+
+// expiring reports whether the row has a certificate key expiring within days (expired included).
+func (r *row) expiring(now time.Time, days int) bool {
+	for _, k := range r.keys {
+		if c := k.Finding.Certificate; c != nil && expiry.DaysRemaining(c.NotAfter, now) <= days {
+			return true
+		}
+	}
+	return false
+}
+
+// sortMode is a list's order; s cycles through them.
+type sortMode int
+
+// The orders a list can have.
+const (
+	sortDays     sortMode = iota // days remaining, expired first
+	sortName                     // name
+	sortOrgSpace                 // org, space, instance, key
+	sortModes
+)
+
+func (m sortMode) String() string {
+	return [...]string{"days remaining", "name", "org/space"}[m]
+}
+
+// sortRows orders rows. By days: certificate keys (or rows holding them) by earliest expiry, then unknown, then
+// rows without certificates, each by name. The sort keys were computed when the rows were built.
+func sortRows(rows []*row, mode sortMode) {
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		switch mode {
+		case sortDays:
+			if c := cmp.Compare(a.rank, b.rank); c != 0 {
+				return c
+			}
+			if c := a.earliest.Compare(b.earliest); c != 0 {
+				return c
+			}
+		case sortOrgSpace:
+			if c := cmp.Compare(a.lpath, b.lpath); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(a.lname, b.lname); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+}

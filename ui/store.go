@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// foundationState is what the UI knows about one foundation: its latest snapshot (kept when a refresh fails),
+// indexed for the pages, and the state of its background refresh.
+type foundationState struct {
+	Foundation
+	backend    Backend
+	connecting bool
+	snap       *Snapshot
+	idx        *index
+	gen        int // generation of the refresh in flight (or last started)
+	busy       bool
+	progress   cf.Progress
+	updatedAt  time.Time // when the snapshot was taken
+	staleSince time.Time // when refreshes started failing (zero while fresh)
+	lastErr    error
+	nextAt     time.Time // when the next background refresh is due (zero: none planned)
+}
+
+// index holds a snapshot's relations, built once per snapshot so pages need no scans.
+type index struct {
+	orgs           []cf.Organization
+	spacesByOrg    map[string][]cf.Space
+	instsBySpace   map[string][]*cf.ServiceInstance
+	keysByInstance map[string][]*cf.KeyReport
+	keysBySpace    map[string][]*cf.KeyReport
+	keysByOrg      map[string][]*cf.KeyReport
+	keys           []*cf.KeyReport
+	keyByGUID      map[string]*cf.KeyReport
+	instByGUID     map[string]*cf.ServiceInstance
+	meta           map[*cf.KeyReport]*keyMeta
+}
+
+// keyMeta is what the lists need of a key over and over, computed once per snapshot: its search text, its
+// note, and the widths of its text cells.
+type keyMeta struct {
+	search  string // lower-case key, instance, space and org names, GUID, subject and issuer DN
+	serial  string // the serial folded for matching (lower case, no 0x, no colons)
+	note    string
+	lname   string // lower-case name, for sorting
+	lpath   string // lower-case org/space/instance/key, for sorting
+	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
+	hasCert bool
+	unknown bool
+}
+
+func newKeyMeta(k *cf.KeyReport) *keyMeta {
+	i := k.Instance
+	m := &keyMeta{lname: strings.ToLower(k.Name), lpath: strings.ToLower(i.OrgName + "\x00" + i.SpaceName + "\x00" + i.Name + "\x00" + k.Name)}
+	parts := []string{k.Name, i.Name, i.SpaceName, i.OrgName, k.GUID}
+	if c := k.Finding.Certificate; c != nil {
+		parts = append(parts, c.SubjectDN, c.IssuerDN)
+		m.serial = foldSerial(c.Serial)
+		m.hasCert = true
+	}
+	m.unknown = k.Finding.Kind == expiry.KindUnknown
+	m.search = strings.ToLower(strings.Join(parts, "\x00"))
+	st := expiry.StatusUnknown
+	if k.Finding.Kind == expiry.KindNone {
+		st = expiry.StatusNone
+	}
+	m.note = noteOf(k, st)
+	for j, s := range []string{k.Name, i.Name, i.SpaceName, i.OrgName, m.note} {
+		m.widths[j] = safetext.Width(safetext.Clean(s))
+	}
+	return m
+}
+
+// foldSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
+func foldSerial(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "0x")
+	return strings.ReplaceAll(s, ":", "")
+}
+
+// newIndex indexes a snapshot. Orgs and spaces the instance listing names but the org and space listings did
+// not return (e.g. shared from an org the user cannot list) are added, so no key is unreachable.
+func newIndex(s *Snapshot) *index {
+	ix := &index{
+		spacesByOrg: map[string][]cf.Space{}, instsBySpace: map[string][]*cf.ServiceInstance{},
+		keysByInstance: map[string][]*cf.KeyReport{}, keysBySpace: map[string][]*cf.KeyReport{},
+		keysByOrg: map[string][]*cf.KeyReport{}, keyByGUID: map[string]*cf.KeyReport{}, instByGUID: map[string]*cf.ServiceInstance{},
+		meta: map[*cf.KeyReport]*keyMeta{},
+	}
+	orgSeen, spaceSeen := map[string]bool{}, map[string]bool{}
+	for _, o := range s.Orgs {
+		if !orgSeen[o.GUID] {
+			orgSeen[o.GUID] = true
+			ix.orgs = append(ix.orgs, o)
+		}
+	}
+	addSpace := func(sp cf.Space) {
+		if !spaceSeen[sp.GUID] {
+			spaceSeen[sp.GUID] = true
+			ix.spacesByOrg[sp.OrgGUID] = append(ix.spacesByOrg[sp.OrgGUID], sp)
+		}
+	}
+	for _, sp := range s.Spaces {
+		addSpace(sp)
+	}
+	for i := range s.Instances {
+		si := &s.Instances[i]
+		ix.instByGUID[si.GUID] = si
+		if !orgSeen[si.OrgGUID] {
+			orgSeen[si.OrgGUID] = true
+			ix.orgs = append(ix.orgs, cf.Organization{GUID: si.OrgGUID, Name: si.OrgName})
+		}
+		addSpace(cf.Space{GUID: si.SpaceGUID, Name: si.SpaceName, OrgGUID: si.OrgGUID})
+		ix.instsBySpace[si.SpaceGUID] = append(ix.instsBySpace[si.SpaceGUID], si)
+	}
+	for i := range s.Keys {
+		k := &s.Keys[i]
+		if _, ok := ix.instByGUID[k.Instance.GUID]; !ok {
+			si := k.Instance
+			ix.instByGUID[si.GUID] = &si
+			ix.instsBySpace[si.SpaceGUID] = append(ix.instsBySpace[si.SpaceGUID], &si)
+			if !orgSeen[si.OrgGUID] {
+				orgSeen[si.OrgGUID] = true
+				ix.orgs = append(ix.orgs, cf.Organization{GUID: si.OrgGUID, Name: si.OrgName})
+			}
+			addSpace(cf.Space{GUID: si.SpaceGUID, Name: si.SpaceName, OrgGUID: si.OrgGUID})
+		}
+		ix.keys = append(ix.keys, k)
+		ix.keyByGUID[k.GUID] = k
+		ix.meta[k] = newKeyMeta(k)
+		ix.keysByInstance[k.Instance.GUID] = append(ix.keysByInstance[k.Instance.GUID], k)
+		ix.keysBySpace[k.Instance.SpaceGUID] = append(ix.keysBySpace[k.Instance.SpaceGUID], k)
+		ix.keysByOrg[k.Instance.OrgGUID] = append(ix.keysByOrg[k.Instance.OrgGUID], k)
+	}
+	slices.SortFunc(ix.orgs, func(a, b cf.Organization) int { return cmp.Compare(a.Name, b.Name) })
+	return ix
+}
+
+// setSnapshot installs a fresh snapshot and its index.
+func (f *foundationState) setSnapshot(s *Snapshot, idx *index, at time.Time) {
+	f.snap, f.idx, f.updatedAt, f.staleSince, f.lastErr = s, idx, at, time.Time{}, nil
+}
