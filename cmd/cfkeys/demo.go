@@ -13,10 +13,12 @@ import (
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/ui"
 )
 
 // demoOptions are the inputs of cfkeys demo.
 type demoOptions struct {
+	ui        uiOptions
 	ServeOnly bool
 	Listen    string
 	Latency   time.Duration
@@ -28,7 +30,8 @@ func newDemoCmd(a *app, runF func(*cobra.Command, *demoOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try cfkeys on an embedded fake foundation, no account needed",
-		Long: `Demo starts a fake Cloud Foundry foundation inside cfkeys, on a loopback address, and shows its keys: SAP
+		Long: `Demo starts a fake Cloud Foundry foundation inside cfkeys, on a loopback address, and opens the UI on it (no
+login, no keyring); without a terminal it prints the scan table instead. Its keys: SAP
 Integration Suite certificate and client-secret keys, XSUAA x509 keys, Event Mesh, Identity and Audit Log keys,
 expiring from weeks ago to over a year ahead, a key still being created and a malformed certificate.
 
@@ -57,6 +60,7 @@ Passwords change with every start. The real cf CLI works against it too: cf api 
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to serve on (port 0 picks a free one)")
 	f.DurationVar(&o.Latency, "latency", 0, "latency added to every request of the fake foundation")
 	f.BoolVar(&o.Hostile, "hostile-names", false, "add an org whose names hold escape sequences and very long or wide text")
+	o.ui.addFlags(cmd, false)
 	return cmd
 }
 
@@ -119,6 +123,16 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 	client, err := d.login(ctx, a)
 	if err != nil {
 		return fmt.Errorf("logging in to the demo foundation: %w", err)
+	}
+	if a.stdoutTTY && a.stdinTTY {
+		foundation := ui.Foundation{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
+			return ui.ClientBackend(client, o.ui.Concurrency, nil), nil
+		}}
+		opts, err := o.ui.options(cmd, a, []ui.Foundation{foundation})
+		if err != nil {
+			return err
+		}
+		return ui.Run(opts, a.in, a.out)
 	}
 	res, err := client.Sweep(ctx, cf.SweepOptions{})
 	if err != nil {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/profile"
+	"github.com/cfkeys/cfkeys/ui"
+)
+
+// uiOptions are the flags of the terminal UI (cfkeys with no command, and cfkeys demo).
+type uiOptions struct {
+	Profile     string
+	Refresh     time.Duration
+	Within      string
+	thresholds  thresholdFlags
+	Concurrency int
+}
+
+func (o *uiOptions) addFlags(cmd *cobra.Command, withProfile bool) {
+	f := cmd.Flags()
+	if withProfile {
+		f.StringVar(&o.Profile, "profile", "", "show only this foundation (default: every one you logged in to)")
+	}
+	f.DurationVar(&o.Refresh, "refresh", 60*time.Second, "refresh in the background this often (0 turns it off)")
+	f.StringVar(&o.Within, "within", "", "start with the expiring-soon filter on, keeping keys that expire within this time (e.g. 30d)")
+	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold")
+	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	f.IntVar(&o.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
+}
+
+// options turns the flags into UI options for the given foundations.
+func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundation) (ui.Options, error) {
+	th, err := o.thresholds.parse()
+	if err != nil {
+		return ui.Options{}, usageError(cmd, "%v", err)
+	}
+	if o.Refresh < 0 {
+		return ui.Options{}, usageError(cmd, "--refresh must not be negative")
+	}
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return ui.Options{}, usageError(cmd, "--concurrency must be between 1 and 64")
+	}
+	opts := ui.Options{Foundations: foundations, Thresholds: th, Refresh: o.Refresh, Now: a.now, NoColor: a.getenv("NO_COLOR") != "", Context: cmd.Context()}
+	if o.Within != "" {
+		days, err := expiry.ParseDays(o.Within)
+		if err != nil {
+			return ui.Options{}, usageError(cmd, "--within: %v", err)
+		}
+		opts.ExpiringWithin, opts.StartExpiring = days, true
+	}
+	return opts, nil
+}
+
+// runUI opens the UI on the stored foundations.
+func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
+	if !a.stdoutTTY || !a.stdinTTY {
+		return errors.New("the UI needs a terminal; for scripts use cfkeys scan or cfkeys find")
+	}
+	cfg, _, err := a.loadProfiles()
+	if err != nil {
+		return err
+	}
+	profiles := cfg.Profiles
+	if o.Profile != "" {
+		p, ok := cfg.Get(o.Profile)
+		if !ok {
+			return fmt.Errorf("no profile %q (known: %v)", o.Profile, cfg.Names())
+		}
+		profiles = []profile.Profile{p}
+	}
+	if len(profiles) == 0 {
+		return errors.New("not logged in to any foundation: run cfkeys login -a API, or try the UI on the demo foundation with cfkeys demo")
+	}
+	var foundations []ui.Foundation
+	for _, p := range profiles {
+		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
+			Connect: func(ctx context.Context) (ui.Backend, error) {
+				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), cf.Options{Clock: a.now, Concurrency: o.Concurrency})
+				if err != nil {
+					return nil, err
+				}
+				return ui.ClientBackend(s.Client, o.Concurrency, func(err error) error { return profile.Expired(p.Name, err) }), nil
+			}})
+	}
+	opts, err := o.options(cmd, a, foundations)
+	if err != nil {
+		return err
+	}
+	return ui.Run(opts, a.in, a.out)
+}
