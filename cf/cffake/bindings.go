@@ -205,7 +205,7 @@ func (s *Server) createBinding(w http.ResponseWriter, r *http.Request, p princip
 		LastOp: lastOp{Type: "create", State: "in progress", CreatedAt: now, UpdatedAt: now}, Parameters: req.Parameters,
 	}
 	s.binds[b.GUID] = b
-	j := &job{GUID: newGUID(), Operation: "service_keys.create", State: "PROCESSING", BindingGUID: b.GUID, CreatedAt: now, UpdatedAt: now}
+	j := &job{GUID: newGUID(), Owner: p.name, Operation: "service_keys.create", State: "PROCESSING", BindingGUID: b.GUID, CreatedAt: now, UpdatedAt: now}
 	s.jobs[j.GUID] = j
 	w.Header().Set("Location", baseURL(r)+"/v3/jobs/"+j.GUID)
 	w.WriteHeader(http.StatusAccepted)
@@ -228,7 +228,7 @@ func (s *Server) deleteBinding(w http.ResponseWriter, r *http.Request, p princip
 	now := s.now()
 	b.LastOp = lastOp{Type: "delete", State: "in progress", CreatedAt: now, UpdatedAt: now}
 	b.UpdatedAt = now
-	j := &job{GUID: newGUID(), Operation: "service_keys.delete", State: "PROCESSING", BindingGUID: b.GUID, CreatedAt: now, UpdatedAt: now}
+	j := &job{GUID: newGUID(), Owner: p.name, Operation: "service_keys.delete", State: "PROCESSING", BindingGUID: b.GUID, CreatedAt: now, UpdatedAt: now}
 	s.jobs[j.GUID] = j
 	w.Header().Set("Location", baseURL(r)+"/v3/jobs/"+j.GUID)
 	w.WriteHeader(http.StatusAccepted)
@@ -239,7 +239,7 @@ func (s *Server) deleteBinding(w http.ResponseWriter, r *http.Request, p princip
 // broker works asynchronously.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p principal) {
 	j := s.jobs[r.PathValue("guid")]
-	if j == nil {
+	if j == nil || (j.Owner != p.name && !p.global()) {
 		notFound(w, "Job")
 		return
 	}
@@ -264,6 +264,16 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p principal) {
 		"guid": j.GUID, "created_at": ts(j.CreatedAt), "updated_at": ts(j.UpdatedAt), "operation": j.Operation,
 		"state": j.State, "errors": errs, "warnings": []any{}, "links": links,
 	})
+}
+
+// settleJobsLocked finishes the jobs whose time has come, polled or not.
+func (s *Server) settleJobsLocked() {
+	now := s.now()
+	for _, j := range s.jobs {
+		if (j.State == "PROCESSING" || j.State == "POLLING") && !now.Before(j.CreatedAt.Add(s.opts.JobDuration)) {
+			s.finishJob(j)
+		}
+	}
 }
 
 // finishJob completes a job's operation.

@@ -264,6 +264,38 @@ func TestCFCLICreateAndDeleteServiceKey(t *testing.T) {
 	}
 }
 
+// TestCFCLIWithoutWait replays create-service-key and delete-service-key -f without --wait: the CLI polls the job
+// once, sees POLLING and stops. The broker finishes anyway: the key appears, then disappears.
+func TestCFCLIWithoutWait(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	h.login(DeveloperUser)
+	si := h.instanceGUID("cpi-dev", h.targetSpace("acme-dev", "dev"), false)
+	r := h.do("POST", "/v3/service_credential_bindings", `{"type":"key","name":"quick","relationships":{"service_instance":{"data":{"guid":"`+si+`"}}},"parameters":{"key-type":"certificate","validity":10}}`, nil)
+	if job := h.get(r.header.Get("Location")); job.body["state"] != "POLLING" {
+		t.Fatalf("first poll: %s", job.raw)
+	}
+	list := func() response {
+		return h.get("/v3/service_credential_bindings?" + cliQuery("names", "quick", "service_instance_guids", si, "type", "key"))
+	}
+	if state := path(list().body, "resources", 0, "last_operation", "state"); state != "in progress" {
+		t.Errorf("right after: %v", state)
+	}
+	h.clock.Advance(3 * time.Second)
+	if state := path(list().body, "resources", 0, "last_operation", "state"); state != "succeeded" {
+		t.Fatalf("3s later the key is %v", state)
+	}
+	guid := path(list().body, "resources", 0, "guid").(string)
+	r = h.do("DELETE", "/v3/service_credential_bindings/"+guid, "", nil)
+	if job := h.get(r.header.Get("Location")); job.body["state"] != "POLLING" {
+		t.Fatalf("delete, first poll: %s", job.raw)
+	}
+	h.clock.Advance(3 * time.Second)
+	if n := len(resources(list())); n != 0 {
+		t.Errorf("3s after delete-service-key -f the key is still listed")
+	}
+}
+
 func TestCFCLIKeyRules(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{})

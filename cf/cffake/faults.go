@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Fault is an answer the server gives instead of the real one, for tests of error handling.
@@ -26,16 +27,24 @@ type Fault struct {
 	Truncate bool
 
 	hits int
+	mu   *sync.Mutex // the server's lock, set by Inject
 }
 
 // Hits returns how many requests the fault answered.
-func (f *Fault) Hits() int { return f.hits }
+func (f *Fault) Hits() int {
+	if f.mu != nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+	}
+	return f.hits
+}
 
 // Inject adds a fault; faults are tried in the order added. It returns the fault so a test can check its hits.
 func (s *Server) Inject(f Fault) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fp := &f
+	fp.mu = &s.mu
 	s.faults = append(s.faults, fp)
 	return fp
 }

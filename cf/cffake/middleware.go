@@ -24,6 +24,7 @@ func (s *Server) cc(h ccHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.settleJobsLocked()
 		auth := r.Header.Get("Authorization")
 		if auth == "" {
 			ccFail(w, http.StatusUnauthorized, "CF-NotAuthenticated", 10002, "Authentication error")

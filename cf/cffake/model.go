@@ -88,6 +88,7 @@ type binding struct {
 
 type job struct {
 	GUID        string
+	Owner       string // the principal that started it; others get a 404
 	Operation   string // service_keys.create, service_keys.delete
 	State       string // PROCESSING, POLLING, COMPLETE, FAILED
 	BindingGUID string

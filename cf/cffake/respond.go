@@ -139,7 +139,7 @@ func validFields(w http.ResponseWriter, q url.Values, table map[string][]string)
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
-			badQuery(w, fmt.Sprintf("The query parameter is invalid: Fields [%s] valid resources are: '%s'", res, strings.Join(keys, "', '")))
+			badQuery(w, fmt.Sprintf("Fields [%s] valid resources are: '%s'", res, strings.Join(keys, "', '")))
 			return false
 		}
 		for _, v := range vs {

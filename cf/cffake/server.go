@@ -44,6 +44,9 @@ type Options struct {
 	Data Dataset
 	// JobPollsToComplete is how many GETs of a job it takes to finish (default 2: POLLING, then COMPLETE).
 	JobPollsToComplete int
+	// JobDuration is how long (on Clock) a job takes when nobody polls it (default 2s): the cf CLI stops
+	// polling at the first POLLING unless --wait is given, and the broker finishes anyway.
+	JobDuration time.Duration
 }
 
 // Dataset describes the foundation to seed.
@@ -105,6 +108,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.JobPollsToComplete <= 0 {
 		opts.JobPollsToComplete = 2
+	}
+	if opts.JobDuration <= 0 {
+		opts.JobDuration = 2 * time.Second
 	}
 	s := &Server{
 		opts:      opts,

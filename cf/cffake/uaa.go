@@ -74,6 +74,7 @@ func (s *Server) issueToken(r *http.Request, u *user, c *uaaClient, grant string
 		claims.AUD = []string{"cloud_controller", c.ID}
 	}
 	access := s.sign(claims)
+	s.trimIssuedLocked()
 	body := map[string]any{
 		"access_token": access,
 		"token_type":   "bearer",
@@ -182,7 +183,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		rt := r.PostForm.Get("refresh_token")
 		g, ok := s.refresh[rt]
-		if !ok || !s.now().Before(g.expires) {
+		if !ok {
+			oauthError(w, http.StatusUnauthorized, "invalid_token", "Invalid refresh token (unknown or revoked)")
+			return
+		}
+		if !s.now().Before(g.expires) {
 			oauthError(w, http.StatusUnauthorized, "invalid_token", "Invalid refresh token expired at "+g.expires.Format("Mon Jan 02 15:04:05 MST 2006"))
 			return
 		}
@@ -280,6 +285,27 @@ func (s *Server) handlePasscode(w http.ResponseWriter, r *http.Request) {
 // oauthError writes an OAuth2 error body.
 func oauthError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// maxIssued bounds the tokens a long-running demo remembers; the oldest half goes when it is reached.
+const maxIssued = 20000
+
+// trimIssuedLocked keeps the bookkeeping of issued tokens bounded.
+func (s *Server) trimIssuedLocked() {
+	if len(s.issued) >= maxIssued {
+		s.issued = append([]string(nil), s.issued[len(s.issued)/2:]...)
+	}
+	if len(s.passcodes) >= maxIssued {
+		clear(s.passcodes)
+	}
+	now := s.now()
+	if len(s.refresh) >= maxIssued {
+		for rt, g := range s.refresh {
+			if !now.Before(g.expires) {
+				delete(s.refresh, rt)
+			}
+		}
+	}
 }
 
 // RevokeAccessTokens makes every access token issued so far invalid (the next Cloud Controller request with one
