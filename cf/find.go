@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -32,7 +30,7 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 	case cached:
 		r.Finding = f
 	case !k.LastOperation.Succeeded():
-		r.Finding = expiry.Unknown("no credentials yet: " + k.LastOperation.Describe())
+		r.Finding = pendingFinding(k.LastOperation)
 	default:
 		creds, err := c.Details(ctx, k.GUID)
 		switch {
@@ -42,7 +40,7 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 		case isFatal(err):
 			return KeyReport{}, err
 		default:
-			r.Finding = expiry.Unknown(detailsFailure(err))
+			r.Finding = detailsFailure(err)
 		}
 	}
 	return r, nil

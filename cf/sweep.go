@@ -229,7 +229,7 @@ func (c *Client) planDetails(keys []ServiceKey, byGUID map[string]ServiceInstanc
 		case cached:
 			r.Finding = f
 		case !k.LastOperation.Succeeded():
-			r.Finding = expiry.Unknown("no credentials yet: " + k.LastOperation.Describe())
+			r.Finding = pendingFinding(k.LastOperation)
 		default:
 			todo = append(todo, len(reports))
 		}
@@ -309,7 +309,7 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 			}
 		default:
 			res.DetailsFetched++
-			key.Finding = expiry.Unknown(detailsFailure(r.err))
+			key.Finding = detailsFailure(r.err)
 			switch {
 			case hiddenByRole(r.err):
 				// The user's roles will not change while the process runs; asking again would only cost requests.
@@ -352,26 +352,31 @@ func hiddenByRole(err error) bool {
 	return !strings.HasPrefix(d, "Creation of") && !strings.HasPrefix(d, "Deletion of")
 }
 
+// pendingFinding is the finding of a key whose last operation has not (yet) produced credentials.
+func pendingFinding(op LastOperation) expiry.Finding {
+	return expiry.UnknownBecause(expiry.CausePending, "no credentials yet: "+op.Describe())
+}
+
 // detailsFailure explains why a key's credentials could not be read, in the words an admin needs.
-func detailsFailure(err error) string {
+func detailsFailure(err error) expiry.Finding {
 	var api *APIError
 	if errors.As(err, &api) && api.StatusCode == http.StatusNotFound {
 		if !hiddenByRole(err) {
-			return "no credentials yet: " + api.Detail()
+			return expiry.UnknownBecause(expiry.CausePending, "no credentials yet: "+api.Detail())
 		}
-		return "credentials not readable: the Cloud Controller hides them from this user (needs Space Developer in the key's space, or admin / admin read-only)"
+		return expiry.UnknownBecause(expiry.CauseHidden, "credentials not readable: the Cloud Controller hides them from this user (needs Space Developer in the key's space, or admin / admin read-only)")
 	}
-	if errors.As(err, &api) {
-		if d := api.Detail(); d != "" {
-			return fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, d)
-		}
-		return fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, http.StatusText(api.StatusCode))
-	}
+	reason := "reading credentials failed: " + err.Error()
 	var re *ResponseError
-	if errors.As(err, &re) {
-		return "reading credentials failed: " + re.Error()
+	switch {
+	case errors.As(err, &api) && api.Detail() != "":
+		reason = fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, api.Detail())
+	case errors.As(err, &api):
+		reason = fmt.Sprintf("reading credentials failed: %d %s", api.StatusCode, http.StatusText(api.StatusCode))
+	case errors.As(err, &re):
+		reason = "reading credentials failed: " + re.Error()
 	}
-	return "reading credentials failed: " + err.Error()
+	return expiry.UnknownBecause(expiry.CauseFailed, reason)
 }
 
 // sortReports orders reports by org, space, instance and key name, GUIDs breaking ties.

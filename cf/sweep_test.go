@@ -28,7 +28,7 @@ var demoStates = map[string]keyState{
 	"legacy-basic-auth": {expiry.StatusNone, 0}, "grafana-monitoring": {expiry.StatusExpired, -3}, "deploy-pipeline": {expiry.StatusNone, 0},
 	"ops-dashboard": {expiry.StatusOK, 187}, "orders-app-x509": {expiry.StatusCritical, 6}, "orders-app-x509-next": {expiry.StatusWarning, 28},
 	"orders-app-secret": {expiry.StatusNone, 0}, "em-orders-client": {expiry.StatusOK, 61}, "audit-writer": {expiry.StatusOK, 200},
-	"audit-writer-legacy-ca": {expiry.StatusOK, 300}, "dev-sender-today": {expiry.StatusCritical, 0}, "dev-sender-new": {expiry.StatusUnknown, 0},
+	"audit-writer-legacy-ca": {expiry.StatusOK, 45}, "dev-sender-today": {expiry.StatusCritical, 0}, "dev-sender-new": {expiry.StatusUnknown, 0},
 	"dev-broken-cert": {expiry.StatusUnknown, 0}, "dev-sender-old": {expiry.StatusExpired, -40}, "dev-x509": {expiry.StatusCritical, 2},
 	"sandbox-sender": {expiry.StatusWarning, 15}, "sandbox-secret": {expiry.StatusNone, 0}, "ias-x509": {expiry.StatusWarning, 29},
 	"tokyo-sender-🔑": {expiry.StatusOK, 190}, "大阪-partner": {expiry.StatusOK, 44},
@@ -92,11 +92,11 @@ func TestSweepDemoFoundation(t *testing.T) {
 		k.Instance.OfferingName != "it-rt" || k.Instance.PlanName != "integration-flow" || k.Finding.Certificate.Source != expiry.SourceCertificateDetails {
 		t.Errorf("crm-sync-sender = %+v", k)
 	}
-	if r := byName["dev-sender-new"].Finding.Reason; r != "no credentials yet: create in progress" {
-		t.Errorf("key being created: reason %q", r)
+	if f := byName["dev-sender-new"].Finding; f.Reason != "no credentials yet: create in progress" || f.Cause != expiry.CausePending || f.NeedsAttention() {
+		t.Errorf("key being created: %+v", f)
 	}
-	if r := byName["dev-broken-cert"].Finding.Reason; r != "the certificate in oauth.certificate is not valid PEM" {
-		t.Errorf("broken certificate: reason %q", r)
+	if f := byName["dev-broken-cert"].Finding; f.Reason != "the certificate in oauth.certificate is not valid PEM" || !f.NeedsAttention() {
+		t.Errorf("broken certificate: %+v", f)
 	}
 }
 
@@ -153,7 +153,7 @@ func TestSweepAsDeveloper(t *testing.T) {
 			t.Errorf("sees %s in an org it has no role in", k.Name)
 		}
 		if k.Instance.SpaceName == "sandbox" {
-			if k.Finding.Kind != expiry.KindUnknown || !strings.HasPrefix(k.Finding.Reason, "credentials not readable") {
+			if k.Finding.Kind != expiry.KindUnknown || !strings.HasPrefix(k.Finding.Reason, "credentials not readable") || k.Finding.Cause != expiry.CauseHidden {
 				t.Errorf("auditor-only key %s: %+v", k.Name, k.Finding)
 			}
 		}
@@ -321,7 +321,7 @@ func TestSweepDetailsFailures(t *testing.T) {
 	if r := got["erp-orders-sender"].Finding; r.Kind != expiry.KindUnknown || r.Reason != "no credentials yet: Creation of service key in progress" {
 		t.Errorf("404 in progress: %+v", r)
 	}
-	if r := got["ops-dashboard"].Finding; r.Kind != expiry.KindUnknown || r.Reason != "reading credentials failed: 503 CredHub is unavailable" {
+	if r := got["ops-dashboard"].Finding; r.Kind != expiry.KindUnknown || r.Reason != "reading credentials failed: 503 CredHub is unavailable" || r.Cause != expiry.CauseFailed {
 		t.Errorf("503: %+v", r)
 	}
 	if r := got["em-orders-client"].Finding; r.Kind != expiry.KindCertificate {

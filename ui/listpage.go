@@ -369,7 +369,7 @@ func (p *listPage) cells(r *row, c *common) []cell {
 	days, until := "-", "-"
 	if ks.hasDays {
 		days = fmt.Sprintf("%dd", ks.days)
-		until = k.Finding.Certificate.NotAfter.UTC().Format("2006-01-02")
+		until = k.Finding.Certificate.Effective().UTC().Format("2006-01-02")
 	}
 	note := r.meta.note
 	cells := []cell{{text: ks.status.String(), style: st.Status(ks.status)}, {text: days, style: st.Status(ks.status)}, {text: until}, {text: k.Name}}

@@ -60,8 +60,8 @@ func buildRows(kind pageKind, sc scope, all []*foundationState) []*row {
 		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(r.name+"\x00"+r.detail)
 		r.lpath, r.rank = r.lname, 1
 		for _, k := range r.keys {
-			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.NotAfter.Before(r.earliest)) {
-				r.earliest, r.rank = c.NotAfter, 0
+			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {
+				r.earliest, r.rank = c.Effective(), 0
 			}
 		}
 		rows = append(rows, r)
@@ -119,7 +119,7 @@ func keyRow(f *foundationState, k *cf.KeyReport) *row {
 		keys: []*cf.KeyReport{k}, lname: m.lname, lpath: strings.ToLower(f.Name) + "\x00" + m.lpath, rank: 2}
 	switch {
 	case m.hasCert:
-		r.rank, r.earliest = 0, k.Finding.Certificate.NotAfter
+		r.rank, r.earliest = 0, k.Finding.Certificate.Effective()
 	case m.unknown:
 		r.rank = 1
 	}
@@ -154,8 +154,8 @@ func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summar
 		if st < s.worst {
 			s.worst = st
 		}
-		if c := k.Finding.Certificate; c != nil && (s.earliest.IsZero() || c.NotAfter.Before(s.earliest)) {
-			s.earliest = c.NotAfter
+		if c := k.Finding.Certificate; c != nil && (s.earliest.IsZero() || c.Effective().Before(s.earliest)) {
+			s.earliest = c.Effective()
 		}
 	}
 	return s
@@ -229,7 +229,7 @@ func (r *row) matches(q query) bool {
 // expiring reports whether the row has a certificate key expiring within days (expired included).
 func (r *row) expiring(now time.Time, days int) bool {
 	for _, k := range r.keys {
-		if c := k.Finding.Certificate; c != nil && expiry.DaysRemaining(c.NotAfter, now) <= days {
+		if c := k.Finding.Certificate; c != nil && expiry.DaysRemaining(c.Effective(), now) <= days {
 			return true
 		}
 	}

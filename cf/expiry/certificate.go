@@ -38,6 +38,26 @@ type Certificate struct {
 	ChainSubjectDN    string    // the subject of that CA, when ChainExpiresFirst
 }
 
+// Effective is when the key stops working: the leaf's NotAfter, or the earlier expiry of a CA in its chain.
+// Status and days remaining follow it.
+func (c *Certificate) Effective() time.Time {
+	if c.ChainExpiresFirst && c.ChainNotAfter.Before(c.NotAfter) {
+		return c.ChainNotAfter
+	}
+	return c.NotAfter
+}
+
+// Cause says why a finding is KindUnknown, which decides whether it needs attention.
+type Cause int
+
+// The causes of an unknown finding.
+const (
+	CauseUnreadable Cause = iota // the credentials or certificate cannot be read: a broken key needs attention
+	CauseHidden                  // the Cloud Controller hides the credentials from this user's role
+	CausePending                 // the key is being created or deleted: no credentials yet
+	CauseFailed                  // reading the credentials failed (a server error); reported as a scan error
+)
+
 // Finding is what Extract learned from one key's credentials.
 type Finding struct {
 	Kind        Kind
@@ -45,7 +65,18 @@ type Finding struct {
 	// Reason explains KindUnknown (and, for KindNone, what kind of credentials the key holds, when known).
 	// It names fields, never their values.
 	Reason string
+	// Cause classifies KindUnknown.
+	Cause Cause
 }
 
-// Unknown returns a finding of kind KindUnknown with the given reason.
+// Unknown returns a finding of kind KindUnknown with the given reason, caused by unreadable credentials.
 func Unknown(reason string) Finding { return Finding{Kind: KindUnknown, Reason: reason} }
+
+// UnknownBecause returns a finding of kind KindUnknown with a reason and a cause.
+func UnknownBecause(cause Cause, reason string) Finding {
+	return Finding{Kind: KindUnknown, Reason: reason, Cause: cause}
+}
+
+// NeedsAttention reports whether an unknown finding is a problem with the key itself (an unreadable
+// certificate), rather than a fact about the user's role or a key in the making.
+func (f Finding) NeedsAttention() bool { return f.Kind == KindUnknown && f.Cause == CauseUnreadable }

@@ -94,7 +94,8 @@ func DaysRemaining(notAfter, now time.Time) int {
 }
 
 // Classify returns the status of a finding at the instant now, and the days remaining when the finding has a
-// certificate (ok is false for none and unknown).
+// certificate (ok is false for none and unknown). Both follow the certificate's effective expiry: a CA in the
+// chain that expires before the leaf ends the key's life first.
 func Classify(f Finding, now time.Time, t Thresholds) (status Status, days int, ok bool) {
 	switch f.Kind {
 	case KindNone:
@@ -105,7 +106,7 @@ func Classify(f Finding, now time.Time, t Thresholds) (status Status, days int, 
 	if f.Certificate == nil {
 		return StatusUnknown, 0, false
 	}
-	days = DaysRemaining(f.Certificate.NotAfter, now)
+	days = DaysRemaining(f.Certificate.Effective(), now)
 	return StatusFor(days, t), days, true
 }
 

@@ -69,6 +69,17 @@ func TestClassify(t *testing.T) {
 	if s, _, ok := Classify(Finding{Kind: KindCertificate}, now, DefaultThresholds); s != StatusUnknown || ok {
 		t.Errorf("certificate kind without certificate: %v %v", s, ok)
 	}
+	// A CA expiring before the leaf decides: the key stops working with it.
+	caFirst := Finding{Kind: KindCertificate, Certificate: &Certificate{NotAfter: now.AddDate(0, 0, 300), ChainExpiresFirst: true, ChainNotAfter: now.AddDate(0, 0, 3)}}
+	if s, d, _ := Classify(caFirst, now, DefaultThresholds); s != StatusCritical || d != 3 {
+		t.Errorf("CA first: %v %d", s, d)
+	}
+	if !caFirst.Certificate.Effective().Equal(now.AddDate(0, 0, 3)) {
+		t.Error("Effective is not the CA's expiry")
+	}
+	if !Unknown("x").NeedsAttention() || UnknownBecause(CauseHidden, "x").NeedsAttention() || UnknownBecause(CausePending, "x").NeedsAttention() {
+		t.Error("NeedsAttention")
+	}
 	// The same finding changes status as the clock moves: no refetch needed.
 	if s, d, _ := Classify(cert, now.AddDate(0, 0, 6), DefaultThresholds); s != StatusExpired || d != -1 {
 		t.Errorf("later: %v %d", s, d)

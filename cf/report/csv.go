@@ -11,7 +11,7 @@ import (
 
 // csvHeader are the CSV columns: the JSON fields, flattened.
 var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_offering", "service_plan", "name", "guid", "status",
-	"days_remaining", "subject_dn", "issuer_dn", "serial", "not_after", "source", "chain_expires_first", "reason"}
+	"days_remaining", "subject_dn", "issuer_dn", "serial", "not_after", "source", "chain_expires_first", "chain_not_after", "chain_subject_dn", "reason"}
 
 // WriteCSV writes a header and one row per key. A foundation column leads in multi-foundation reports. Text
 // fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
@@ -26,20 +26,23 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 		return err
 	}
 	for _, e := range r.Entries {
-		days, subject, issuer, serial, notAfter, source, chainFirst := "", "", "", "", "", "", ""
+		days, subject, issuer, serial, notAfter, source, chainFirst, chainNotAfter, chainSubject := "", "", "", "", "", "", "", "", ""
 		if e.DaysRemaining != nil {
 			days = strconv.Itoa(*e.DaysRemaining)
 		}
 		if c := e.Certificate; c != nil {
 			subject, issuer, serial, notAfter, source = c.SubjectDN, c.IssuerDN, c.Serial, rfc3339(c.NotAfter), string(c.Source)
 			chainFirst = strconv.FormatBool(c.ChainExpiresFirst)
+			if c.ChainExpiresFirst {
+				chainNotAfter, chainSubject = rfc3339(c.ChainNotAfter), c.ChainSubjectDN
+			}
 		}
 		reason := ""
 		if e.Status.String() == "unknown" {
 			reason = e.Reason
 		}
 		row := []string{cell(e.Org), cell(e.Space), cell(e.Instance), cell(e.InstanceGUID), cell(e.Offering), cell(e.Plan), cell(e.Name), cell(e.GUID),
-			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, cell(reason)}
+			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, chainNotAfter, cell(chainSubject), cell(reason)}
 		if multi {
 			row = append([]string{cell(e.Foundation)}, row...)
 		}

@@ -30,17 +30,17 @@ func WritePrometheus(w io.Writer, r Report) error {
 		l = append(l, label("org", e.Org), label("space", e.Space), label("instance", e.Instance), label("key", e.Name), label("guid", e.GUID))
 		return strings.Join(l, ",")
 	}
-	header("cfkeys_certificate_expiry_seconds", "Seconds from the scan until the service key's client certificate expires; negative once expired.")
+	header("cfkeys_certificate_expiry_seconds", "Seconds from the scan until the service key's certificate stops working (the leaf's expiry, or an earlier one of a CA in its chain); negative once expired.")
 	for _, e := range r.Entries {
 		if e.Certificate != nil {
 			fmt.Fprintf(&b, "cfkeys_certificate_expiry_seconds{%s,%s} %s\n", labelsOf(e), label("subject", e.Certificate.SubjectDN),
-				strconv.FormatFloat(e.Certificate.NotAfter.Sub(gen).Seconds(), 'f', 0, 64))
+				strconv.FormatFloat(e.Certificate.Effective().Sub(gen).Seconds(), 'f', 0, 64))
 		}
 	}
-	header("cfkeys_certificate_not_after_timestamp_seconds", "When the service key's client certificate expires, as a Unix timestamp.")
+	header("cfkeys_certificate_not_after_timestamp_seconds", "When the service key's certificate stops working (as cfkeys_certificate_expiry_seconds), as a Unix timestamp.")
 	for _, e := range r.Entries {
 		if e.Certificate != nil {
-			fmt.Fprintf(&b, "cfkeys_certificate_not_after_timestamp_seconds{%s,%s} %d\n", labelsOf(e), label("subject", e.Certificate.SubjectDN), e.Certificate.NotAfter.Unix())
+			fmt.Fprintf(&b, "cfkeys_certificate_not_after_timestamp_seconds{%s,%s} %d\n", labelsOf(e), label("subject", e.Certificate.SubjectDN), e.Certificate.Effective().Unix())
 		}
 	}
 	header("cfkeys_key_status", "1 for the status each service key has (expired, critical, warning, unknown, ok, none).")

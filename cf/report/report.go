@@ -31,6 +31,9 @@ type Entry struct {
 	DaysRemaining *int // nil for none and unknown
 	Certificate   *expiry.Certificate
 	Reason        string // set for unknown (and none, for the table's notes)
+	// Broken marks an unknown key whose certificate or credentials cannot be read (not one hidden by the user's
+	// role or still being created): it needs attention.
+	Broken bool
 }
 
 // Foundation names one of the foundations of a multi-foundation report.
@@ -65,6 +68,7 @@ func FromKeys(foundation string, keys []cf.KeyReport, now time.Time, th expiry.T
 			Foundation: foundation, Org: k.Instance.OrgName, Space: k.Instance.SpaceName, Instance: k.Instance.Name,
 			InstanceGUID: k.Instance.GUID, Offering: k.Instance.OfferingName, Plan: k.Instance.PlanName,
 			Name: k.Name, GUID: k.GUID, Type: k.Type, Status: st, Certificate: k.Finding.Certificate, Reason: k.Finding.Reason,
+			Broken: k.Finding.NeedsAttention(),
 		}
 		if hasDays {
 			d := days
@@ -101,7 +105,7 @@ func Sort(entries []Entry) {
 			return c
 		}
 		if a.DaysRemaining != nil && b.DaysRemaining != nil {
-			if c := a.Certificate.NotAfter.Compare(b.Certificate.NotAfter); c != 0 {
+			if c := a.Certificate.Effective().Compare(b.Certificate.Effective()); c != 0 {
 				return c
 			}
 		}
@@ -137,21 +141,26 @@ func Counts(entries []Entry) map[expiry.Status]int {
 // Exit codes, as a monitoring plugin's.
 const (
 	ExitOK       = 0 // every key ok (or without certificate)
-	ExitWarning  = 1 // some key is a warning
+	ExitWarning  = 1 // some key is a warning, or has a certificate that cannot be read
 	ExitCritical = 2 // some key is critical or expired
 	ExitFailed   = 3 // the scan failed, or some keys could not be checked
 )
 
 // ExitCode returns the status a scan exits with: critical or expired keys win (2); otherwise keys the scan could
-// not check (errors) make it 3, since one of them may be the next to expire; otherwise warnings give 1.
+// not check (errors) make it 3, since one of them may be the next to expire; otherwise warnings and keys whose
+// certificate cannot be read give 1. Keys hidden by the user's role or still being created change nothing.
 func (r Report) ExitCode() int {
 	c := Counts(r.Entries)
+	broken := false
+	for _, e := range r.Entries {
+		broken = broken || e.Broken
+	}
 	switch {
 	case c[expiry.StatusExpired] > 0 || c[expiry.StatusCritical] > 0:
 		return ExitCritical
 	case len(r.Errors) > 0:
 		return ExitFailed
-	case c[expiry.StatusWarning] > 0:
+	case c[expiry.StatusWarning] > 0 || broken:
 		return ExitWarning
 	}
 	return ExitOK

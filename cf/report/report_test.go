@@ -49,7 +49,7 @@ func TestSortAndStatus(t *testing.T) {
 	for _, e := range r.Entries {
 		got = append(got, e.Name+":"+e.Status.String()+":"+DaysCell(e))
 	}
-	want := "expired-key:expired:-3d critical-key:critical:5d warning-key:warning:23d ca-first:ok:300d ok-key:ok:412d unknown-key:unknown:- secret-key:none:-"
+	want := "expired-key:expired:-3d critical-key:critical:5d warning-key:warning:23d ca-first:ok:45d ok-key:ok:412d unknown-key:unknown:- secret-key:none:-"
 	if strings.Join(got, " ") != want {
 		t.Errorf("order:\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
@@ -85,6 +85,8 @@ func TestExitCode(t *testing.T) {
 		{"expired", mk(expiry.StatusExpired), 0, ExitCritical},
 		{"errors beat warnings", mk(expiry.StatusWarning), 1, ExitFailed},
 		{"critical beats errors", mk(expiry.StatusCritical), 2, ExitCritical},
+		{"an unreadable certificate needs attention", []Entry{{Status: expiry.StatusOK}, {Status: expiry.StatusUnknown, Broken: true}}, 0, ExitWarning},
+		{"a broken key does not hide errors", []Entry{{Status: expiry.StatusUnknown, Broken: true}}, 1, ExitFailed},
 	}
 	for _, tc := range tests {
 		r := Report{Entries: tc.entries, Errors: make([]Error, tc.errors)}

@@ -36,7 +36,7 @@ func columns(multi bool) []column {
 			if e.Certificate == nil {
 				return "-"
 			}
-			return e.Certificate.NotAfter.UTC().Format("2006-01-02")
+			return e.Certificate.Effective().UTC().Format("2006-01-02")
 		}, min: 10},
 		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 5},
 		{header: "SPACE", cell: func(e Entry) string { return e.Space }, min: 6, shrink: 4},

@@ -38,8 +38,9 @@ CF_USERNAME and CF_PASSWORD (password grant; CF_ORIGIN selects an identity provi
 CF_CLIENT_SECRET (client credentials). Without --api, scan uses a foundation you logged in to with cfkeys
 login: --profile NAME, or the current one; --all-profiles sweeps every one.
 
-Exit status: 0 every key ok, 1 some key within the warning threshold, 2 some key critical or expired,
-3 the scan failed (login, network, usage) or some keys could not be checked.`,
+Exit status: 0 every key ok, 1 some key within the warning threshold or with a certificate that cannot be
+read, 2 some key critical or expired, 3 the scan failed (login, network, usage) or some keys could not be
+checked. Keys hidden by your role or still being created change nothing.`,
 		Example: `  CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api https://api.cf.eu10.hana.ondemand.com
   cfkeys scan --api https://api.example.org --org acme-prod --within 30d --output json
   cfkeys scan --api https://api.example.org --output prometheus > /var/lib/node_exporter/cfkeys.prom
