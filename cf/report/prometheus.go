@@ -12,12 +12,24 @@ import (
 
 // WritePrometheus writes the report in the Prometheus text exposition format, for node_exporter's textfile
 // collector: per key the seconds until expiry (at generation time) and the expiry timestamp (for alerts that
-// compare with time()), a status series per key, counts by status, errors and the scan time.
+// compare with time()), a status series per key, counts by status, errors, whether the scan succeeded and when
+// it ran. A failed report (r.Failed) writes only cfkeys_scan_success 0 and the time, so an alert on the success
+// series fires instead of expiry alerts going quiet.
 func WritePrometheus(w io.Writer, r Report) error {
 	var b strings.Builder
 	gen := r.GeneratedAt
 	header := func(name, help string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	}
+	writeSuccess(&b, r, header)
+	if r.Failed {
+		if r.Failure != "" {
+			fmt.Fprintf(&b, "# cfkeys scan failed: %s\n", safetext.Clean(r.Failure))
+		}
+		header("cfkeys_scan_timestamp_seconds", "When the scan ran, as a Unix timestamp.")
+		fmt.Fprintf(&b, "cfkeys_scan_timestamp_seconds %d\n", gen.Unix())
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
 	labelsOf := func(e Entry) string {
 		l := []string{}
@@ -66,4 +78,35 @@ func label(name, value string) string {
 	v = strings.ReplaceAll(v, `\`, `\\`)
 	v = strings.ReplaceAll(v, `"`, `\"`)
 	return name + `="` + v + `"`
+}
+
+// writeSuccess writes cfkeys_scan_success: 1 when the scan ran (some keys may still have errors, counted by
+// cfkeys_scan_errors), 0 when it failed. A multi-foundation report has one series per foundation.
+func writeSuccess(b *strings.Builder, r Report, header func(name, help string)) {
+	header("cfkeys_scan_success", "1 when the scan of the foundation ran, 0 when it failed (login, network, API errors).")
+	if len(r.Foundations) == 0 {
+		ok := 1
+		if r.Failed {
+			ok = 0
+		}
+		l := ""
+		if r.API != "" {
+			l = "{" + label("api", r.API) + "}"
+		}
+		fmt.Fprintf(b, "cfkeys_scan_success%s %d\n", l, ok)
+		return
+	}
+	failed := map[string]bool{}
+	for _, e := range r.Errors {
+		if e.Foundation != "" && e.GUID == "" {
+			failed[e.Foundation] = true
+		}
+	}
+	for _, f := range r.Foundations {
+		ok := 1
+		if r.Failed || failed[f.Name] {
+			ok = 0
+		}
+		fmt.Fprintf(b, "cfkeys_scan_success{%s,%s} %d\n", label("foundation", f.Name), label("api", f.API), ok)
+	}
 }

@@ -50,6 +50,10 @@ type Report struct {
 	Thresholds  expiry.Thresholds
 	Entries     []Entry
 	Errors      []Error
+	// Failed marks a scan that could not run at all (login, network): it has no entries, and Failure says why.
+	// Only the Prometheus format writes such a report, so that monitoring sees the failure instead of old data.
+	Failed  bool
+	Failure string
 }
 
 // Error is a failure that concerned one key (or one foundation of several) without stopping the scan.

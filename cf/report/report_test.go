@@ -294,3 +294,78 @@ func TestPrometheusFormat(t *testing.T) {
 		}
 	}
 }
+
+// A failed scan still writes Prometheus text: success 0 and the time, no key series. Multi-foundation reports get
+// one success series per foundation.
+func TestPrometheusScanSuccess(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	failed := Report{GeneratedAt: time.Unix(1795338000, 0), API: "https://api.example.org", Failed: true, Failure: "login failed:\n\x1b[2Jboom"}
+	if err := WritePrometheus(&buf, failed); err != nil {
+		t.Fatal(err)
+	}
+	want := "# HELP cfkeys_scan_success 1 when the scan of the foundation ran, 0 when it failed (login, network, API errors).\n" +
+		"# TYPE cfkeys_scan_success gauge\n" +
+		"cfkeys_scan_success{api=\"https://api.example.org\"} 0\n" +
+		"# cfkeys scan failed: login failed: boom\n" +
+		"# HELP cfkeys_scan_timestamp_seconds When the scan ran, as a Unix timestamp.\n" +
+		"# TYPE cfkeys_scan_timestamp_seconds gauge\n" +
+		"cfkeys_scan_timestamp_seconds 1795338000\n"
+	if buf.String() != want {
+		t.Errorf("failed scan:\n%s\nwant:\n%s", buf.String(), want)
+	}
+
+	buf.Reset()
+	multi := Report{GeneratedAt: time.Unix(1795338000, 0),
+		Foundations: []Foundation{{Name: "eu10", API: "https://api.eu10"}, {Name: "us10", API: "https://api.us10"}},
+		Errors:      []Error{{Foundation: "us10", Message: "session expired"}, {Foundation: "eu10", GUID: "g", Message: "503"}}}
+	if err := WritePrometheus(&buf, multi); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`cfkeys_scan_success{foundation="eu10",api="https://api.eu10"} 1`, `cfkeys_scan_success{foundation="us10",api="https://api.us10"} 0`, "cfkeys_scan_errors 2"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("multi: missing %s in\n%s", want, buf.String())
+		}
+	}
+	buf.Reset()
+	if err := WritePrometheus(&buf, sample()); err != nil || !strings.Contains(buf.String(), `cfkeys_scan_success{api="https://api.example.org"} 1`) {
+		t.Errorf("good scan: %v\n%s", err, buf.String())
+	}
+}
+
+// On a narrow terminal the note column goes entirely before key names are cut: names that differ only at their
+// end must stay apart.
+func TestTableFitDropsNoteBeforeNames(t *testing.T) {
+	t.Parallel()
+	keys := []cf.KeyReport{
+		key("acme-prod-eu10", "integration", "cpi-orders-inbound", "audit-writer-legacy-ca", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(45, "CN=6f1c2b5e-1b8a-4c1e-9a55-0d1c2b3a4f5e,O=x")}),
+		key("acme-prod-eu10", "integration", "cpi-orders-inbound", "audit-writer", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(200, "CN=0a1b2c3d-1b8a-4c1e-9a55-0d1c2b3a4f5e,O=x")}),
+	}
+	r := Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds, Entries: FromKeys("", keys, now, expiry.DefaultThresholds)}
+	for _, tc := range []struct {
+		width    int
+		note     bool
+		keyWhole bool
+	}{
+		{200, true, true},
+		{80, false, true},
+		{66, false, false},
+	} {
+		var b bytes.Buffer
+		if err := WriteTable(&b, r, TableOptions{Width: tc.width}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if got := strings.Contains(out, "SUBJECT CN / NOTE"); got != tc.note {
+			t.Errorf("width %d: note column shown %v\n%s", tc.width, got, out)
+		}
+		if got := strings.Contains(out, "audit-writer-legacy-ca"); got != tc.keyWhole {
+			t.Errorf("width %d: whole key name %v\n%s", tc.width, got, out)
+		}
+		for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+			if w := safetext.Width(l); w > tc.width && !strings.HasPrefix(l, "2 keys") {
+				t.Errorf("width %d: line of %d cells: %q", tc.width, w, l)
+			}
+		}
+	}
+}

@@ -25,7 +25,8 @@ type column struct {
 	header string
 	cell   func(Entry) string
 	min    int
-	shrink int // order in which columns give up width (1 first); 0 never shrinks
+	shrink int  // order in which columns give up width (1 first); 0 never shrinks
+	drop   bool // after shrinking to min, the column goes entirely before the next one shrinks
 }
 
 func columns(multi bool) []column {
@@ -38,11 +39,11 @@ func columns(multi bool) []column {
 			}
 			return e.Certificate.Effective().UTC().Format("2006-01-02")
 		}, min: 10},
-		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 5},
+		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 3},
 		{header: "SPACE", cell: func(e Entry) string { return e.Space }, min: 6, shrink: 4},
-		{header: "INSTANCE", cell: func(e Entry) string { return e.Instance }, min: 8, shrink: 3},
-		{header: "KEY", cell: func(e Entry) string { return e.Name }, min: 10, shrink: 2},
-		{header: "SUBJECT CN / NOTE", cell: Note, min: 10, shrink: 1},
+		{header: "INSTANCE", cell: func(e Entry) string { return e.Instance }, min: 8, shrink: 2},
+		{header: "KEY", cell: func(e Entry) string { return e.Name }, min: 10, shrink: 5},
+		{header: "SUBJECT CN / NOTE", cell: Note, min: 10, shrink: 1, drop: true},
 	}
 	if multi {
 		cols = append([]column{{header: "FOUNDATION", cell: func(e Entry) string { return e.Foundation }, min: 6, shrink: 6}}, cols...)
@@ -100,13 +101,14 @@ func WriteTable(w io.Writer, r Report, o TableOptions) error {
 			widths[j] = max(widths[j], safetext.Width(v))
 		}
 	}
+	shown := len(cols)
 	if o.Width > 0 {
-		fit(cols, widths, o.Width)
+		shown = fit(cols, widths, o.Width)
 	}
 	var b strings.Builder
 	line := func(vals []string, status expiry.Status, styled bool) {
-		for j, v := range vals {
-			last := j == len(vals)-1
+		for j, v := range vals[:shown] {
+			last := j == shown-1
 			cellText := safetext.Truncate(v, widths[j])
 			if !last {
 				cellText = safetext.Pad(v, widths[j])
@@ -148,22 +150,30 @@ func statusColumn(multi bool) int {
 	return 0
 }
 
-// fit shrinks the shrinkable columns, in their order, until the table fits in width.
-func fit(cols []column, widths []int, width int) {
+// fit shrinks the shrinkable columns, in their order, until the table fits in width, and returns how many
+// columns remain: a droppable last column (the note) goes entirely before a name column is cut, since cut names
+// ("audit-wri…" twice) can no longer be told apart.
+func fit(cols []column, widths []int, width int) int {
+	shown := len(cols)
 	total := func() int {
-		t := 2 * (len(widths) - 1)
-		for _, w := range widths {
+		t := 2 * (shown - 1)
+		for _, w := range widths[:shown] {
 			t += w
 		}
 		return t
 	}
 	for order := 1; order <= 6 && total() > width; order++ {
-		for j, c := range cols {
-			if c.shrink == order {
-				widths[j] = max(c.min, widths[j]-(total()-width))
+		for j, c := range cols[:shown] {
+			if c.shrink != order {
+				continue
+			}
+			widths[j] = max(c.min, widths[j]-(total()-width))
+			if c.drop && j == shown-1 && total() > width {
+				shown--
 			}
 		}
 	}
+	return shown
 }
 
 // Summary is the one-line count of keys by status with the thresholds.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
@@ -67,6 +68,9 @@ Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 	th, err := o.thresholds.parse()
 	if err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	if err := validConcurrency(o.connect.Concurrency); err != nil {
 		return usageError(cmd, "%v", err)
 	}
 	ctx := cmd.Context()
@@ -144,7 +148,7 @@ func writeFound(a *app, r report.Report) {
 		row("instance", fmt.Sprintf("%s (%s, plan %s) %s", e.Instance, e.Offering, e.Plan, e.InstanceGUID))
 		status := e.Status.String()
 		if e.DaysRemaining != nil {
-			status += fmt.Sprintf(", %s left", report.DaysCell(e))
+			status = statusPhrase(e.Status, *e.DaysRemaining)
 		}
 		row("status", status)
 		if c := e.Certificate; c != nil {
@@ -161,7 +165,22 @@ func writeFound(a *app, r report.Report) {
 		}
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "error: %s: %s\n", e.GUID, safetext.Clean(e.Message))
+		b.WriteString(safetext.Clean("error: "+e.GUID+": "+e.Message) + "\n")
 	}
 	fmt.Fprint(a.out, b.String())
+}
+
+// statusPhrase says a status and the days remaining in words: "critical, 5 days left", "expired 3 days ago".
+func statusPhrase(s expiry.Status, days int) string {
+	switch {
+	case days < -1:
+		return fmt.Sprintf("%s %d days ago", s, -days)
+	case days == -1:
+		return fmt.Sprintf("%s yesterday", s)
+	case days == 0:
+		return fmt.Sprintf("%s, expires within a day", s)
+	case days == 1:
+		return fmt.Sprintf("%s, 1 day left", s)
+	}
+	return fmt.Sprintf("%s, %d days left", s, days)
 }

@@ -151,7 +151,7 @@ func TestFind(t *testing.T) {
 		t.Fatalf("find by GUID: exit %d %s", code, stderr)
 	}
 	for _, want := range []string{"crm-sync-sender\n", "binding guid   " + crm.GUID, "org / space    acme-prod / integration", "instance       cpi-orders-inbound (it-rt, plan integration-flow)",
-		"status         critical, 5d left", "valid until    2026-11-27 15:00:00 UTC", "subject        CN=", "source         certificatedetails (oauth.certificatedetails)"} {
+		"status         critical, 5 days left", "valid until    2026-11-27 15:00:00 UTC", "subject        CN=", "source         certificatedetails (oauth.certificatedetails)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("find output lacks %q:\n%s", want, stdout)
 		}

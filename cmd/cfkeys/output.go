@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -30,15 +31,32 @@ var statusSGR = map[expiry.Status]string{
 	expiry.StatusNone:     "2",
 }
 
-// writeReport prints a report in the chosen format.
+// writeReport prints a report in the chosen format on stdout.
 func (a *app) writeReport(r report.Report, format string, multi bool) error {
+	return a.render(a.out, true, r, format, multi)
+}
+
+// emit writes a report on stdout, or, with a path, to that file, replaced atomically.
+func (a *app) emit(r report.Report, format, path string, multi bool) error {
+	if path == "" {
+		return a.writeReport(r, format, multi)
+	}
+	return writeFileAtomic(path, func(w io.Writer) error { return a.render(w, false, r, format, multi) })
+}
+
+// render writes a report in the chosen format to w; a table is fitted and coloured only when w is stdout and
+// stdout is a terminal.
+func (a *app) render(w io.Writer, stdout bool, r report.Report, format string, multi bool) error {
 	switch format {
 	case "json":
-		return report.WriteJSON(a.out, r)
+		return report.WriteJSON(w, r)
 	case "csv":
-		return report.WriteCSV(a.out, r, multi)
+		return report.WriteCSV(w, r, multi)
 	case "prometheus":
-		return report.WritePrometheus(a.out, r)
+		return report.WritePrometheus(w, r)
+	}
+	if !stdout {
+		return report.WriteTable(w, r, report.TableOptions{Multi: multi})
 	}
 	opts := report.TableOptions{Width: a.width, Multi: multi}
 	if a.colour() {

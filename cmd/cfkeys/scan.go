@@ -11,6 +11,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // scanOptions are the inputs of cfkeys scan.
@@ -22,6 +23,7 @@ type scanOptions struct {
 	Within      string
 	thresholds  thresholdFlags
 	Output      string
+	OutputFile  string
 }
 
 func newScanCmd(a *app, runF func(*cobra.Command, *scanOptions) error) *cobra.Command {
@@ -43,7 +45,7 @@ read, 2 some key critical or expired, 3 the scan failed (login, network, usage) 
 checked. Keys hidden by your role or still being created change nothing.`,
 		Example: `  CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api https://api.cf.eu10.hana.ondemand.com
   cfkeys scan --api https://api.example.org --org acme-prod --within 30d --output json
-  cfkeys scan --api https://api.example.org --output prometheus > /var/lib/node_exporter/cfkeys.prom
+  cfkeys scan --api https://api.example.org --output prometheus --output-file /var/lib/node_exporter/textfile/cfkeys.prom
   cfkeys scan --profile eu10
   cfkeys scan --all-profiles --within 14d`,
 		Args: cobra.NoArgs,
@@ -69,38 +71,64 @@ checked. Keys hidden by your role or still being created change nothing.`,
 	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold: a certificate with at most this long left is a warning")
 	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+formatsList())
+	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file, replacing it atomically (for node_exporter's textfile collector)")
 	return cmd
 }
 
-// runScan sweeps the foundation and prints the report.
+// runScan sweeps the foundation and prints the report. When the scan fails, Prometheus output still gets
+// written, with cfkeys_scan_success 0, so monitoring alerts on the failure instead of keeping stale data.
 func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
+	r, err := scanReport(cmd, a, o)
+	if err != nil {
+		if o.Output == "prometheus" {
+			failed := report.Report{GeneratedAt: a.now(), API: o.connect.API, Failed: true, Failure: describe(err)}
+			if werr := a.emit(failed, o.Output, o.OutputFile, false); werr != nil {
+				fmt.Fprintf(a.errOut, "cfkeys: %v\n", werr)
+			}
+		}
+		return err
+	}
+	if err := a.emit(r, o.Output, o.OutputFile, o.AllProfiles); err != nil {
+		return err
+	}
+	if o.Output == "csv" {
+		// CSV has no place for errors; a cron job's mail shows them from stderr.
+		for _, e := range r.Errors {
+			fmt.Fprintln(a.errOut, safetext.Clean("cfkeys: could not check "+errorSubject(e)+": "+e.Message))
+		}
+	}
+	return exitWith(r.ExitCode())
+}
+
+// scanReport sweeps the foundation (or every stored one) and returns the report, sorted and filtered.
+func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, error) {
+	var r report.Report
 	th, err := o.thresholds.parse()
 	if err != nil {
-		return usageError(cmd, "%v", err)
+		return r, usageError(cmd, "%v", err)
 	}
 	within := -1
 	if o.Within != "" {
 		if within, err = expiry.ParseDays(o.Within); err != nil {
-			return usageError(cmd, "--within: %v", err)
+			return r, usageError(cmd, "--within: %v", err)
 		}
 	}
-	if o.connect.Concurrency < 1 || o.connect.Concurrency > 64 {
-		return usageError(cmd, "--concurrency must be between 1 and 64")
+	if err := validConcurrency(o.connect.Concurrency); err != nil {
+		return r, usageError(cmd, "%v", err)
 	}
 	ctx := cmd.Context()
 	sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
-	var r report.Report
 	if o.AllProfiles {
 		if o.connect.API != "" || o.connect.Profile != "" {
-			return usageError(cmd, "--all-profiles excludes --api and --profile")
+			return r, usageError(cmd, "--all-profiles excludes --api and --profile")
 		}
 		if r, err = a.scanAll(ctx, o.connect, sweep, th); err != nil {
-			return err
+			return r, err
 		}
 	} else {
 		conn, err := a.connect(ctx, o.connect)
 		if err != nil {
-			return err
+			return r, err
 		}
 		var bar *progressBar
 		if a.stderrTTY {
@@ -113,7 +141,7 @@ func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
 		}
 		a.done(conn)
 		if err != nil {
-			return fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, conn.wrap(err))
+			return r, fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, conn.wrap(err))
 		}
 		r = report.Report{GeneratedAt: a.now(), API: conn.client.Endpoints().API, Thresholds: th,
 			Entries: report.FromKeys("", res.Keys, a.now(), th), Errors: report.ErrorsFrom("", res.Errors)}
@@ -122,10 +150,16 @@ func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
 	if within >= 0 {
 		r.Entries = report.Within(r.Entries, within)
 	}
-	if err := a.writeReport(r, o.Output, o.AllProfiles); err != nil {
-		return err
+	return r, nil
+}
+
+// validConcurrency checks --concurrency: parallel credential reads, bounded so a typo cannot open thousands of
+// connections to the Cloud Controller.
+func validConcurrency(n int) error {
+	if n < 1 || n > 64 {
+		return fmt.Errorf("--concurrency must be between 1 and 64, not %d", n)
 	}
-	return exitWith(r.ExitCode())
+	return nil
 }
 
 // scanAll sweeps every stored foundation in parallel. A foundation that cannot be swept (session expired, network
@@ -173,4 +207,15 @@ func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptio
 		r.Errors = append(r.Errors, report.ErrorsFrom(p.Name, results[i].res.Errors)...)
 	}
 	return r, nil
+}
+
+// errorSubject names what a report error is about: a key by its GUID, or a foundation.
+func errorSubject(e report.Error) string {
+	switch {
+	case e.GUID != "" && e.Foundation != "":
+		return "key " + e.GUID + " of " + e.Foundation
+	case e.GUID != "":
+		return "key " + e.GUID
+	}
+	return "foundation " + e.Foundation
 }
