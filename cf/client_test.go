@@ -3,6 +3,7 @@ package cf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -317,3 +318,61 @@ func TestRequestHeaders(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Long GUID filters go out in chunks (a URL with hundreds of GUIDs is refused by routers), and an org filter
+// given with a space filter is applied to the results.
+func TestServiceInstancesChunksFilters(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	c, _ := f.login(t, cffake.AdminUser, f.options())
+	ctx := context.Background()
+	orgs, err := c.Organizations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spaces, err := c.Spaces(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := c.ServiceInstances(ctx, InstanceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spaceGUIDs []string
+	for i := 0; i < 240; i++ {
+		spaceGUIDs = append(spaceGUIDs, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+	}
+	for _, s := range spaces {
+		spaceGUIDs = append(spaceGUIDs, s.GUID)
+	}
+	before := f.fake.RouteRequests("GET /v3/service_instances")
+	got, err := c.ServiceInstances(ctx, InstanceFilter{SpaceGUIDs: spaceGUIDs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.fake.RouteRequests("GET /v3/service_instances") - before; n != 3 {
+		t.Errorf("%d GUIDs in %d requests, want 3", len(spaceGUIDs), n)
+	}
+	if len(got) != len(all) {
+		t.Errorf("chunked listing found %d instances, want %d", len(got), len(all))
+	}
+	org := orgs[0]
+	got, err = c.ServiceInstances(ctx, InstanceFilter{OrgGUIDs: []string{org.GUID}, SpaceGUIDs: spaceGUIDs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, si := range all {
+		if si.OrgGUID == org.GUID {
+			want++
+		}
+	}
+	if len(got) != want || want == 0 {
+		t.Errorf("org %s and spaces: %d instances, want %d", org.Name, len(got), want)
+	}
+	for _, si := range got {
+		if si.OrgGUID != org.GUID {
+			t.Errorf("instance %s of org %s passed the org filter", si.Name, si.OrgName)
+		}
+	}
+}

@@ -117,33 +117,48 @@ type InstanceFilter struct {
 }
 
 // ServiceInstances lists the managed service instances the user can see (only managed instances can have keys),
-// with their space, org, plan and offering names, in as few requests as the API allows.
+// with their space, org, plan and offering names, in as few requests as the API allows. Long GUID filters are
+// sent in chunks, as a URL with hundreds of GUIDs would be refused by the router. When both filters are given,
+// the API filters by space and the org filter is applied here, so the chunks do not multiply.
 func (c *Client) ServiceInstances(ctx context.Context, f InstanceFilter) ([]ServiceInstance, error) {
 	params := map[string]string{"type": "managed", "per_page": c.pageSize()}
 	for k, v := range instanceFields {
 		params[k] = v
 	}
-	params["organization_guids"] = strings.Join(f.OrgGUIDs, ",")
-	params["space_guids"] = strings.Join(f.SpaceGUIDs, ",")
+	filterKey, filter := "organization_guids", f.OrgGUIDs
+	if len(f.SpaceGUIDs) > 0 {
+		filterKey, filter = "space_guids", f.SpaceGUIDs
+	}
 	names := newIncludedNames()
 	seen := map[string]bool{}
 	var raw []wireResource
-	err := c.eachPage(ctx, "/v3/service_instances?"+query(params), func(p *wirePage) error {
-		names.add(p.Included)
-		for _, r := range p.Resources {
-			if !seen[r.GUID] {
-				seen[r.GUID] = true
-				raw = append(raw, r)
+	for _, chunk := range chunks(filter) {
+		params[filterKey] = strings.Join(chunk, ",")
+		err := c.eachPage(ctx, "/v3/service_instances?"+query(params), func(p *wirePage) error {
+			names.add(p.Included)
+			for _, r := range p.Resources {
+				if !seen[r.GUID] {
+					seen[r.GUID] = true
+					raw = append(raw, r)
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing service instances: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing service instances: %w", err)
+	}
+	orgs := map[string]bool{}
+	for _, g := range f.OrgGUIDs {
+		orgs[g] = true
 	}
 	out := make([]ServiceInstance, 0, len(raw))
 	for _, r := range raw {
-		out = append(out, names.instance(r, ""))
+		inst := names.instance(r, "")
+		if len(f.SpaceGUIDs) > 0 && len(orgs) > 0 && !orgs[inst.OrgGUID] {
+			continue
+		}
+		out = append(out, inst)
 	}
 	return out, nil
 }

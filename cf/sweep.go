@@ -120,11 +120,12 @@ func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error
 	if err != nil {
 		return nil, err
 	}
-	missing, err := c.addMissingInstances(ctx, keys, byGUID, filter)
+	missing, missingErrs, err := c.addMissingInstances(ctx, keys, byGUID, filter)
 	if err != nil {
 		return nil, err
 	}
 	res.Instances = append(res.Instances, missing...)
+	res.Errors = append(res.Errors, missingErrs...)
 
 	reports, todo := c.planDetails(keys, byGUID)
 	if err := c.fetchDetails(ctx, reports, todo, o.Concurrency, res, progress); err != nil {
@@ -189,29 +190,40 @@ func (c *Client) resolveScope(ctx context.Context, o SweepOptions, progress func
 	return f, nil
 }
 
-// addMissingInstances reads, one by one, the instances of keys that the instance listing did not return (an
-// instance created between the two listings). It only happens in unfiltered sweeps; keys of instances that no
-// longer exist are dropped by planDetails.
-func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) ([]ServiceInstance, error) {
+// addMissingInstances reads the instances of keys that the instance listing did not return (an instance created
+// between the two listings), once per instance. It only happens in unfiltered sweeps; keys of instances that no
+// longer exist (404) are dropped by planDetails. An instance that cannot be read for another reason makes its
+// keys errors of the sweep, not the end of it; only a fatal error (authentication, cancellation) stops it.
+func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) ([]ServiceInstance, []SweepError, error) {
 	if f.OrgGUIDs != nil || f.SpaceGUIDs != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var added []ServiceInstance
+	var errs []SweepError
+	failed := map[string]error{}
 	for _, k := range keys {
 		if _, ok := byGUID[k.InstanceGUID]; ok || k.InstanceGUID == "" {
 			continue
 		}
-		si, err := c.ServiceInstance(ctx, k.InstanceGUID)
-		if IsNotFound(err) {
-			continue
+		err, tried := failed[k.InstanceGUID]
+		if !tried {
+			var si ServiceInstance
+			si, err = c.ServiceInstance(ctx, k.InstanceGUID)
+			switch {
+			case err == nil:
+				byGUID[si.GUID] = si
+				added = append(added, si)
+				continue
+			case isFatal(err):
+				return nil, nil, err
+			}
+			failed[k.InstanceGUID] = err
 		}
-		if err != nil {
-			return nil, err
+		if !IsNotFound(err) {
+			errs = append(errs, SweepError{GUID: k.GUID, Message: err.Error()})
 		}
-		byGUID[si.GUID] = si
-		added = append(added, si)
 	}
-	return added, nil
+	return added, errs, nil
 }
 
 // planDetails builds a report per key and returns the indexes of the reports whose credentials must be read.

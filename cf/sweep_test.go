@@ -412,3 +412,47 @@ func TestSweepCancelled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Instances missing from the listing (created between the two listings) are read once each; one that cannot be
+// read makes its keys errors of the sweep, and the sweep goes on.
+func TestSweepMissingInstances(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	c, _ := f.login(t, cffake.AdminUser, f.options())
+	broken, _ := f.fake.Key("crm-sync-sender")
+	keysOfBroken := 0
+	instances := map[string]bool{}
+	for _, k := range f.fake.Keys() {
+		instances[k.InstanceGUID] = true
+		if k.InstanceGUID == broken.InstanceGUID {
+			keysOfBroken++
+		}
+	}
+	// The listing returns nothing, as if every instance were created after it.
+	f.fake.Inject(cffake.Fault{Method: "GET", PathPrefix: "/v3/service_instances", PathSuffix: "/service_instances", Status: 200, ContentType: "application/json",
+		Body: `{"pagination":{"total_results":0,"total_pages":1,"first":{"href":"x"},"last":{"href":"x"},"next":null,"previous":null},"resources":[]}`})
+	refused := f.fake.Inject(cffake.Fault{Method: "GET", PathPrefix: "/v3/service_instances/" + broken.InstanceGUID, Status: 403, ContentType: "application/json",
+		Body: `{"errors":[{"detail":"You are not authorized to perform the requested action","title":"CF-NotAuthorized","code":10003}]}`})
+	before := f.fake.RouteRequests("GET /v3/service_instances/{guid}")
+	res, err := c.Sweep(context.Background(), SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.fake.RouteRequests("GET /v3/service_instances/{guid}") - before; n != int64(len(instances)-1) {
+		t.Errorf("%d single-instance reads for %d instances (one refused by a fault)", n, len(instances))
+	}
+	if refused.Hits() != 1 {
+		t.Errorf("the unreadable instance was asked for %d times", refused.Hits())
+	}
+	if len(res.Errors) != keysOfBroken || keysOfBroken < 2 {
+		t.Errorf("%d errors for %d keys of the unreadable instance: %+v", len(res.Errors), keysOfBroken, res.Errors)
+	}
+	for _, e := range res.Errors {
+		if !strings.Contains(e.Message, "CF-NotAuthorized") {
+			t.Errorf("error %+v", e)
+		}
+	}
+	if len(res.Keys) != len(f.fake.Keys())-keysOfBroken {
+		t.Errorf("%d keys reported, want %d", len(res.Keys), len(f.fake.Keys())-keysOfBroken)
+	}
+}
