@@ -44,7 +44,7 @@ a user who may read every key:
 
 The following lines name a user with fewer rights ("developer": a Space Developer in most spaces, only an
 auditor in acme-dev/sandbox, no member of partner-hub) and a UAA client (client credentials, admin read-only).
-Passwords change with every start. The real cf CLI works against it too: cf api URL; cf auth admin PASSWORD.`,
+Passwords change with every start. It is built to serve the cf CLI v8 as well: cf api URL; cf auth admin PASSWORD.`,
 		Example: `  cfkeys demo
   cfkeys demo --serve-only --listen 127.0.0.1:8080`,
 		Args: cobra.NoArgs,

@@ -44,8 +44,8 @@ func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundat
 	if o.Refresh < 0 {
 		return ui.Options{}, usageError(cmd, "--refresh must not be negative")
 	}
-	if o.Concurrency < 1 || o.Concurrency > 64 {
-		return ui.Options{}, usageError(cmd, "--concurrency must be between 1 and 64")
+	if err := validConcurrency(o.Concurrency); err != nil {
+		return ui.Options{}, usageError(cmd, "%v", err)
 	}
 	opts := ui.Options{Foundations: foundations, Thresholds: th, Refresh: o.Refresh, Now: a.now, NoColor: a.getenv("NO_COLOR") != "", Context: cmd.Context()}
 	if o.Within != "" {
