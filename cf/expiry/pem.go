@@ -2,11 +2,10 @@ package expiry
 
 import (
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -122,17 +121,6 @@ func (p *parsedCert) describe(all []parsedCert) *Certificate {
 	return c
 }
 
-// DN renders a raw ASN.1 distinguished name the way SAP's certificatedetails and `openssl x509 -nameopt RFC2253`
-// print it: the RDN sequence reversed (most specific first), comma-separated, without reordering attributes or
-// merging repeated OUs (which pkix.Name.String does).
-func DN(raw []byte) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
-		return ""
-	}
-	return seq.String()
-}
-
 // Serial renders a certificate's serial number as SAP does: "0x" and upper-case hex.
 func Serial(c *x509.Certificate) string {
 	if c.SerialNumber == nil {
@@ -144,12 +132,38 @@ func Serial(c *x509.Certificate) string {
 	return "0x" + strings.ToUpper(c.SerialNumber.Text(16))
 }
 
-// canonicalDN folds a DN for comparison: case-insensitive and blind to spaces after separators.
+// canonicalDN folds a DN for comparison: case-insensitive, blind to spaces after separators, and blind to whether
+// non-ASCII characters are written as UTF-8 (as DN does) or as hex escapes (openssl's default "\C3\BC").
 func canonicalDN(dn string) string {
-	dn = strings.ToLower(strings.TrimSpace(dn))
+	dn = strings.ToLower(strings.TrimSpace(unescapeNonASCII(dn)))
 	dn = strings.ReplaceAll(dn, ", ", ",")
 	dn = strings.ReplaceAll(dn, " = ", "=")
 	return dn
+}
+
+// unescapeNonASCII turns the RFC 4514 hex escapes of bytes 0x80 and above ("\C3\BC") back into the bytes
+// themselves, leaving every other escape, including an escaped backslash, as written.
+func unescapeNonASCII(dn string) string {
+	if !strings.Contains(dn, `\`) {
+		return dn
+	}
+	var b strings.Builder
+	for i := 0; i < len(dn); i++ {
+		if dn[i] != '\\' || i+1 >= len(dn) {
+			b.WriteByte(dn[i])
+			continue
+		}
+		if i+2 < len(dn) {
+			if v, err := strconv.ParseUint(dn[i+1:i+3], 16, 8); err == nil && v >= 0x80 {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteString(dn[i : i+2]) // any other escape is kept whole, so "\\C3" stays a backslash and "C3"
+		i++
+	}
+	return b.String()
 }
 
 // parsedCache keeps parsed certificates by their DER bytes. Keys of one foundation share their issuing and root
