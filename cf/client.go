@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -37,7 +38,9 @@ type Options struct {
 	Clock func() time.Time
 	// Sleep waits between retries (default: a timer that honours the context). Tests replace it.
 	Sleep func(context.Context, time.Duration) error
-	// OnRateLimit is told about every response that carried rate-limit headers, and every 429.
+	// OnRateLimit is told about every response that carried rate-limit headers, and every 429. Calls are
+	// serialised (one at a time, even from a sweep's parallel requests), so it needs no lock of its own; the
+	// request that reported waits for it, so it should return quickly.
 	OnRateLimit func(RateLimit)
 	// Concurrency bounds the parallel /details requests of a sweep (default 16).
 	Concurrency int
@@ -116,6 +119,7 @@ type Client struct {
 	tokens    tokenSource
 	requests  atomic.Int64
 	details   *detailsCache
+	rlMu      sync.Mutex // serialises Options.OnRateLimit calls
 }
 
 // newClient builds a Client for the given endpoints; tokens may be nil for unauthenticated calls (discovery).
@@ -137,7 +141,7 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q is not a URL", ep.API)
 	}
-	c.origin = u.Scheme + "://" + u.Host
+	c.origin = originOf(u)
 	return c, nil
 }
 
@@ -161,7 +165,7 @@ func (c *Client) resolve(ref string) (string, string, error) {
 	if err != nil || u.Host == "" {
 		return "", "", fmt.Errorf("link %q is not a URL", ref)
 	}
-	if u.Scheme+"://"+u.Host != c.origin {
+	if originOf(u) != c.origin {
 		return "", "", fmt.Errorf("link %s points away from the API at %s; not sending the token there", u.Scheme+"://"+u.Host+u.Path, c.origin)
 	}
 	return ref, u.Path, nil
@@ -179,8 +183,9 @@ func (c *Client) get(ctx context.Context, ref string, out any) error {
 	return c.do(ctx, http.MethodGet, ref, nil, out)
 }
 
-// do sends one request, retrying as the policy allows: GETs after 5xx and network errors (with backoff), any
-// method after a 429 (waiting for Retry-After), and any method once after a 401 that a token refresh may cure.
+// do sends one request, retrying as the policy allows: GETs after 5xx and network errors (with backoff) but not
+// after a failed certificate check, any method after a 429 (waiting for Retry-After), and any method once after a
+// 401 that a token refresh may cure.
 func (c *Client) do(ctx context.Context, method, ref string, body []byte, out any) error {
 	target, path, err := c.resolve(ref)
 	if err != nil {
@@ -200,6 +205,10 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
 				return err // getting a token failed; the session has already tried what it could
 			}
+			var ce *CertificateError
+			if errors.As(err, &ce) {
+				return fmt.Errorf("%s %s: %w", method, path, err) // the certificate will not verify on a retry either
+			}
 			if idempotent && attempt < p.MaxAttempts {
 				if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {
 					return fmt.Errorf("%s %s: %w", method, path, serr)
@@ -211,8 +220,8 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 		status, data := ex.status, ex.body
 		now := c.opts.Clock()
 		rl, hasRL := parseRateLimit(ex.header, status, now)
-		if hasRL && c.opts.OnRateLimit != nil {
-			c.opts.OnRateLimit(rl)
+		if hasRL {
+			c.reportRateLimit(rl)
 		}
 		if status >= 200 && status < 300 {
 			return decodeInto(method, path, data, out)
@@ -292,7 +301,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return ex, scrubURLError(err)
+		return ex, networkError(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))

@@ -18,7 +18,8 @@ type Endpoints struct {
 	UAA       string `json:"uaa"`        // links.uaa.href
 }
 
-// NormaliseAPI turns what a user typed ("api.cf.eu10.hana.ondemand.com", "https://api.x/") into an API URL.
+// NormaliseAPI turns what a user typed ("api.cf.eu10.hana.ondemand.com", "https://API.x:443/") into an API URL:
+// scheme and host in lower case and no default port, the form the Cloud Controller writes its own links in.
 func NormaliseAPI(api string) (string, error) {
 	api = strings.TrimSpace(api)
 	if api == "" {
@@ -35,7 +36,26 @@ func NormaliseAPI(api string) (string, error) {
 		return "", errors.New("the API URL must not carry credentials")
 	}
 	u.RawQuery, u.Fragment = "", ""
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), canonicalHost(u.Scheme, u.Host)
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// originOf returns u's origin (scheme://host[:port]) in the form NormaliseAPI writes, so that two spellings of the
+// same server ("https://API.example.org:443", "https://api.example.org") compare equal.
+func originOf(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + canonicalHost(u.Scheme, u.Host)
+}
+
+// canonicalHost lower-cases a URL's host (DNS names are case-insensitive) and drops the scheme's default port.
+func canonicalHost(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch strings.ToLower(scheme) {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return strings.TrimSuffix(host, ":") // "host:" is the host with an empty, i.e. default, port
 }
 
 // Discover reads the foundation's root document (GET /, no authentication).
@@ -99,12 +119,9 @@ func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options,
 	if err != nil {
 		return nil, nil, err
 	}
-	if onToken != nil {
-		t := *tok
-		onToken(&t)
-	}
 	sess := NewSession(uaa, creds, tok, bare.opts.Clock, onToken)
 	bare.tokens = sess
+	sess.notify(tok, 0) // outside the session's lock, like every onToken call
 	return bare, sess, nil
 }
 

@@ -2,6 +2,8 @@ package cf
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,6 +134,40 @@ func (e *ResponseError) Error() string {
 }
 
 func (e *ResponseError) Unwrap() error { return e.Err }
+
+// CertificateError is a connection refused because the server's TLS certificate did not verify: an unknown (often
+// self-signed) authority, an expired certificate, another host's name. Retrying cannot cure it, so requests fail
+// at once, and the message says how to go on.
+type CertificateError struct {
+	Err error
+}
+
+func (e *CertificateError) Error() string {
+	return e.Err.Error() + " (use --skip-ssl-validation if the foundation uses a self-signed certificate)"
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// networkError is what a request that got no answer reports: the transport's cause without the URL (callers name
+// method and path themselves), typed as a *CertificateError when TLS verification failed.
+func networkError(err error) error {
+	err = scrubURLError(err)
+	if isCertificateError(err) {
+		return &CertificateError{Err: err}
+	}
+	return err
+}
+
+// isCertificateError reports whether err comes from a failed TLS certificate check.
+func isCertificateError(err error) bool {
+	var (
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+		verify   *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname) || errors.As(err, &verify)
+}
 
 // maxSummary bounds the text kept from a non-JSON error body.
 const maxSummary = 160

@@ -16,6 +16,17 @@ type RateLimit struct {
 	RetryAfter time.Duration
 }
 
+// reportRateLimit tells Options.OnRateLimit about rl, one call at a time: sweep workers report concurrently, and the
+// callback (a status line, a slice of samples) should not need its own lock.
+func (c *Client) reportRateLimit(rl RateLimit) {
+	if c.opts.OnRateLimit == nil {
+		return
+	}
+	c.rlMu.Lock()
+	defer c.rlMu.Unlock()
+	c.opts.OnRateLimit(rl)
+}
+
 // parseRateLimit reads the X-RateLimit-* and Retry-After headers. ok is false when none are present (the limiter
 // is off, or the caller is an admin).
 func parseRateLimit(h http.Header, status int, now time.Time) (RateLimit, bool) {

@@ -23,34 +23,57 @@ type Session struct {
 	clock   func() time.Time
 	onToken func(*oauth2.Token)
 
-	mu  sync.Mutex
-	tok *oauth2.Token
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	stale    bool   // the token's expiry is unknown (an opaque resumed token): renew it before first use
+	gen      uint64 // counts renewals, so a slow onToken call for an older token is skipped
+	notified uint64 // the renewal whose token onToken was last given
 }
 
 // NewSession returns a session that starts with tok. creds supply what a re-login needs (the client secret of a
 // client-credentials session, a remembered password); onToken, when set, is called with every new token so it can
 // be stored.
+//
+// A token without an Expiry (one read back from a keyring or the cf CLI's config) gets it from its JWT exp claim.
+// An access token whose expiry cannot be learnt that way (opaque, malformed, no exp) is renewed before its first
+// use, as the cf CLI does, rather than trusted for ever.
+//
+// onToken is called without the session's lock held, so it may take its time (a keyring write) or call Token and
+// Claims. When renewals race, a call for a token that a newer one has already been reported for is skipped.
 func NewSession(uaa *UAA, creds Credentials, tok *oauth2.Token, clock func() time.Time, onToken func(*oauth2.Token)) *Session {
 	if clock == nil {
 		clock = time.Now
 	}
-	if tok == nil {
-		tok = &oauth2.Token{}
+	t := oauth2.Token{}
+	if tok != nil {
+		t = *tok // the session changes its token (Invalidate); the caller's stays as it was
 	}
-	return &Session{uaa: uaa, creds: creds, clock: clock, onToken: onToken, tok: tok}
+	stale := false
+	if t.Expiry.IsZero() && t.AccessToken != "" {
+		if c, ok := ParseTokenClaims(t.AccessToken); ok && !c.Expiry.IsZero() {
+			t.Expiry = c.Expiry
+		} else {
+			stale = true
+		}
+	}
+	return &Session{uaa: uaa, creds: creds, clock: clock, onToken: onToken, tok: &t, stale: stale}
 }
 
 // AccessToken returns an access token valid for at least another minute, refreshing it first if needed.
 func (s *Session) AccessToken(ctx context.Context) (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.validLocked() {
-		return s.tok.AccessToken, nil
+		t := s.tok.AccessToken
+		s.mu.Unlock()
+		return t, nil
 	}
-	if err := s.renewLocked(ctx); err != nil {
+	tok, gen, err := s.renewLocked(ctx)
+	s.mu.Unlock()
+	if err != nil {
 		return "", err
 	}
-	return s.tok.AccessToken, nil
+	s.notify(tok, gen)
+	return tok.AccessToken, nil
 }
 
 // Invalidate forgets the access token if it is still the one given, so the next call refreshes it. A token that a
@@ -81,26 +104,68 @@ func (s *Session) Claims() (TokenClaims, bool) {
 // Refresh renews the access token now, whatever its expiry.
 func (s *Session) Refresh(ctx context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.renewLocked(ctx)
+	tok, gen, err := s.renewLocked(ctx)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.notify(tok, gen)
+	return nil
 }
 
+// validLocked reports whether the access token can be used as is. A token with no known expiry is trusted until the
+// Cloud Controller rejects it, unless it was resumed that way (stale), so a session that only ever receives opaque
+// tokens does not renew before every request.
 func (s *Session) validLocked() bool {
-	if s.tok.AccessToken == "" {
+	if s.tok.AccessToken == "" || s.stale {
 		return false
 	}
 	exp := s.tok.Expiry
 	return exp.IsZero() || exp.Sub(s.clock()) > refreshMargin
 }
 
-// renewLocked gets a new token by the best means the session has.
-func (s *Session) renewLocked(ctx context.Context) error {
+// notify gives onToken its own copy of the token of renewal gen (0 for the token the session started with). It must
+// be called without s.mu held: the callback may be slow or call back into the session.
+func (s *Session) notify(tok *oauth2.Token, gen uint64) {
+	if s.onToken == nil {
+		return
+	}
+	s.mu.Lock()
+	if gen < s.notified {
+		s.mu.Unlock()
+		return // a newer token has been reported already; storing this one would overwrite it
+	}
+	s.notified = gen
+	s.mu.Unlock()
+	t := *tok
+	s.onToken(&t)
+}
+
+// renewLocked gets a new token by the best means the session has and makes it current. It returns a copy of the
+// new token and the renewal's number for notify, which the caller runs after unlocking.
+func (s *Session) renewLocked(ctx context.Context) (*oauth2.Token, uint64, error) {
+	tok, err := s.fetchLocked(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if tok.RefreshToken == "" && s.creds.Grant != GrantClientCredentials {
+		tok.RefreshToken = s.tok.RefreshToken
+	}
+	s.tok, s.stale = tok, false
+	s.gen++
+	t := *tok
+	return &t, s.gen, nil
+}
+
+// fetchLocked asks UAA for a new token: the client-credentials grant again, the refresh token, or a login with a
+// remembered password when there is no refresh token or it was rejected.
+func (s *Session) fetchLocked(ctx context.Context) (*oauth2.Token, error) {
 	var tok *oauth2.Token
 	var err error
 	switch {
 	case s.creds.Grant == GrantClientCredentials:
 		if s.creds.ClientSecret.IsZero() {
-			return fmt.Errorf("%w: client-credentials sessions cannot refresh without the client secret", ErrSessionExpired)
+			return nil, fmt.Errorf("%w: client-credentials sessions cannot refresh without the client secret", ErrSessionExpired)
 		}
 		tok, err = s.uaa.Grant(ctx, s.creds)
 	case s.tok.RefreshToken != "":
@@ -116,18 +181,10 @@ func (s *Session) renewLocked(ctx context.Context) error {
 	case s.creds.Username != "" && !s.creds.Password.IsZero():
 		tok, err = s.uaa.Grant(ctx, Credentials{Grant: GrantPassword, Username: s.creds.Username, Password: s.creds.Password, Origin: s.creds.Origin})
 	default:
-		return fmt.Errorf("%w: no refresh token", ErrSessionExpired)
+		return nil, fmt.Errorf("%w: no refresh token", ErrSessionExpired)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if tok.RefreshToken == "" && s.creds.Grant != GrantClientCredentials {
-		tok.RefreshToken = s.tok.RefreshToken
-	}
-	s.tok = tok
-	if s.onToken != nil {
-		t := *tok
-		s.onToken(&t)
-	}
-	return nil
+	return tok, nil
 }

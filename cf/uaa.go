@@ -171,7 +171,7 @@ func (u *UAA) passcode(ctx context.Context, code Secret) (*oauth2.Token, error) 
 	req.SetBasicAuth(cfClientID, "")
 	resp, err := u.http.Do(req)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, networkError(err)
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -206,7 +206,8 @@ func (u *UAA) finish(tok *oauth2.Token) *oauth2.Token {
 	return tok
 }
 
-// authErr turns an oauth2 error into an *AuthError. The response body is summarised, never quoted whole.
+// authErr turns an oauth2 error into an *AuthError. Of a body that is not an OAuth error only an HTML page's title
+// is kept: a proxy or a misrouted request may echo the posted form, and with it the password or client secret.
 func authErr(op string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
@@ -224,13 +225,15 @@ func authErr(op string, err error) error {
 				}
 			case BodyEmpty:
 				ae.Description = "empty response body"
+			case BodyTruncated:
+				ae.Description = "truncated response body"
 			default:
-				ae.Description = summary
+				ae.Description = "not an OAuth error response (body not shown)"
 			}
 		}
 		return ae
 	}
-	return &AuthError{Op: op, Err: scrubURLError(err)}
+	return &AuthError{Op: op, Err: networkError(err)}
 }
 
 // LoginInfo is what a login server's /login says about how to log in.
@@ -257,7 +260,7 @@ func (u *UAA) LoginInfo(ctx context.Context) (LoginInfo, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := u.http.Do(req)
 	if err != nil {
-		return LoginInfo{}, fmt.Errorf("reading login prompts: %w", scrubURLError(err))
+		return LoginInfo{}, fmt.Errorf("reading login prompts: %w", networkError(err))
 	}
 	defer resp.Body.Close()
 	data, err := readLimited(resp)
