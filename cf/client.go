@@ -46,6 +46,9 @@ type Options struct {
 	Concurrency int
 	// PageSize is the per_page of listings (default and maximum 5000, the fewest requests).
 	PageSize int
+	// DetailsCache keeps what keys' credentials said; nil means the one cache of the process, shared by every
+	// client (tests and benchmarks pass a fresh one).
+	DetailsCache *DetailsCache
 }
 
 // DefaultConcurrency is the number of parallel /details requests a sweep makes by default.
@@ -118,8 +121,10 @@ type Client struct {
 	origin    string // scheme://host of the API, the only origin the token is sent to
 	tokens    tokenSource
 	requests  atomic.Int64
-	details   *detailsCache
-	rlMu      sync.Mutex // serialises Options.OnRateLimit calls
+	details   *DetailsCache
+	// cacheScope prefixes this client's cache keys: API origin and user (see setPrincipal).
+	cacheScope atomic.Value
+	rlMu       sync.Mutex // serialises Options.OnRateLimit calls
 }
 
 // newClient builds a Client for the given endpoints; tokens may be nil for unauthenticated calls (discovery).
@@ -129,7 +134,10 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	if base == nil {
 		base = NewHTTPClient(opts.SkipSSLValidation, opts.Concurrency)
 	}
-	c := &Client{opts: opts, endpoints: ep, tokens: tokens, details: newDetailsCache()}
+	if opts.DetailsCache == nil {
+		opts.DetailsCache = processDetails
+	}
+	c := &Client{opts: opts, endpoints: ep, tokens: tokens, details: opts.DetailsCache}
 	next := base.Transport
 	if next == nil {
 		next = http.DefaultTransport
@@ -142,6 +150,7 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 		return nil, fmt.Errorf("API URL %q is not a URL", ep.API)
 	}
 	c.origin = originOf(u)
+	c.cacheScope.Store(fmt.Sprintf("%s\x00client %p\x00", c.origin, c)) // until a session names the user
 	return c, nil
 }
 

@@ -182,28 +182,77 @@ func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, erro
 	return NewKeyCredentials(body.Credentials), nil
 }
 
-// detailsCache remembers what each key's credentials said, by binding GUID, for the life of the process. The
-// Cloud Controller has no way to change a key's credentials, so a key read once need not be read again. Only the
-// finding (public certificate facts) is kept, never the credentials.
-type detailsCache struct {
+// DetailsCache remembers what each key's credentials said, for the life of the process. The Cloud Controller has
+// no way to change a key's credentials, so a key read once need not be read again, by any client of the process:
+// a UI that logs in again, or returns to a foundation, reads only keys it has not seen. Entries are kept per API
+// origin and per user or client, since what a user may read depends on its roles. Only the finding (public
+// certificate facts) is kept, never the credentials. It is safe for concurrent use.
+type DetailsCache struct {
 	mu sync.RWMutex
 	m  map[string]expiry.Finding
 }
 
-func newDetailsCache() *detailsCache { return &detailsCache{m: map[string]expiry.Finding{}} }
+// NewDetailsCache returns an empty cache; clients share the process-wide one unless Options.DetailsCache is set.
+func NewDetailsCache() *DetailsCache { return &DetailsCache{m: map[string]expiry.Finding{}} }
 
-func (d *detailsCache) get(guid string) (expiry.Finding, bool) {
+// processDetails is the cache every client uses by default.
+var processDetails = NewDetailsCache()
+
+// Len returns how many findings the cache holds.
+func (d *DetailsCache) Len() int {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	f, ok := d.m[guid]
+	return len(d.m)
+}
+
+func (d *DetailsCache) get(key string) (expiry.Finding, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	f, ok := d.m[key]
 	return f, ok
 }
 
-func (d *detailsCache) put(guid string, f expiry.Finding) {
+func (d *DetailsCache) put(key string, f expiry.Finding) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.m[guid] = f
+	d.m[key] = f
+}
+
+// cached returns what this client's user learned earlier about a key of this foundation.
+func (c *Client) cached(guid string) (expiry.Finding, bool) {
+	return c.details.get(c.cacheScope.Load().(string) + guid)
+}
+
+// remember keeps what a key's credentials said, for this foundation and user.
+func (c *Client) remember(guid string, f expiry.Finding) {
+	c.details.put(c.cacheScope.Load().(string)+guid, f)
+}
+
+// setPrincipal names whose view of the foundation this client's cache entries are: the user or client of the
+// session's token (or of the credentials, for an opaque token). Without either, the entries stay this client's.
+func (c *Client) setPrincipal(tok string, creds Credentials) {
+	who := ""
+	if cl, ok := ParseTokenClaims(tok); ok {
+		switch {
+		case cl.UserID != "":
+			who = "user:" + cl.UserID
+		case cl.ClientID != "":
+			who = "client:" + cl.ClientID
+		}
+	}
+	if who == "" {
+		switch {
+		case creds.ClientID != "" && creds.Grant == GrantClientCredentials:
+			who = "client:" + creds.ClientID
+		case creds.Username != "":
+			who = "user:" + creds.Origin + "/" + creds.Username
+		}
+	}
+	if who == "" {
+		return
+	}
+	c.cacheScope.Store(c.origin + "\x00" + who + "\x00")
 }
 
 // CachedFinding returns what an earlier sweep learned about a key, if anything.
-func (c *Client) CachedFinding(guid string) (expiry.Finding, bool) { return c.details.get(guid) }
+func (c *Client) CachedFinding(guid string) (expiry.Finding, bool) { return c.cached(guid) }

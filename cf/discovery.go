@@ -121,6 +121,7 @@ func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options,
 	}
 	sess := NewSession(uaa, creds, tok, bare.opts.Clock, onToken)
 	bare.tokens = sess
+	bare.setPrincipal(tok.AccessToken, creds)
 	sess.notify(tok, 0) // outside the session's lock, like every onToken call
 	return bare, sess, nil
 }
@@ -135,5 +136,8 @@ func Resume(ep Endpoints, tok *oauth2.Token, creds Credentials, opts Options, on
 	uaa := NewUAA(ep.Login, c.HTTPClient(), c.opts.Clock)
 	sess := NewSession(uaa, creds, tok, c.opts.Clock, onToken)
 	c.tokens = sess
+	if tok != nil {
+		c.setPrincipal(tok.AccessToken, creds)
+	}
 	return c, sess, nil
 }

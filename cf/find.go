@@ -26,7 +26,7 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 		return KeyReport{}, err
 	}
 	r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
-	switch f, cached := c.details.get(k.GUID); {
+	switch f, cached := c.cached(k.GUID); {
 	case cached:
 		r.Finding = f
 	case !k.LastOperation.Succeeded():
@@ -36,7 +36,7 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 		switch {
 		case err == nil:
 			r.Finding = creds.Finding()
-			c.details.put(k.GUID, r.Finding)
+			c.remember(k.GUID, r.Finding)
 		case isFatal(err):
 			return KeyReport{}, err
 		default:

@@ -78,7 +78,7 @@ func newFoundation(t testing.TB, fo cffake.Options) *foundation {
 
 // options returns client options wired to the foundation's clock and the sleep recorder.
 func (f *foundation) options() Options {
-	return Options{Clock: f.clock.Now, Sleep: f.sleeps.Sleep, HTTPClient: f.srv.Client()}
+	return Options{Clock: f.clock.Now, Sleep: f.sleeps.Sleep, HTTPClient: f.srv.Client(), DetailsCache: NewDetailsCache()}
 }
 
 func (f *foundation) password(user string) Credentials {

@@ -237,7 +237,7 @@ func (c *Client) planDetails(keys []ServiceKey, byGUID map[string]ServiceInstanc
 			continue
 		}
 		r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
-		switch f, cached := c.details.get(k.GUID); {
+		switch f, cached := c.cached(k.GUID); {
 		case cached:
 			r.Finding = f
 		case !k.LastOperation.Succeeded():
@@ -312,7 +312,7 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 		switch {
 		case r.err == nil:
 			key.Finding = r.finding
-			c.details.put(key.GUID, r.finding)
+			c.remember(key.GUID, r.finding)
 			res.DetailsFetched++
 		case isFatal(r.err):
 			if fatal == nil {
@@ -325,7 +325,7 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 			switch {
 			case hiddenByRole(r.err):
 				// The user's roles will not change while the process runs; asking again would only cost requests.
-				c.details.put(key.GUID, key.Finding)
+				c.remember(key.GUID, key.Finding)
 			case !IsNotFound(r.err):
 				res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: r.err.Error()})
 			}

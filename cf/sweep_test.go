@@ -137,6 +137,53 @@ func TestSecondSweepUsesCache(t *testing.T) {
 	}
 }
 
+// The details cache outlives a client: logging in again (or resuming) on the same foundation as the same user
+// reads no credentials twice. Another user of the same foundation, or the same GUIDs on another foundation, get
+// entries of their own.
+func TestDetailsCacheIsPerProcess(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	opts := f.options() // one cache, as the process-wide one
+	first, sess := f.login(t, cffake.AdminUser, opts)
+	if _, err := first.Sweep(context.Background(), SweepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	held := opts.DetailsCache.Len()
+	details := f.fake.RouteRequests(detailsRoute)
+	again, _ := f.login(t, cffake.AdminUser, opts)
+	resumed, _, err := Resume(first.Endpoints(), sess.Token(), f.password(cffake.AdminUser), opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*Client{"a new login": again, "a resumed session": resumed} {
+		res, err := c.Sweep(context.Background(), SweepOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.fake.RouteRequests(detailsRoute) - details; got != 0 || res.DetailsFetched != 0 {
+			t.Errorf("%s read %d credentials again", name, got)
+		}
+	}
+	dev, _ := f.login(t, cffake.DeveloperUser, opts)
+	res, err := dev.Sweep(context.Background(), SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DetailsFetched == 0 || opts.DetailsCache.Len() <= held {
+		t.Errorf("another user used the admin's findings: fetched %d", res.DetailsFetched)
+	}
+	for _, k := range res.Keys {
+		if k.Instance.SpaceName == "sandbox" && k.Finding.Cause != expiry.CauseHidden {
+			t.Errorf("developer sees the admin's finding for %s: %+v", k.Name, k.Finding)
+		}
+	}
+	other := newFoundation(t, cffake.Options{}) // same seeded GUIDs, another origin
+	oc, _ := other.login(t, cffake.AdminUser, opts)
+	if res, err := oc.Sweep(context.Background(), SweepOptions{}); err != nil || res.DetailsFetched != 22 {
+		t.Errorf("another foundation: fetched %d, %v", res.DetailsFetched, err)
+	}
+}
+
 func TestSweepAsDeveloper(t *testing.T) {
 	t.Parallel()
 	f := newFoundation(t, cffake.Options{})

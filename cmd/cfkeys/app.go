@@ -34,6 +34,9 @@ type app struct {
 	keyring func(timeout time.Duration) *keystore.Keyring
 	// readSecret reads a line from the terminal without echoing it (passwords, passcodes, client secrets).
 	readSecret func(prompt string) (string, error)
+	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
+	// own, as each run of the binary has.
+	details *cf.DetailsCache
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
@@ -131,4 +134,11 @@ func describe(err error) string {
 // usageError marks a mistake in the command line; it exits 3 like every failure, with the usage hint.
 func usageError(cmd *cobra.Command, format string, args ...any) error {
 	return fmt.Errorf("%s (see %s --help)", fmt.Sprintf(format, args...), cmd.CommandPath())
+}
+
+// cfOptions completes client options with what every client of this run shares.
+func (a *app) cfOptions(o cf.Options) cf.Options {
+	o.Clock = a.now
+	o.DetailsCache = a.details
+	return o
 }

@@ -38,7 +38,7 @@ func (a *app) envCredentials() (cf.Credentials, error) {
 
 // clientOptions turns connect options into client options.
 func (a *app) clientOptions(o connectOptions) cf.Options {
-	return cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency, Clock: a.now}
+	return a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency})
 }
 
 // warnSkipSSL reminds the user, every time, that certificate checks are off for a foundation.

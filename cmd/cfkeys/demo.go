@@ -101,7 +101,7 @@ func startDemo(o *demoOptions, now func() time.Time) (*demoFoundation, error) {
 // login logs in to the demo foundation as the admin.
 func (d *demoFoundation) login(ctx context.Context, a *app) (*cf.Client, error) {
 	creds := cf.Credentials{Grant: cf.GrantPassword, Username: cffake.AdminUser, Password: cf.NewSecret(d.fake.Password(cffake.AdminUser))}
-	c, _, err := cf.Login(ctx, d.api, creds, cf.Options{Clock: a.now})
+	c, _, err := cf.Login(ctx, d.api, creds, a.cfOptions(cf.Options{}))
 	return c, err
 }
 

@@ -120,7 +120,7 @@ func runLogin(ctx context.Context, a *app, o *loginOptions) error {
 			return fmt.Errorf("%v: choose a name with --name", err)
 		}
 	}
-	opts := cf.Options{SkipSSLValidation: o.SkipSSLValidation, Clock: a.now}
+	opts := a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation})
 	a.warnSkipSSL(o.SkipSSLValidation, api)
 	ep, err := cf.Discover(ctx, api, opts)
 	if err != nil {
@@ -253,7 +253,7 @@ func importCFConfig(ctx context.Context, a *app, o *loginOptions) error {
 		return fmt.Errorf("%v: choose a name with --name", err)
 	}
 	a.warnSkipSSL(p.SkipSSLValidation, p.API)
-	client, sess, err := cf.Resume(p.Endpoints(), tok, creds, cf.Options{SkipSSLValidation: p.SkipSSLValidation, Clock: a.now}, nil)
+	client, sess, err := cf.Resume(p.Endpoints(), tok, creds, a.cfOptions(cf.Options{SkipSSLValidation: p.SkipSSLValidation}), nil)
 	if err != nil {
 		return err
 	}

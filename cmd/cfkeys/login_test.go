@@ -40,6 +40,7 @@ func (w *workstation) run(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	a := defaultApp(strings.NewReader(w.stdin), &out, &errOut, func(k string) string { return w.env[k] })
 	a.now = func() time.Time { return testNow }
+	a.details = cf.NewDetailsCache()
 	a.stdinTTY = w.stdinTTY
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
 	a.readSecret = func(prompt string) (string, error) {

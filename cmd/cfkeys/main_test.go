@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 )
 
@@ -37,6 +38,7 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 	var out, errOut bytes.Buffer
 	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
 	a.now = func() time.Time { return testNow }
+	a.details = cf.NewDetailsCache()
 	code := Main(context.Background(), args, a)
 	return out.String(), errOut.String(), code
 }

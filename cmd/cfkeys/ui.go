@@ -82,7 +82,7 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 	for _, p := range profiles {
 		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
 			Connect: func(ctx context.Context) (ui.Backend, error) {
-				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), cf.Options{Clock: a.now, Concurrency: o.Concurrency})
+				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.cfOptions(cf.Options{Concurrency: o.Concurrency}))
 				if err != nil {
 					return nil, err
 				}
