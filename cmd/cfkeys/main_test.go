@@ -197,10 +197,26 @@ func TestNoSecretInOutput(t *testing.T) {
 		stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
 		all.WriteString(stdout + stderr)
 	}
-	_, stderr, _ := run(t, map[string]string{"CF_USERNAME": "admin", "CF_PASSWORD": "Wr0ng-Pa55word"}, "scan", "--api", f.url)
-	all.WriteString(stderr)
+	// The other principals: a client-credentials login and a user who may not read every key, and failures.
+	client := map[string]string{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": f.fake.ClientSecret(cffake.MonitorClient)}
+	developer := map[string]string{"CF_USERNAME": cffake.DeveloperUser, "CF_PASSWORD": f.fake.Password(cffake.DeveloperUser)}
+	for _, env := range []map[string]string{client, developer} {
+		for _, args := range [][]string{{"scan", "-o", "json"}, {"scan", "-o", "prometheus"}, {"scan"}, {"find", crm.GUID}, {"find", "CN="}} {
+			stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
+			all.WriteString(stdout + stderr)
+		}
+	}
+	for _, env := range []map[string]string{
+		{"CF_USERNAME": "admin", "CF_PASSWORD": "Wr0ng-Pa55word"},
+		{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": "Wr0ng-Cl1ent-5ecret"},
+	} {
+		for _, format := range []string{"table", "prometheus"} {
+			stdout, stderr, _ := run(t, env, "scan", "--api", f.url, "-o", format)
+			all.WriteString(stdout + stderr)
+		}
+	}
 	out := all.String()
-	secrets := append(f.fake.Secrets(), "Wr0ng-Pa55word")
+	secrets := append(f.fake.Secrets(), "Wr0ng-Pa55word", "Wr0ng-Cl1ent-5ecret")
 	if len(secrets) < 20 {
 		t.Fatalf("only %d secrets to look for", len(secrets))
 	}
