@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -66,6 +67,7 @@ func BenchmarkAllKeys10k(b *testing.B) {
 		m := bigModel(b, n)
 		m.Update(keyMsg("/"))
 		i := 0
+		start := time.Now()
 		for b.Loop() {
 			// Alternate typing and deleting a character so each op refilters the whole list.
 			if i%2 == 0 {
@@ -75,6 +77,30 @@ func BenchmarkAllKeys10k(b *testing.B) {
 			}
 			i++
 			_ = m.View()
+		}
+		if per := time.Since(start) / time.Duration(i); per > 16*time.Millisecond {
+			b.Errorf("a filter keystroke takes %v, over the 16 ms of a frame", per)
+		}
+	})
+	b.Run("memory", func(b *testing.B) {
+		// The heap the UI holds for 10,000 keys: the snapshot, its index and the all-keys page, drawn.
+		var mb float64
+		for b.Loop() {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			m := bigModel(b, n)
+			m.Update(keyMsg("/"))
+			m.Update(tea.KeyPressMsg{Code: '7', Text: "7"})
+			_ = m.View()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			mb = float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc)) / (1 << 20)
+			runtime.KeepAlive(m)
+		}
+		b.ReportMetric(mb, "heap-MB")
+		if mb > 100 {
+			b.Errorf("the UI holds %.0f MB for %d keys, over 100 MB", mb, n)
 		}
 	})
 	b.Run("sort", func(b *testing.B) {
