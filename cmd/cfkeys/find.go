@@ -152,7 +152,11 @@ func writeFound(a *app, r report.Report) {
 		}
 		row("status", status)
 		if c := e.Certificate; c != nil {
-			row("valid until", c.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC"))
+			until := c.Effective().UTC().Format("2006-01-02 15:04:05 UTC")
+			if c.ChainExpiresFirst {
+				until += " (when its CA expires; the certificate itself until " + c.NotAfter.UTC().Format("2006-01-02") + ")"
+			}
+			row("valid until", until)
 			row("subject", c.SubjectDN)
 			row("issuer", c.IssuerDN)
 			row("serial", c.Serial)

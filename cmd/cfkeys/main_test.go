@@ -165,7 +165,8 @@ func TestFind(t *testing.T) {
 		t.Errorf("find by subject: exit %d %s", code, stdout)
 	}
 	stdout, _, code = run(t, env, "find", "demo legacy client ca", "--api", f.url)
-	if code != 0 || !strings.Contains(stdout, "audit-writer-legacy-ca") || !strings.Contains(stdout, "warning        CA CN=Demo Legacy Client CA 2019") {
+	if code != 0 || !strings.Contains(stdout, "audit-writer-legacy-ca") || !strings.Contains(stdout, "warning        CA CN=Demo Legacy Client CA 2019") ||
+		!strings.Contains(stdout, "status         ok, 45 days left") || !strings.Contains(stdout, "valid until    2027-01-06 ") || !strings.Contains(stdout, "(when its CA expires; the certificate itself until 2027-09-18)") {
 		t.Errorf("find by issuer: exit %d\n%s", code, stdout)
 	}
 	_, stderr, code = run(t, env, "find", "00000000-0000-4000-8000-000000000000", "--api", f.url)
