@@ -445,3 +445,20 @@ func TestEmptyAndLoadingStates(t *testing.T) {
 }
 
 var _ = expiry.StatusOK
+
+// A key whose CA expires before its leaf is shown by the CA's expiry, with the leaf's date and a warning beside.
+func TestDetailCAExpiresFirst(t *testing.T) {
+	t.Parallel()
+	si := inst("i-audit", "orders-audit", "acme-prod", "o-prod", "apps", "s-apps", "auditlog", "oauth2")
+	k := certKey("55555555-5555-4555-8555-555555555555", "audit-writer-legacy-ca", si, 300)
+	c := k.Finding.Certificate
+	c.ChainExpiresFirst, c.ChainNotAfter, c.ChainSubjectDN = true, uiNow.AddDate(0, 0, 45), "CN=Demo Legacy Client CA 2019,O=cffake"
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{{Instances: []cf.ServiceInstance{si}, Keys: []cf.KeyReport{k}}}}, defaultOpts(), 120, 30)
+	h.press("a")
+	if l := h.line("audit-writer-legacy-ca"); !strings.Contains(l, "45d") || !strings.Contains(l, "2027-01-06") {
+		t.Errorf("list row: %q", l)
+	}
+	h.press("enter")
+	h.mustShow("Status          ok · 45 days left", "Valid until     2027-01-06 09:00:00 UTC", "Leaf valid to   2027-09-18 15:00:00 UTC  (the certificate itself)",
+		"the CA CN=Demo Legacy Client CA 2019,O=cffake in this key's chain expires first, on 2027-01-06 (45 days)")
+}

@@ -181,8 +181,11 @@ func (p *detailPage) lines(c *common) []string {
 	}
 	field("Binding GUID", k.GUID)
 	if cert := k.Finding.Certificate; cert != nil {
-		local := cert.NotAfter.In(now.Location())
-		field("Valid until", cert.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC")+"  ("+local.Format("2006-01-02 15:04:05 MST")+" local)")
+		until := cert.Effective() // a CA that expires first ends the key's life then
+		field("Valid until", until.UTC().Format("2006-01-02 15:04:05 UTC")+"  ("+until.In(now.Location()).Format("2006-01-02 15:04:05 MST")+" local)")
+		if cert.ChainExpiresFirst {
+			field("Leaf valid to", cert.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC")+"  (the certificate itself)")
+		}
 		if !cert.NotBefore.IsZero() {
 			field("Valid from", cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
