@@ -283,3 +283,44 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Error("Reveal lost the value")
 	}
 }
+
+// Stored credentials that UAA no longer accepts (a rotated client secret, a changed password) end the session:
+// the user is told to log in again, not shown a bare "Bad credentials".
+func TestRejectedStoredCredentialsExpireTheSession(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	creds := Credentials{Grant: GrantClientCredentials, ClientID: cffake.MonitorClient, ClientSecret: NewSecret(f.fake.ClientSecret(cffake.MonitorClient))}
+	c, sess, err := Login(context.Background(), f.srv.URL, creds, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := creds
+	rotated.ClientSecret = NewSecret("rotated-away-secret")
+	_, stored, err := Resume(c.Endpoints(), sess.Token(), rotated, f.options(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	_, err = stored.AccessToken(context.Background())
+	if !errors.Is(err, ErrSessionExpired) || !strings.Contains(err.Error(), "the stored client secret was rejected") {
+		t.Errorf("rotated client secret: %v", err)
+	}
+
+	logged, usess := f.login(t, cffake.DeveloperUser, f.options())
+	changed := Credentials{Grant: GrantPassword, Username: cffake.DeveloperUser, Password: NewSecret("an-old-password")}
+	_, remembered, err := Resume(logged.Endpoints(), usess.Token(), changed, f.options(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fake.RevokeRefreshTokens()
+	f.clock.Advance(time.Hour)
+	_, err = remembered.AccessToken(context.Background())
+	if !errors.Is(err, ErrSessionExpired) || !strings.Contains(err.Error(), "the remembered password was rejected") {
+		t.Errorf("changed password: %v", err)
+	}
+	for _, s := range []string{"rotated-away-secret", "an-old-password"} {
+		if err != nil && strings.Contains(err.Error(), s) {
+			t.Errorf("error shows %q", s)
+		}
+	}
+}

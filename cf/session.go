@@ -168,18 +168,21 @@ func (s *Session) fetchLocked(ctx context.Context) (*oauth2.Token, error) {
 			return nil, fmt.Errorf("%w: client-credentials sessions cannot refresh without the client secret", ErrSessionExpired)
 		}
 		tok, err = s.uaa.Grant(ctx, s.creds)
+		err = rejectedAs(err, "the stored client secret was rejected")
 	case s.tok.RefreshToken != "":
 		tok, err = s.uaa.Refresh(ctx, NewSecret(s.tok.RefreshToken))
 		var ae *AuthError
 		if err != nil && errors.As(err, &ae) && ae.Rejected() {
 			if s.creds.Username != "" && !s.creds.Password.IsZero() {
 				tok, err = s.uaa.Grant(ctx, Credentials{Grant: GrantPassword, Username: s.creds.Username, Password: s.creds.Password, Origin: s.creds.Origin})
+				err = rejectedAs(err, "the remembered password was rejected")
 			} else {
 				err = fmt.Errorf("%w: %v", ErrSessionExpired, err)
 			}
 		}
 	case s.creds.Username != "" && !s.creds.Password.IsZero():
 		tok, err = s.uaa.Grant(ctx, Credentials{Grant: GrantPassword, Username: s.creds.Username, Password: s.creds.Password, Origin: s.creds.Origin})
+		err = rejectedAs(err, "the remembered password was rejected")
 	default:
 		return nil, fmt.Errorf("%w: no refresh token", ErrSessionExpired)
 	}
@@ -187,4 +190,14 @@ func (s *Session) fetchLocked(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	return tok, nil
+}
+
+// rejectedAs turns UAA's refusal of stored credentials (a rotated client secret, a changed password) into an
+// expired session: only a new login helps, and the user must be told so. Other errors (network, 5xx) pass.
+func rejectedAs(err error, what string) error {
+	var ae *AuthError
+	if err != nil && errors.As(err, &ae) && ae.Rejected() {
+		return fmt.Errorf("%w: %s (%v)", ErrSessionExpired, what, err)
+	}
+	return err
 }
