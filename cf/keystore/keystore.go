@@ -103,21 +103,24 @@ func (e *Error) Error() string {
 	case ReasonUnavailable:
 		return fmt.Sprintf("%s: no keyring is available (%v). Start a Secret Service such as gnome-keyring or KeePassXC in your session, or %s", what, e.Err, headless)
 	case ReasonLocked:
-		return fmt.Sprintf("%s: the keyring is locked and cannot ask for its password here. Unlock it (log in to your desktop session, or run gnome-keyring-daemon --unlock) and try again, or %s", what, headless)
+		return fmt.Sprintf("%s: the keyring is locked and cannot ask for its password here. Unlock it (log in to your desktop session; on Linux gnome-keyring-daemon --unlock, on macOS security unlock-keychain) and try again, or %s", what, headless)
 	case ReasonTimeout:
 		return fmt.Sprintf("%s: the keyring did not answer within %s; it may be waiting for an unlock prompt nobody can see. Unlock it and try again, or %s", what, e.After, headless)
 	case ReasonTooBig:
 		return fmt.Sprintf("%s: the secret is too large for this keyring", what)
 	}
-	return fmt.Sprintf("%s: %v", what, e.Err)
+	return fmt.Sprintf("%s: %v. Check that the keyring is running and unlocked, or %s", what, e.Err, headless)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// classify recognises go-keyring's and D-Bus's failures (measured on Linux: no session bus, no provider,
-// no or a locked login collection).
+// classify recognises go-keyring's failures: D-Bus's on Linux (measured: no session bus, no provider, no or a
+// locked login collection), the exit status of macOS's security tool, and Windows' credential API errors.
 func classify(err error) Reason {
 	msg := err.Error()
+	if r, ok := classifyPlatform(err); ok {
+		return r
+	}
 	switch {
 	case errors.Is(err, keyring.ErrSetDataTooBig):
 		return ReasonTooBig

@@ -2,7 +2,9 @@ package keystore
 
 import (
 	"errors"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,5 +127,45 @@ func TestGoKeyringMock(t *testing.T) {
 	var ke *Error
 	if _, err := k.Get("eu10", ClientSecret); !errors.As(err, &ke) || ke.Reason != ReasonLocked {
 		t.Errorf("locked: %v", err)
+	}
+}
+
+// Every failure the backends report is classified, and every message says what to do. The go-keyring mock
+// returns the error as the real backend would.
+func TestGoKeyringMockFailures(t *testing.T) {
+	locked36 := exec.Command("sh", "-c", "exit 36").Run() // what macOS's security tool gives for a locked keychain
+	odd := exec.Command("sh", "-c", "exit 3").Run()
+	for _, tc := range []struct {
+		name   string
+		err    error
+		reason Reason
+		advice string
+	}{
+		{"too big", keyring.ErrSetDataTooBig, ReasonTooBig, "too large"},
+		{"unsupported platform", keyring.ErrUnsupportedPlatform, ReasonUnavailable, "Start a Secret Service"},
+		{"no session bus", errors.New("exec: \"dbus-launch\": executable file not found in $PATH"), ReasonUnavailable, "Start a Secret Service"},
+		{"no provider", errors.New("The name org.freedesktop.secrets was not provided by any .service files"), ReasonUnavailable, "Start a Secret Service"},
+		{"locked collection", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), ReasonLocked, "Unlock it"},
+		{"macOS locked keychain", locked36, ReasonLocked, "Unlock it"},
+		{"macOS without security tool", &exec.Error{Name: "/usr/bin/security", Err: exec.ErrNotFound}, ReasonUnavailable, "Start a Secret Service"},
+		{"Windows without logon session", syscall.Errno(1312), ReasonUnavailable, "Start a Secret Service"},
+		{"anything else", odd, ReasonOther, "Check that the keyring is running and unlocked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keyring.MockInitWithError(tc.err)
+			defer keyring.MockInit()
+			k := New(time.Second)
+			var ke *Error
+			err := k.Set("eu10", RefreshToken, "tok")
+			if !errors.As(err, &ke) || ke.Reason != tc.reason {
+				t.Fatalf("err = %v, want reason %d", err, tc.reason)
+			}
+			if !strings.Contains(err.Error(), tc.advice) {
+				t.Errorf("message lacks %q: %v", tc.advice, err)
+			}
+			if tc.reason != ReasonTooBig && !strings.Contains(err.Error(), "cfkeys scan --api URL") {
+				t.Errorf("no headless advice: %v", err)
+			}
+		})
 	}
 }
