@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -34,29 +35,61 @@ type app struct {
 	keyring func(timeout time.Duration) *keystore.Keyring
 	// readSecret reads a line from the terminal without echoing it (passwords, passcodes, client secrets).
 	readSecret func(prompt string) (string, error)
+	// goos is the operating system (runtime.GOOS), which decides whether a keyring can prompt.
+	goos string
 	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
 	// own, as each run of the binary has.
 	details *cf.DetailsCache
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
-	a := &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now, keyring: keystore.New}
+	a := &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now, keyring: keystore.New, goos: runtime.GOOS}
 	a.readSecret = func(prompt string) (string, error) { return "", errors.New("no terminal to read a secret from") }
 	return a
 }
 
-// keyringTimeout is the keyring timeout for calls that may need an unlock prompt (login, logout) or not.
+// keyringTimeout is the keyring timeout for calls that may need an unlock prompt (login, logout) or not. The
+// long one applies only where a prompt can actually appear: without a graphical session (SSH, a container) a
+// hanging keyring answers nobody, and the user hears about it within seconds.
 func (a *app) keyringTimeout(prompting bool) time.Duration {
 	if v := a.getenv("CFKEYS_KEYRING_TIMEOUT"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
 			return d
 		}
 	}
-	if prompting {
+	if prompting && a.canPrompt() {
 		return keystore.PromptTimeout
 	}
 	return keystore.DefaultTimeout
 }
+
+// canPrompt reports whether the keyring can show an unlock prompt: macOS and Windows always can; elsewhere only
+// in a graphical session.
+func (a *app) canPrompt() bool {
+	return a.goos == "darwin" || a.goos == "windows" || a.getenv("DISPLAY") != "" || a.getenv("WAYLAND_DISPLAY") != ""
+}
+
+// probeKeyring checks that the keyring answers before a login spends its credentials (a one-time passcode
+// cannot be used twice). After a few seconds without an answer it says it is waiting for an unlock prompt.
+func (a *app) probeKeyring(name string) error {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(keyringNoticeAfter):
+			fmt.Fprintln(a.errOut, "cfkeys: waiting for the OS keyring (an unlock prompt may be open)...")
+		}
+	}()
+	_, err := a.keyring(a.keyringTimeout(true)).Get(name, keystore.RefreshToken)
+	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// keyringNoticeAfter is how long a keyring call may take before the user is told what it waits for.
+const keyringNoticeAfter = 3 * time.Second
 
 // readLine reads one line of input (a username at a prompt).
 func (a *app) readLine(prompt string) (string, error) {

@@ -120,6 +120,9 @@ func runLogin(ctx context.Context, a *app, o *loginOptions) error {
 			return fmt.Errorf("%v: choose a name with --name", err)
 		}
 	}
+	if err := a.probeKeyring(name); err != nil {
+		return err // before any prompt or grant: nothing is spent on a login that could not be stored
+	}
 	opts := a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation})
 	a.warnSkipSSL(o.SkipSSLValidation, api)
 	ep, err := cf.Discover(ctx, api, opts)

@@ -364,3 +364,47 @@ func TestLoginFromCFConfig(t *testing.T) {
 		t.Errorf("expired cf session: %d %q", code, errOut)
 	}
 }
+
+// A keyring that does not answer stops a login before it prompts or spends its credentials (an SSO passcode
+// works once), and without a graphical session the wait is the short one.
+func TestLoginProbesKeyringFirst(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	w.keyring.Block = make(chan struct{})
+	defer close(w.keyring.Block)
+	w.env["CFKEYS_KEYRING_TIMEOUT"] = "300ms"
+	w.stdinTTY = true
+	tokens := f.fake.RouteRequests("POST /oauth/token")
+	_, errOut, code := w.run("login", "-a", f.url, "--sso", "--name", "x")
+	if code != 3 || !strings.Contains(errOut, "did not answer within 300ms") {
+		t.Errorf("hanging keyring: %d %q", code, errOut)
+	}
+	if len(w.prompts) != 0 || f.fake.RouteRequests("POST /oauth/token") != tokens {
+		t.Errorf("asked %v and sent %d token requests before finding the keyring dead", w.prompts, f.fake.RouteRequests("POST /oauth/token")-tokens)
+	}
+}
+
+func TestKeyringTimeoutFollowsPrompting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		goos      string
+		env       map[string]string
+		prompting bool
+		want      time.Duration
+	}{
+		{"linux", nil, true, keystore.DefaultTimeout},
+		{"linux", map[string]string{"DISPLAY": ":0"}, true, keystore.PromptTimeout},
+		{"linux", map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, true, keystore.PromptTimeout},
+		{"linux", map[string]string{"DISPLAY": ":0"}, false, keystore.DefaultTimeout},
+		{"darwin", nil, true, keystore.PromptTimeout},
+		{"windows", nil, true, keystore.PromptTimeout},
+		{"darwin", map[string]string{"CFKEYS_KEYRING_TIMEOUT": "2s"}, true, 2 * time.Second},
+	} {
+		a := defaultApp(nil, nil, nil, func(k string) string { return tc.env[k] })
+		a.goos = tc.goos
+		if got := a.keyringTimeout(tc.prompting); got != tc.want {
+			t.Errorf("%s %v prompting=%v: %v, want %v", tc.goos, tc.env, tc.prompting, got, tc.want)
+		}
+	}
+}
