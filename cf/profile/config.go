@@ -216,3 +216,14 @@ func ValidName(name string) error {
 	}
 	return nil
 }
+
+// Clash returns an existing profile whose name differs from name only in case. The macOS Keychain and the
+// Windows Credential Manager compare entry names without case, so two such profiles would share secrets.
+func (c *Config) Clash(name string) (string, bool) {
+	for _, p := range c.Profiles {
+		if p.Name != name && strings.EqualFold(p.Name, name) {
+			return p.Name, true
+		}
+	}
+	return "", false
+}

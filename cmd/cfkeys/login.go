@@ -151,17 +151,38 @@ func runLogin(ctx context.Context, a *app, o *loginOptions) error {
 }
 
 // saveLogin stores the secrets in the keyring first, then the profile: a profile never names a session whose
-// secrets were not stored.
+// secrets were not stored. The profile file is changed under its lock, so parallel logins keep each other's
+// profiles; secrets of a new profile that could not be saved are removed again, so none are stranded where
+// logout cannot find them.
 func (a *app) saveLogin(p profile.Profile, sess *cf.Session, creds cf.Credentials) error {
 	cfg, dir, err := a.loadProfiles()
 	if err != nil {
 		return err
 	}
-	if err := profile.StoreLogin(a.keyring(a.keyringTimeout(true)), p, sess.Token(), creds); err != nil {
-		return err
+	if other, clash := cfg.Clash(p.Name); clash {
+		return clashError(p.Name, other)
 	}
-	cfg.Put(p)
-	return cfg.Save(dir)
+	_, existed := cfg.Get(p.Name)
+	k := a.keyring(a.keyringTimeout(true))
+	err = profile.StoreLogin(k, p, sess.Token(), creds)
+	if err == nil {
+		err = profile.Update(dir, func(c *profile.Config) error {
+			if other, clash := c.Clash(p.Name); clash {
+				return clashError(p.Name, other)
+			}
+			c.Put(p)
+			return nil
+		})
+	}
+	if err != nil && !existed {
+		_ = k.DeleteProfile(p.Name) // best effort; the error that matters is err
+	}
+	return err
+}
+
+// clashError refuses a profile name that differs from an existing one only in case.
+func clashError(name, other string) error {
+	return fmt.Errorf("profile %q already exists as %q; names that differ only in case would share keyring entries on macOS and Windows: choose another --name, or log in as %q", name, other, other)
 }
 
 // loginCredentials gathers the credentials of a login from flags, prompts and the environment.

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,5 +408,51 @@ func TestKeyringTimeoutFollowsPrompting(t *testing.T) {
 		if got := a.keyringTimeout(tc.prompting); got != tc.want {
 			t.Errorf("%s %v prompting=%v: %v, want %v", tc.goos, tc.env, tc.prompting, got, tc.want)
 		}
+	}
+}
+
+// Parallel logins keep each other's profiles; names differing only in case are refused (the macOS and Windows
+// keyrings would share their entries); logout of an unknown name still removes secrets left behind.
+func TestProfilesSurviveParallelLoginsAndStrays(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out, errOut bytes.Buffer
+			a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return w.env[k] })
+			a.now = func() time.Time { return testNow }
+			a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
+			if code := Main(context.Background(), []string{"login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", fmt.Sprintf("f%d", i)}, a); code != 0 {
+				t.Errorf("login f%d: %d %s", i, code, errOut.String())
+			}
+		}()
+	}
+	wg.Wait()
+	out, _, _ := w.run("profiles")
+	for i := range 4 {
+		if !strings.Contains(out, fmt.Sprintf("f%d ", i)) {
+			t.Errorf("profile f%d lost:\n%s", i, out)
+		}
+	}
+
+	_, errOut, code := w.run("login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", "F1")
+	if code != 3 || !strings.Contains(errOut, `profile "F1" already exists as "f1"`) {
+		t.Errorf("case clash: %d %q", code, errOut)
+	}
+
+	// Secrets without a profile, as an interrupted login could leave them.
+	if err := keystore.NewWithBackend(w.keyring, time.Second).Set("ghost", keystore.RefreshToken, "stray-refresh-token"); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = w.run("logout", "--name", "ghost")
+	if code != 3 || !strings.Contains(errOut, "removed any secrets it had left") {
+		t.Errorf("logout of a stray: %d %q", code, errOut)
+	}
+	if _, err := keystore.NewWithBackend(w.keyring, time.Second).Get("ghost", keystore.RefreshToken); !errors.Is(err, keystore.ErrNotFound) {
+		t.Errorf("stray secret still there: %v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cfkeys/cfkeys/cf/profile"
 )
 
 type logoutOptions struct {
@@ -37,13 +39,20 @@ func runLogout(a *app, o *logoutOptions) error {
 	if err != nil {
 		return err
 	}
+	k := a.keyring(a.keyringTimeout(true))
 	var names []string
 	switch {
 	case o.All:
 		names = cfg.Names()
 	case o.Name != "":
 		if _, ok := cfg.Get(o.Name); !ok {
-			return fmt.Errorf("no profile %q (known: %v)", o.Name, cfg.Names())
+			if profile.ValidName(o.Name) == nil {
+				// Secrets a failed or interrupted login left behind are removed all the same.
+				if err := k.DeleteProfile(o.Name); err != nil {
+					return err
+				}
+			}
+			return fmt.Errorf("no profile %q (known: %v); removed any secrets it had left in the keyring", o.Name, cfg.Names())
 		}
 		names = []string{o.Name}
 	default:
@@ -53,13 +62,11 @@ func runLogout(a *app, o *logoutOptions) error {
 		}
 		names = []string{p.Name}
 	}
-	k := a.keyring(a.keyringTimeout(true))
 	for _, name := range names {
 		if err := k.DeleteProfile(name); err != nil {
 			return err
 		}
-		cfg.Remove(name)
-		if err := cfg.Save(dir); err != nil {
+		if err := profile.Update(dir, func(c *profile.Config) error { c.Remove(name); return nil }); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.out, "Logged out of %s.\n", name)
