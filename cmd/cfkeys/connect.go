@@ -90,6 +90,9 @@ func (a *app) connect(ctx context.Context, o connectOptions) (*connection, error
 		}
 		return &connection{client: c}, nil
 	}
+	if o.SkipSSLValidation {
+		return nil, errSkipSSLWithProfile
+	}
 	cfg, dir, err := a.loadProfiles()
 	if err != nil {
 		return nil, err
@@ -105,6 +108,10 @@ func (a *app) connect(ctx context.Context, o connectOptions) (*connection, error
 	}
 	return a.openProfile(p, o)
 }
+
+// errSkipSSLWithProfile refuses --skip-ssl-validation where a stored profile is used: the profile keeps the
+// setting of its login, and a flag that silently changed nothing would leave a TLS error unexplained.
+var errSkipSSLWithProfile = errors.New("--skip-ssl-validation applies to --api; a stored profile keeps the setting of its login (log in again with cfkeys login --skip-ssl-validation to change it)")
 
 // openProfile resumes a stored profile's session from the keyring.
 func (a *app) openProfile(p profile.Profile, o connectOptions) (*connection, error) {

@@ -99,6 +99,10 @@ func (o *loginOptions) validate() error {
 		return errors.New("--remember-password only applies to a username and password login")
 	case !o.ClientCredentials && (o.ClientID != "" || o.ClientSecret != ""):
 		return errors.New("--client-id and --client-secret need --client-credentials")
+	case modes > 0 && (o.Username != "" || o.Password != ""):
+		return errors.New("-u and -p are for a username and password login, not with --sso, --sso-passcode, --client-credentials or --from-cf-config")
+	case o.FromCFConfig && o.SkipSSLValidation:
+		return errors.New("--from-cf-config takes the TLS setting from the cf CLI config (cf api --skip-ssl-validation); leave out --skip-ssl-validation")
 	case o.Name != "":
 		return profile.ValidName(o.Name)
 	}

@@ -456,3 +456,53 @@ func TestProfilesSurviveParallelLoginsAndStrays(t *testing.T) {
 		t.Errorf("stray secret still there: %v", err)
 	}
 }
+
+// The UI warns on stderr, as every other command does, about a profile without TLS validation; the warning
+// stays on the terminal after the UI's screen is gone.
+func TestUIWarnsAboutSkippedTLSValidation(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	w.mustRun("login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", "lab", "--skip-ssl-validation")
+	var out, errOut bytes.Buffer
+	a := defaultApp(strings.NewReader("q"), &out, &errOut, func(k string) string { return w.env[k] })
+	a.now = func() time.Time { return testNow }
+	a.stdinTTY, a.stdoutTTY = true, true
+	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if code := Main(ctx, []string{"--refresh", "0"}, a); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "warning: TLS certificate validation is off for "+f.url) {
+		t.Errorf("stderr: %q", errOut.String())
+	}
+}
+
+// Flags that would change nothing are refused, so a user never believes one took effect.
+func TestIneffectiveFlagCombinations(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	w.mustRun("login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", "eu10")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"login", "-a", f.url, "--sso", "-u", "admin"}, "-u and -p are for a username and password login"},
+		{[]string{"login", "-a", f.url, "--client-credentials", "--client-id", "x", "--client-secret", "y", "-p", "z"}, "-u and -p are for a username and password login"},
+		{[]string{"login", "--from-cf-config", "-u", "admin"}, "-u and -p are for a username and password login"},
+		{[]string{"login", "--from-cf-config", "--skip-ssl-validation"}, "takes the TLS setting from the cf CLI config"},
+		{[]string{"login", "-a", f.url, "--sso", "--client-credentials"}, "choose one of"},
+		{[]string{"login", "-a", f.url, "--client-id", "x"}, "need --client-credentials"},
+		{[]string{"scan", "--profile", "eu10", "--skip-ssl-validation"}, "--skip-ssl-validation applies to --api"},
+		{[]string{"scan", "--skip-ssl-validation"}, "--skip-ssl-validation applies to --api"},
+		{[]string{"scan", "--all-profiles", "--skip-ssl-validation"}, "--skip-ssl-validation applies to --api"},
+		{[]string{"find", "x", "--skip-ssl-validation"}, "--skip-ssl-validation applies to --api"},
+	} {
+		_, errOut, code := w.run(tc.args...)
+		if code != 3 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errOut)
+		}
+	}
+}

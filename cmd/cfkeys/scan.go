@@ -122,6 +122,9 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 		if o.connect.API != "" || o.connect.Profile != "" {
 			return r, usageError(cmd, "--all-profiles excludes --api and --profile")
 		}
+		if o.connect.SkipSSLValidation {
+			return r, errSkipSSLWithProfile
+		}
 		if r, err = a.scanAll(ctx, o.connect, sweep, th); err != nil {
 			return r, err
 		}

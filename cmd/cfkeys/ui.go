@@ -80,6 +80,7 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 	}
 	var foundations []ui.Foundation
 	for _, p := range profiles {
+		a.warnSkipSSL(p.SkipSSLValidation, p.API) // on stderr too, beside the UI header's warning: it stays after the UI
 		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
 			Connect: func(ctx context.Context) (ui.Backend, error) {
 				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.cfOptions(cf.Options{Concurrency: o.Concurrency}))
