@@ -89,7 +89,7 @@ func TestKeyringIntegration(t *testing.T) {
 	if json.Unmarshal([]byte(out), &doc) != nil || len(doc.Keys) != 44 {
 		t.Errorf("all profiles: %d keys", len(doc.Keys))
 	}
-	if out := run(0, "profiles"); !strings.Contains(out, one) || !strings.Contains(out, two+" *") || !strings.Contains(out, "valid until") {
+	if out := run(0, "profiles"); !strings.Contains(out, one) || !strings.Contains(out, two+" *") || !strings.Contains(out, "access token until") {
 		t.Errorf("profiles:\n%s", out)
 	}
 

@@ -112,7 +112,7 @@ func TestLoginProfilesScanLogout(t *testing.T) {
 	}
 
 	out = w.mustRun("profiles")
-	for _, want := range []string{"NAME   API", "one    " + f1.url + "  admin", "two *  " + f2.url + "  developer", "valid until 2026-11-22 09:19 UTC (refresh token)"} {
+	for _, want := range []string{"NAME   API", "one    " + f1.url + "  admin", "two *  " + f2.url + "  developer", "access token until 2026-11-22 09:19 UTC (refresh token)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("profiles lacks %q:\n%s", want, out)
 		}
@@ -505,4 +505,36 @@ func TestIneffectiveFlagCombinations(t *testing.T) {
 			t.Errorf("%v: exit %d, %q", tc.args, code, errOut)
 		}
 	}
+}
+
+// profiles --check asks each foundation: a session the foundation revoked shows up as expired, although the
+// keyring alone still holds a token for it.
+func TestProfilesCheck(t *testing.T) {
+	t.Parallel()
+	f1, f2 := newTestFoundation(t, cffake.DemoData), newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	w.mustRun("login", "-a", f1.url, "-u", "admin", "-p", f1.fake.Password("admin"), "--name", "one")
+	w.mustRun("login", "-a", f2.url, "-u", "admin", "-p", f2.fake.Password("admin"), "--name", "two")
+	f2.fake.RevokeAccessTokens()
+	f2.fake.RevokeRefreshTokens()
+	out := w.mustRun("profiles")
+	if strings.Contains(out, "CHECK") || strings.Count(out, "access token until") != 2 {
+		t.Errorf("profiles without --check:\n%s", out)
+	}
+	out = w.mustRun("profiles", "--check")
+	if l := lineWith(out, "one "); !strings.HasSuffix(l, "  ok") {
+		t.Errorf("one: %q", l)
+	}
+	if l := lineWith(out, "two "); !strings.HasSuffix(l, "session expired: run cfkeys login --name two") {
+		t.Errorf("two: %q\n%s", l, out)
+	}
+}
+
+func lineWith(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return strings.TrimRight(l, " ")
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,18 +16,28 @@ import (
 )
 
 func newProfilesCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	check := false
+	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the foundations you are logged in to and whether their sessions are valid",
 		Long: `Profiles lists the foundations you logged in to: name (* marks the current one), API, user or client, grant,
-and the session: until when its access token is valid, or whether it can be renewed (refresh token, stored
-client secret, remembered password). It reads the keyring but contacts no foundation, and shows no secret.`,
+and the session as the keyring holds it: until when its access token runs, and what can renew it (refresh token,
+stored client secret, remembered password). It contacts no foundation, so a session the foundation revoked still
+looks usable; --check asks each foundation (one cheap request each) and says whether the session works. No
+secret is shown.`,
+		Example: `  cfkeys profiles
+  cfkeys profiles --check`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runProfiles(a) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runProfiles(cmd.Context(), a, check) },
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "contact each foundation and check that its session works")
+	return cmd
 }
 
-func runProfiles(a *app) error {
+// checkTimeout bounds the check of one foundation's session.
+const checkTimeout = 20 * time.Second
+
+func runProfiles(ctx context.Context, a *app, check bool) error {
 	cfg, _, err := a.loadProfiles()
 	if err != nil {
 		return err
@@ -64,10 +75,35 @@ func runProfiles(a *app) error {
 		if p.SkipSSLValidation {
 			state += "; TLS not verified"
 		}
-		rows = append(rows, []string{name, p.API, p.Principal(), grant, state})
+		row := []string{name, p.API, p.Principal(), grant, state}
+		if check {
+			row = append(row, a.checkProfile(ctx, p, keyringDown))
+		}
+		rows = append(rows, row)
+	}
+	if check {
+		rows[0] = append(rows[0], "CHECK")
 	}
 	writeRows(a, rows)
 	return nil
+}
+
+// checkProfile opens a profile's session and sends one cheap request: "ok", or what stands in the way.
+func (a *app) checkProfile(ctx context.Context, p profile.Profile, keyringDown bool) string {
+	if keyringDown {
+		return "not checked: keyring unavailable"
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	conn, err := a.openProfile(p, connectOptions{})
+	if err == nil {
+		err = conn.wrap(conn.client.Ping(ctx))
+		a.done(conn)
+	}
+	if err != nil {
+		return describe(err)
+	}
+	return "ok"
 }
 
 // sessionState says, from the keyring alone, whether a profile's session is usable and until when.
@@ -117,7 +153,7 @@ func sessionState(k *keystore.Keyring, p profile.Profile, now time.Time) (string
 	}
 	var state string
 	if c, ok := cf.ParseTokenClaims(access); ok && c.Expiry.After(now) {
-		state = "valid until " + c.Expiry.UTC().Format("2006-01-02 15:04 UTC")
+		state = "access token until " + c.Expiry.UTC().Format("2006-01-02 15:04 UTC")
 	} else if len(renew) > 0 {
 		state = "renewable"
 	} else {
