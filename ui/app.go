@@ -369,6 +369,14 @@ func (m *Model) allKeys() tea.Cmd {
 			return nil
 		}
 	}
+	// A key's detail page is left, not covered: its revealed secrets go with it, and an answer it still waits
+	// for is dropped rather than left to a page under the list.
+	for len(m.stack) > 1 {
+		if _, ok := m.top().(*detailPage); !ok {
+			break
+		}
+		m.stack = m.stack[:len(m.stack)-1]
+	}
 	title := "all keys"
 	if f == nil {
 		title = "all keys, all foundations"

@@ -266,7 +266,7 @@ func TestFailedRefreshKeepsData(t *testing.T) {
 	h := oneFoundation(t, b, defaultOpts(), 160, 24)
 	b.loadErr = errors.New("listing service instances: GET /v3/service_instances: 503 Service Unavailable (empty response body)")
 	h.tick(61 * time.Second)
-	h.mustShow("acme-prod", "acme-dev", "stale since 09:01:01", "[data of 09:00:00, retry at 09:02:01] listing service instances: GET /v3/service_instances: 503 Service Unavailable")
+	h.mustShow("acme-prod", "acme-dev", "stale since 09:01:01", "listing service instances: GET /v3/service_instances: 503 Service Unavailable (empty response body) [data of 09:00:00, retry at 09:02:01]")
 	b.loadErr = fmt.Errorf("scanning: %w", &profile.ExpiredError{Profile: "eu10", Err: cf.ErrSessionExpired})
 	h.tick(61 * time.Second)
 	h.mustShow("session expired: run cfkeys login --name eu10", "acme-prod", "stale since 09:01:01")
@@ -418,7 +418,7 @@ func TestSeveralFoundations(t *testing.T) {
 		}},
 	}}
 	h := newHarness(t, opts, 120, 24)
-	h.mustShow("FOUNDATION", "eu10", "us10", "failed", "us10: [retry at 09:01:00] reading us10/refresh-token in the OS keyring: the keyring is locked",
+	h.mustShow("FOUNDATION", "eu10", "us10", "failed", "us10: reading us10/refresh-token in the OS keyring: the keyring is locked [retry at 09:01:00]",
 		"TLS NOT VERIFIED: us10")
 	if l := h.line("eu10 "); !strings.Contains(l, "2 expired  2 ≤7d  1 ≤30d  1 unknown  2 ok  1 no cert") {
 		t.Errorf("eu10 row: %q", l)
@@ -461,4 +461,64 @@ func TestDetailCAExpiresFirst(t *testing.T) {
 	h.press("enter")
 	h.mustShow("Status          ok · 45 days left", "Valid until     2027-01-06 09:00:00 UTC", "Leaf valid to   2027-09-18 15:00:00 UTC  (the certificate itself)",
 		"the CA CN=Demo Legacy Client CA 2019,O=cffake in this key's chain expires first, on 2027-01-06 (45 days)")
+}
+
+// `a` on a key's detail page leaves that page: going back lands on the key list, with no secret on screen and
+// no page left waiting for an answer.
+func TestAllKeysFromDetailLeavesIt(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 40)
+	for _, name := range []string{"acme-prod", "integration", "cpi-orders", "crm-sender"} {
+		h.press("/")
+		h.typeText(name)
+		h.press("enter", "enter")
+	}
+	h.mustShow("Binding GUID    22222222-2222-4222-8222-222222222222")
+	h.press("v", "v")
+	h.mustShow("s3cr3t-crm-value")
+	h.press("a")
+	h.mustShow("› all keys")
+	h.mustNotShow("s3cr3t-crm-value")
+	h.press("esc")
+	h.mustShow("› cpi-orders", "crm-sender")
+	h.mustNotShow("s3cr3t-crm-value", "Binding GUID", "loading credentials")
+}
+
+// At 80 columns the cause of a failed refresh (its end) and when the next try is stay visible, and a kept
+// filter or the expiring toggle (--within) never hides them.
+func TestFailureReasonAt80ColumnsWithFilters(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	opts := defaultOpts()
+	opts.StartExpiring, opts.ExpiringWithin = true, 30
+	h := oneFoundation(t, b, opts, 80, 24)
+	h.press("a", "/")
+	h.typeText("sender")
+	h.press("enter") // keep the filter
+	b.loadErr = errors.New("listing organizations: GET /v3/organizations: 502 Bad Gateway (CF-GatewayError)")
+	h.tick(61 * time.Second)
+	l := h.line("retry at")
+	if !strings.Contains(l, "502 Bad Gateway (CF-GatewayError) [data of 09:00:00, retry at 09:02:01]") || !strings.HasPrefix(strings.TrimSpace(l), "…") {
+		t.Errorf("status line: %q", l)
+	}
+	h.fits(80, 24)
+}
+
+func TestFitTail(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"listing orgs: 502 Bad Gateway", 16, "…502 Bad Gateway"},
+		{"東京東京東京", 5, "…東京"},
+		{"abc", 1, "…"},
+	} {
+		if got := fitTail(tc.s, tc.w); got != tc.want {
+			t.Errorf("fitTail(%q, %d) = %q, want %q", tc.s, tc.w, got, tc.want)
+		}
+	}
 }

@@ -129,11 +129,10 @@ func ago(d time.Duration) string {
 func (m *Model) statusView() string {
 	st := m.c.styles
 	w := m.c.width
+	// The page's own line (a filter being typed) comes first; a kept filter or the expiring toggle are shown in
+	// the header already, so they never hide a failure or a sweep's progress.
 	if s := m.top().statusLine(&m.c); s != "" {
 		if lp, ok := m.top().(*listPage); ok && lp.typing {
-			return truncateStyled(s, w)
-		}
-		if m.status == "" {
 			return truncateStyled(s, w)
 		}
 	}
@@ -164,8 +163,8 @@ func (m *Model) statusView() string {
 			}
 			parts = append(parts, m.spinner.View()+" "+text)
 		case f.lastErr != nil:
-			// What the user needs first (which data, when the next try is) comes before the error itself,
-			// which may be long and is cut at the edge.
+			// Which data is shown and when the next try is always fit; the error gives way from its start, since
+			// its end holds the cause (a status code, a title) and its start only the operation.
 			var facts []string
 			if f.snap != nil {
 				facts = append(facts, "data of "+f.updatedAt.In(m.c.now().Location()).Format("15:04:05"))
@@ -175,7 +174,9 @@ func (m *Model) statusView() string {
 			} else {
 				facts = append(facts, "r retries")
 			}
-			parts = append(parts, st.Error.Render(prefix+"["+strings.Join(facts, ", ")+"] "+describeErr(f.lastErr)))
+			tail := " [" + strings.Join(facts, ", ") + "]"
+			room := w/speaking(fs) - safetext.Width(prefix) - safetext.Width(tail)
+			parts = append(parts, st.Error.Render(prefix+fitTail(describeErr(f.lastErr), room)+tail))
 		case f.snap != nil && len(f.snap.Errors) > 0:
 			parts = append(parts, st.Status(expiry.StatusUnknown).Render(fmt.Sprintf("%s%d keys could not be read (a server error; their detail says why)", prefix, len(f.snap.Errors))))
 		}
@@ -274,3 +275,36 @@ func truncateStyled(s string, width int) string {
 
 // truncANSI cuts a string holding styles to width cells, keeping its escape sequences whole.
 func truncANSI(s string, width int) string { return ansi.Truncate(s, width, "…") }
+
+// fitTail shortens s to at most w cells by cutting its start ("…" marks the cut): for messages whose end says
+// the most, as an error's cause does.
+func fitTail(s string, w int) string {
+	if safetext.Width(s) <= w {
+		return s
+	}
+	if w < 2 {
+		return "…"
+	}
+	runes := []rune(s)
+	width, i := 1, len(runes)
+	for i > 0 {
+		rw := safetext.Width(string(runes[i-1]))
+		if width+rw > w {
+			break
+		}
+		width += rw
+		i--
+	}
+	return "…" + string(runes[i:])
+}
+
+// speaking counts the foundations with something for the status line, which share its width.
+func speaking(fs []*foundationState) int {
+	n := 0
+	for _, f := range fs {
+		if f.connecting || f.busy || f.lastErr != nil || f.snap != nil && len(f.snap.Errors) > 0 {
+			n++
+		}
+	}
+	return max(n, 1)
+}
