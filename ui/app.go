@@ -45,7 +45,7 @@ func New(opts Options) *Model {
 		opts.Thresholds = expiry.DefaultThresholds
 	}
 	within := opts.ExpiringWithin
-	if within <= 0 {
+	if !opts.ExpiringWithinSet {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}

@@ -163,7 +163,7 @@ func TestDetailMasksAndRevealsSecrets(t *testing.T) {
 		`"clientsecret": "[redacted]"`, `"key": "[redacted]"`, `"certificate": "<PEM: 1 certificate, 59 bytes>"`)
 	h.mustNotShow("s3cr3t-crm-value", "MIIEprivate")
 	h.press("v")
-	h.mustShow("Show this key's secrets on screen?")
+	h.mustShow("Reveal secrets? v shows them, any other key cancels.")
 	h.mustNotShow("s3cr3t-crm-value")
 	h.press("j") // any other key cancels
 	h.press("v", "v")
@@ -401,11 +401,18 @@ func (colorWhite) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0x
 
 func TestStartExpiring(t *testing.T) {
 	t.Parallel()
-	h := oneFoundation(t, stub(), Options{StartExpiring: true, ExpiringWithin: 5}, 100, 24)
+	h := oneFoundation(t, stub(), Options{StartExpiring: true, ExpiringWithin: 5, ExpiringWithinSet: true}, 100, 24)
 	h.mustShow("expiring ≤5d only")
 	h.press("a")
 	h.mustShow("dev-old", "grafana", "dev-today", "crm-sender")
 	h.mustNotShow("app-x509", "erp-sender")
+
+	// --within 0d: expired keys and those expiring today, not the warning threshold's 30 days.
+	h = oneFoundation(t, stub(), Options{StartExpiring: true, ExpiringWithin: 0, ExpiringWithinSet: true}, 100, 24)
+	h.mustShow("expiring ≤0d only")
+	h.press("a")
+	h.mustShow("dev-old", "grafana", "dev-today")
+	h.mustNotShow("crm-sender", "app-x509")
 }
 
 func TestSeveralFoundations(t *testing.T) {
@@ -460,7 +467,10 @@ func TestDetailCAExpiresFirst(t *testing.T) {
 	}
 	h.press("enter")
 	h.mustShow("Status          ok · 45 days left", "Valid until     2027-01-06 09:00:00 UTC", "Leaf valid to   2027-09-18 15:00:00 UTC  (the certificate itself)",
-		"the CA CN=Demo Legacy Client CA 2019,O=cffake in this key's chain expires first, on 2027-01-06 (45 days)")
+		"⚠ its CA expires first, on 2027-01-06 (45 days): the key stops working then", "Expiring CA     CN=Demo Legacy Client CA 2019,O=cffake")
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.mustShow("⚠ its CA expires first, on 2027-01-06 (45 days)")
+	h.fits(80, 24)
 }
 
 // `a` on a key's detail page leaves that page: going back lands on the key list, with no secret on screen and
@@ -491,7 +501,7 @@ func TestFailureReasonAt80ColumnsWithFilters(t *testing.T) {
 	t.Parallel()
 	b := stub()
 	opts := defaultOpts()
-	opts.StartExpiring, opts.ExpiringWithin = true, 30
+	opts.StartExpiring, opts.ExpiringWithin, opts.ExpiringWithinSet = true, 30, true
 	h := oneFoundation(t, b, opts, 80, 24)
 	h.press("a", "/")
 	h.typeText("sender")
@@ -521,4 +531,66 @@ func TestFitTail(t *testing.T) {
 			t.Errorf("fitTail(%q, %d) = %q, want %q", tc.s, tc.w, got, tc.want)
 		}
 	}
+}
+
+// A full GUID finds its key even when the expiring toggle hides it; at 80 columns an empty list's message and
+// the reveal question (with how to answer it) fit the screen.
+func TestGUIDJumpPastTheToggleAndNarrowMessages(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 80, 24)
+	h.press("a", "x", "/")
+	h.typeText("11111111-1111-4111-8111-111111111111") // erp-sender: 412 days, hidden by the toggle
+	h.mustShow("› erp-sender", "Binding GUID    11111111-1111-4111-8111-111111111111")
+	h.press("esc", "/")
+	h.typeText("22222222-2222-4222-8222-222222222222")
+	h.mustShow("› crm-sender")
+	h.press("v")
+	h.mustShow("Reveal secrets? v shows them, any other key cancels.")
+	h.fits(80, 24)
+	h.press("esc") // cancels the question and leaves the page
+	h.mustShow("› all keys")
+	h.press("/")
+	h.typeText("zzz")
+	h.press("enter")
+	h.mustShow("nothing matches among keys expiring within 30 days")
+	h.fits(80, 24)
+}
+
+// The filter finds what is on screen: text hidden in an escape sequence (an OSC 8 link's URL) matches nothing,
+// and a name split by an escape sequence is found by its visible text.
+func TestFilterMatchesVisibleText(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	si := inst("i-evil", "cpi-evil", "acme-prod", "o-prod", "integration", "s-int", "it-rt", "integration-flow")
+	s.Instances = append(s.Instances, si)
+	s.Keys = append(s.Keys,
+		certKey("eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee", "\x1b]8;;https://evil.example\x1b\\click-me\x1b]8;;\x1b\\", si, 100),
+		certKey("ffffffff-ffff-4fff-8fff-ffffffffffff", "pay\x1b[31mroll", si, 100))
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{s}}, defaultOpts(), 120, 30)
+	h.press("a", "/")
+	h.typeText("evil.example")
+	h.mustNotShow("click-me")
+	h.press("esc", "/")
+	h.typeText("payroll")
+	h.mustShow("payroll")
+}
+
+// At 80 columns the footer keeps the main keys (all keys, refresh, quit); the help overlay has every binding.
+func TestFooterAt80Columns(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 80, 24)
+	footer := func() string { l := strings.Split(h.screen(), "\n"); return l[len(l)-1] }
+	for _, want := range []string{"? help", "/ filter", "a all keys", "x soon", "r refresh", "q quit"} {
+		if !strings.Contains(footer(), want) {
+			t.Errorf("list footer lacks %q: %q", want, footer())
+		}
+	}
+	h.press("a", "enter")
+	for _, want := range []string{"esc back", "v reveal", "a all keys", "r refresh", "q quit"} {
+		if !strings.Contains(footer(), want) {
+			t.Errorf("detail footer lacks %q: %q", want, footer())
+		}
+	}
+	h.press("?")
+	h.mustShow("reveal secrets", "copy subject DN")
 }

@@ -129,12 +129,10 @@ func ago(d time.Duration) string {
 func (m *Model) statusView() string {
 	st := m.c.styles
 	w := m.c.width
-	// The page's own line (a filter being typed) comes first; a kept filter or the expiring toggle are shown in
+	// The page's own line comes first while it asks for something (a filter being typed, a reveal to confirm); a kept filter or the expiring toggle are shown in
 	// the header already, so they never hide a failure or a sweep's progress.
-	if s := m.top().statusLine(&m.c); s != "" {
-		if lp, ok := m.top().(*listPage); ok && lp.typing {
-			return truncateStyled(s, w)
-		}
+	if s := m.top().statusLine(&m.c); s != "" && m.top().asking() {
+		return truncateStyled(s, w)
 	}
 	if m.status != "" {
 		return truncateStyled(st.Bold.Render(safetext.Clean(m.status)), w)

@@ -67,6 +67,7 @@ func (p *detailPage) init(c *common) tea.Cmd {
 
 func (p *detailPage) crumb() string                { return p.key.Name }
 func (p *detailPage) capturing() bool              { return false }
+func (p *detailPage) asking() bool                 { return p.reveal == confirming }
 func (p *detailPage) foundation() *foundationState { return p.f }
 
 // current follows the key into the latest snapshot, so a refresh updates the page.
@@ -198,9 +199,11 @@ func (p *detailPage) lines(c *common) []string {
 		}
 		field("Expiry from", source+" ("+cert.Path+")")
 		if cert.ChainExpiresFirst {
+			// The date leads, so it survives a narrow screen; the CA's DN, which can be long, wraps as a field.
 			d := expiry.DaysRemaining(cert.ChainNotAfter, now)
-			out = append(out, st.Warning.Render(safetext.Clean(fmt.Sprintf(" ⚠ the CA %s in this key's chain expires first, on %s (%d days): the key stops working then ",
-				cert.ChainSubjectDN, cert.ChainNotAfter.UTC().Format("2006-01-02"), d))))
+			out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ its CA expires first, on %s (%d days): the key stops working then ",
+				cert.ChainNotAfter.UTC().Format("2006-01-02"), d)))
+			field("Expiring CA", cert.ChainSubjectDN)
 		}
 	} else {
 		field("Certificate", noteOf(k, ks.status))
@@ -275,14 +278,15 @@ func (p *detailPage) body(c *common, height int) string {
 
 func (p *detailPage) statusLine(c *common) string {
 	if p.reveal == confirming {
-		return c.styles.Warning.Render(" Show this key's secrets on screen? Anyone who can see your screen can read them. v shows them, any other key cancels. ")
+		return c.styles.Warning.Render(" Reveal secrets? v shows them, any other key cancels. Anyone who can see your screen can read them. ")
 	}
 	return ""
 }
 
 func (p *detailPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
-	return []key.Binding{k.Help, k.Back, k.Reveal, k.CopyGUID, k.CopyDN, k.Up, k.Down, k.AllKeys, k.Refresh, k.Quit}
+	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), footerKey(k.Reveal, "v", "reveal"), k.AllKeys, k.Refresh, k.Quit,
+		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), k.Up, k.Down}
 }
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {

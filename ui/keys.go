@@ -36,3 +36,9 @@ func defaultKeys() keyMap {
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
+
+// footerKey is a binding with a shorter label for the one-line footer; the help overlay keeps the full one.
+func footerKey(b key.Binding, keys, desc string) key.Binding {
+	b.SetHelp(keys, desc)
+	return b
+}

@@ -63,6 +63,7 @@ func newListPage(kind pageKind, sc scope, title string, c *common) *listPage {
 
 func (p *listPage) crumb() string                { return p.title }
 func (p *listPage) capturing() bool              { return p.typing }
+func (p *listPage) asking() bool                 { return p.typing }
 func (p *listPage) foundation() *foundationState { return p.sc.foundation }
 func (p *listPage) init(*common) tea.Cmd         { return nil }
 
@@ -272,14 +273,19 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	p.refresh(c)
 	p.clamp(rowsHeight(c.height - chromeHeight))
 	if p.kind == kindAllKeys && cf.IsGUID(p.query) {
-		// A full binding GUID jumps straight to its key.
-		for i, r := range p.rows {
+		// A full binding GUID jumps straight to its key, even one the expiring toggle hides: the user asked for
+		// exactly that key.
+		for _, r := range p.base {
 			if r.key != nil && strings.EqualFold(r.key.GUID, p.query) {
-				p.cursor, p.selectedID = i, r.id
 				p.typing, p.query = false, ""
 				p.input.Blur()
 				p.input.SetValue("")
 				p.refresh(c)
+				for i, shown := range p.rows {
+					if shown.id == r.id {
+						p.cursor, p.selectedID = i, r.id
+					}
+				}
 				return outcome{handled: true, cmd: cmd, push: newDetailPage(r.foundation, r.key)}
 			}
 		}
@@ -435,7 +441,7 @@ func (p *listPage) body(c *common, height int) string {
 	}
 	lines := []string{b.String()}
 	if len(p.rows) == 0 {
-		lines = append(lines, "  "+st.Dim.Render(p.emptyText(c)))
+		lines = append(lines, truncateStyled("  "+st.Dim.Render(p.emptyText(c)), c.width))
 	}
 	for i := p.offset; i < len(p.rows) && i < p.offset+rowsH; i++ {
 		lines = append(lines, p.renderRow(p.rows[i], i == p.cursor, cols, widths, c))
@@ -455,7 +461,7 @@ func (p *listPage) emptyText(c *common) string {
 	case f != nil && f.snap == nil:
 		return "loading " + f.Name + "…"
 	case p.query != "" && p.expiring:
-		return "nothing matches the filter among keys expiring within " + fmt.Sprint(c.within) + " days (esc clears the filter, x shows all)"
+		return "nothing matches among keys expiring within " + fmt.Sprint(c.within) + " days (esc clears, x shows all)"
 	case p.query != "":
 		return "nothing matches the filter (esc clears it)"
 	case p.expiring:
@@ -547,11 +553,13 @@ func (p *listPage) statusLine(c *common) string {
 
 func (p *listPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
-	b := []key.Binding{k.Help, k.Open, k.Back, k.Filter, k.Expiring, k.Sort, k.AllKeys}
+	// Most wanted first: the footer is cut at the screen's edge, and on 80 columns the last ones go.
+	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
+		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back")}
 	if p.kind == kindKeys || p.kind == kindAllKeys {
 		b = append(b, k.CopyGUID)
 	}
-	return append(b, k.Refresh, k.Quit)
+	return b
 }
 
 func (p *listPage) fullHelp(c *common) [][]key.Binding {

@@ -24,8 +24,10 @@ type Options struct {
 	Thresholds expiry.Thresholds
 	// Refresh is the interval of background refreshes; 0 turns them off.
 	Refresh time.Duration
-	// ExpiringWithin is the number of days the "expiring soon" filter keeps (default: the warning threshold).
-	ExpiringWithin int
+	// ExpiringWithin is the number of days the "expiring soon" filter keeps; 0 keeps expired keys and those
+	// expiring today. Unless ExpiringWithinSet, the warning threshold is used.
+	ExpiringWithin    int
+	ExpiringWithinSet bool
 	// StartExpiring starts every list with the "expiring soon" filter on (cfkeys --within).
 	StartExpiring bool
 	// Now returns the current time (default time.Now); statuses follow it without refetching.

@@ -51,6 +51,9 @@ type page interface {
 	// capturing reports whether the page is taking text input (a filter being typed): then every key but
 	// ctrl+c goes to it.
 	capturing() bool
+	// asking reports whether the page waits for an answer (a filter being typed, a reveal to confirm): its
+	// status line then wins over every other message.
+	asking() bool
 	// foundation is the foundation the page belongs to (nil for pages over all foundations).
 	foundation() *foundationState
 	// shortHelp and fullHelp list the page's bindings for the footer and the help overlay.

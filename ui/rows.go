@@ -9,6 +9,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // pageKind is what a list page lists.
@@ -57,7 +58,7 @@ type scope struct {
 func buildRows(kind pageKind, sc scope, all []*foundationState) []*row {
 	var rows []*row
 	group := func(r *row) {
-		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(r.name+"\x00"+r.detail)
+		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(safetext.Clean(r.name)+"\x00"+safetext.Clean(r.detail))
 		r.lpath, r.rank = r.lname, 1
 		for _, k := range r.keys {
 			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {

@@ -65,6 +65,9 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.hasCert = true
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
+	for i, part := range parts {
+		parts[i] = safetext.Clean(part) // what is seen is what is found: hidden escape sequences match nothing
+	}
 	m.search = strings.ToLower(strings.Join(parts, "\x00"))
 	st := expiry.StatusUnknown
 	if k.Finding.Kind == expiry.KindNone {

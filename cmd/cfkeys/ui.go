@@ -53,7 +53,7 @@ func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundat
 		if err != nil {
 			return ui.Options{}, usageError(cmd, "--within: %v", err)
 		}
-		opts.ExpiringWithin, opts.StartExpiring = days, true
+		opts.ExpiringWithin, opts.ExpiringWithinSet, opts.StartExpiring = days, true, true
 	}
 	return opts, nil
 }
