@@ -260,6 +260,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		return
 	}
 	f.busy = false
+	m.status = "" // a message about the refresh ("refreshing…") is out of date; the outcome takes the line
 	now := m.c.now()
 	if msg.err != nil {
 		f.lastErr = msg.err

@@ -87,14 +87,18 @@ type observed struct {
 	mu      sync.Mutex
 	want    string
 	reached chan struct{}
+	seen    string // the screen that showed want
 }
 
 func (o *observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := o.Model.Update(msg)
 	o.mu.Lock()
-	if o.reached != nil && strings.Contains(ansi.Strip(o.Model.View().Content), o.want) {
-		close(o.reached)
-		o.reached = nil
+	if o.reached != nil {
+		if screen := ansi.Strip(o.Model.View().Content); strings.Contains(screen, o.want) {
+			o.seen = screen
+			close(o.reached)
+			o.reached = nil
+		}
 	}
 	o.mu.Unlock()
 	return o, cmd
@@ -103,8 +107,9 @@ func (o *observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // nudge makes the program run Update (and so the check) once more.
 type nudge struct{}
 
-// wait blocks until the screen shows s. The view is only ever looked at on the program's own goroutine.
-func (o *observed) wait(t *testing.T, tm *teatest.TestModel, s string) {
+// wait blocks until the screen shows s and returns that screen (without styles). The view is only ever looked
+// at on the program's own goroutine.
+func (o *observed) wait(t *testing.T, tm *teatest.TestModel, s string) string {
 	t.Helper()
 	ch := make(chan struct{})
 	o.mu.Lock()
@@ -116,4 +121,7 @@ func (o *observed) wait(t *testing.T, tm *teatest.TestModel, s string) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the screen never showed %q", s)
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.seen
 }
