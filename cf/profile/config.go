@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/internal/atomicfile"
 )
 
 // configVersion is the version of the file format.
@@ -105,27 +107,11 @@ func (c *Config) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, fileName+".*.tmp")
+	err = atomicfile.Write(filepath.Join(dir, fileName), 0o600, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("writing the profile file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the profile file: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the profile file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the profile file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing the profile file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, fileName)); err != nil {
 		return fmt.Errorf("writing the profile file: %w", err)
 	}
 	return nil
