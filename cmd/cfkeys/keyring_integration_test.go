@@ -24,8 +24,10 @@ func TestKeyringIntegration(t *testing.T) {
 	if os.Getenv("CFKEYS_KEYRING_TEST") != "1" {
 		t.Skip("needs a Secret Service: .ci/with-keyring.sh env CFKEYS_KEYRING_TEST=1 go test ./cmd/cfkeys -run KeyringIntegration")
 	}
-	f1 := newTestFoundation(t, cffake.DemoData)
-	f2 := newTestFoundation(t, cffake.DemoData)
+	// The binary runs on the real clock, so its fakes do too (a fake on testNow issues tokens the binary sees as
+	// expired from the day after the test was written).
+	f1 := newLiveFoundation(t, cffake.DemoData)
+	f2 := newLiveFoundation(t, cffake.DemoData)
 	configDir := filepath.Join(t.TempDir(), "config")
 	env := []string{"CFKEYS_CONFIG_DIR=" + configDir, "DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS"), "CFKEYS_KEYRING_TIMEOUT=20s"}
 	suffix := time.Now().Format("150405.000000")
