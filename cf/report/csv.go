@@ -11,7 +11,8 @@ import (
 
 // csvHeader are the CSV columns: the JSON fields, flattened.
 var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_offering", "service_plan", "name", "guid", "status",
-	"days_remaining", "subject_dn", "issuer_dn", "serial", "not_after", "source", "chain_expires_first", "chain_not_after", "chain_subject_dn", "reason"}
+	"days_remaining", "subject_dn", "issuer_dn", "serial", "not_after", "source", "chain_expires_first", "chain_not_after", "chain_subject_dn", "reason",
+	"rule", "acked", "ack_until", "ack_owner", "ack_note"}
 
 // WriteCSV writes a header and one row per key. A foundation column leads in multi-foundation reports. Text
 // fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
@@ -43,6 +44,7 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 		}
 		row := []string{cell(e.Org), cell(e.Space), cell(e.Instance), cell(e.InstanceGUID), cell(e.Offering), cell(e.Plan), cell(e.Name), cell(e.GUID),
 			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, chainNotAfter, cell(chainSubject), cell(reason)}
+		row = append(row, ackCells(e)...)
 		if multi {
 			row = append([]string{cell(e.Foundation)}, row...)
 		}
@@ -52,6 +54,15 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ackCells are the policy columns of a row: the rule, whether the key is acknowledged, and until when, by whom
+// and why.
+func ackCells(e Entry) []string {
+	if e.Ack == nil {
+		return []string{cell(e.Rule), "false", "", "", ""}
+	}
+	return []string{cell(e.Rule), "true", e.Ack.UntilText(), cell(e.Ack.Owner), cell(e.Ack.Note)}
 }
 
 // cell makes a text value safe for a terminal and for a spreadsheet.

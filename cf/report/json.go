@@ -16,6 +16,7 @@ type jsonReport struct {
 	API         string       `json:"api,omitempty"`
 	Foundations []Foundation `json:"foundations,omitempty"`
 	Thresholds  jsonTh       `json:"thresholds"`
+	Policy      string       `json:"policy,omitempty"`
 	Keys        []jsonEntry  `json:"keys"`
 	Errors      []Error      `json:"errors"`
 }
@@ -39,6 +40,17 @@ type jsonEntry struct {
 	DaysRemaining   *int      `json:"days_remaining"`
 	Certificate     *jsonCert `json:"certificate"`
 	Reason          string    `json:"reason,omitempty"`
+	Rule            string    `json:"rule,omitempty"`
+	Ack             *jsonAck  `json:"ack,omitempty"`
+}
+
+// jsonAck is the acknowledgement in force for a key; a key without one has no "ack" field.
+type jsonAck struct {
+	Until     string `json:"until"`
+	Note      string `json:"note"`
+	Owner     string `json:"owner,omitempty"`
+	CreatedAt string `json:"created_at,omitempty"`
+	Source    string `json:"source,omitempty"`
 }
 
 type jsonCert struct {
@@ -59,14 +71,20 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // escaped, so names survive a round trip unharmed.
 func WriteJSON(w io.Writer, r Report) error {
 	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API, Foundations: r.Foundations,
-		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical},
-		Keys:       make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}
+		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical}, Policy: r.Policy,
+		Keys: make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}
 	if doc.Errors == nil {
 		doc.Errors = []Error{}
 	}
 	for _, e := range r.Entries {
 		je := jsonEntry{Foundation: e.Foundation, Org: e.Org, Space: e.Space, Instance: e.Instance, InstanceGUID: e.InstanceGUID,
-			ServiceOffering: e.Offering, ServicePlan: e.Plan, Name: e.Name, GUID: e.GUID, Status: e.Status.String(), DaysRemaining: e.DaysRemaining}
+			ServiceOffering: e.Offering, ServicePlan: e.Plan, Name: e.Name, GUID: e.GUID, Status: e.Status.String(), DaysRemaining: e.DaysRemaining, Rule: e.Rule}
+		if a := e.Ack; a != nil {
+			je.Ack = &jsonAck{Until: a.UntilText(), Note: a.Note, Owner: a.Owner, Source: a.Source}
+			if !a.Created.IsZero() {
+				je.Ack.CreatedAt = rfc3339(a.Created)
+			}
+		}
 		if e.Status.String() == "unknown" {
 			je.Reason = e.Reason
 		}

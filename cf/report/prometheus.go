@@ -39,7 +39,8 @@ func WritePrometheus(w io.Writer, r Report) error {
 		if r.API != "" {
 			l = append(l, label("api", r.API))
 		}
-		l = append(l, label("org", e.Org), label("space", e.Space), label("instance", e.Instance), label("key", e.Name), label("guid", e.GUID))
+		l = append(l, label("org", e.Org), label("space", e.Space), label("instance", e.Instance), label("key", e.Name), label("guid", e.GUID),
+			label("acked", strconv.FormatBool(e.Acked())))
 		return strings.Join(l, ",")
 	}
 	header("cfkeys_certificate_expiry_seconds", "Seconds from the scan until the service key's certificate stops working (the leaf's expiry, or an earlier one of a CA in its chain); negative once expired.")
@@ -64,6 +65,8 @@ func WritePrometheus(w io.Writer, r Report) error {
 	for _, s := range expiry.Statuses {
 		fmt.Fprintf(&b, "cfkeys_keys{%s} %d\n", label("status", s.String()), counts[s])
 	}
+	header("cfkeys_keys_acked", "Number of service keys with an acknowledgement in force (they keep their status; alerts can leave them out with acked=\"false\").")
+	fmt.Fprintf(&b, "cfkeys_keys_acked %d\n", AckedCount(r.Entries))
 	header("cfkeys_scan_errors", "Number of keys (or foundations) the scan could not check.")
 	fmt.Fprintf(&b, "cfkeys_scan_errors %d\n", len(r.Errors))
 	header("cfkeys_scan_timestamp_seconds", "When the scan ran, as a Unix timestamp.")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/policy"
 )
 
 // Schema is the version of the JSON output; it changes only when a field changes meaning or disappears.
@@ -34,7 +35,15 @@ type Entry struct {
 	// Broken marks an unknown key whose certificate or credentials cannot be read (not one hidden by the user's
 	// role or still being created): it needs attention.
 	Broken bool
+	// Rule names the policy rule that set the key's thresholds.
+	Rule string
+	// Ack is the acknowledgement in force for the key, or nil. An acknowledged key keeps its Status but does
+	// not raise the exit code.
+	Ack *policy.Ack
 }
+
+// Acked reports whether an acknowledgement is in force for the key.
+func (e Entry) Acked() bool { return e.Ack != nil }
 
 // Foundation names one of the foundations of a multi-foundation report.
 type Foundation struct {
@@ -48,8 +57,11 @@ type Report struct {
 	API         string       // the API URL; empty in multi-foundation reports (each entry names its foundation)
 	Foundations []Foundation // the foundations of a multi-foundation report
 	Thresholds  expiry.Thresholds
-	Entries     []Entry
-	Errors      []Error
+	// Policy is where per-key thresholds came from (a policy file's path, or policy.BuiltIn); empty when one pair
+	// of Thresholds applied to every key.
+	Policy  string
+	Entries []Entry
+	Errors  []Error
 	// Failed marks a scan that could not run at all (login, network): it has no entries, and Failure says why.
 	// Only the Prometheus format writes such a report, so that monitoring sees the failure instead of old data.
 	Failed  bool
@@ -63,24 +75,39 @@ type Error struct {
 	Message    string `json:"message"`
 }
 
-// FromKeys builds entries for swept keys at the instant now. foundation is empty for single-foundation reports.
+// FromKeys builds entries for swept keys at the instant now, with one pair of thresholds for every key.
+// foundation is empty for single-foundation reports.
 func FromKeys(foundation string, keys []cf.KeyReport, now time.Time, th expiry.Thresholds) []Entry {
+	return Judge(policy.Uniform(th), foundation, "", keys, now)
+}
+
+// Judge builds entries for swept keys at the instant now, each judged by the policy: its rule's thresholds and
+// any acknowledgement. foundation is the profile name (empty for single-foundation reports), api the
+// foundation's API URL, which acknowledgements are keyed by.
+func Judge(p *policy.Policy, foundation, api string, keys []cf.KeyReport, now time.Time) []Entry {
 	out := make([]Entry, 0, len(keys))
 	for _, k := range keys {
-		st, days, hasDays := expiry.Classify(k.Finding, now, th)
+		v := p.Judge(PolicyKey(foundation, api, k), now)
 		e := Entry{
 			Foundation: foundation, Org: k.Instance.OrgName, Space: k.Instance.SpaceName, Instance: k.Instance.Name,
 			InstanceGUID: k.Instance.GUID, Offering: k.Instance.OfferingName, Plan: k.Instance.PlanName,
-			Name: k.Name, GUID: k.GUID, Type: k.Type, Status: st, Certificate: k.Finding.Certificate, Reason: k.Finding.Reason,
-			Broken: k.Finding.NeedsAttention(),
+			Name: k.Name, GUID: k.GUID, Type: k.Type, Status: v.Status, Certificate: k.Finding.Certificate, Reason: k.Finding.Reason,
+			Broken: k.Finding.NeedsAttention(), Rule: v.Rule, Ack: v.Ack,
 		}
-		if hasDays {
-			d := days
+		if v.HasDays {
+			d := v.Days
 			e.DaysRemaining = &d
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// PolicyKey is what the policy sees of a swept key.
+func PolicyKey(foundation, api string, k cf.KeyReport) policy.Key {
+	return policy.Key{Foundation: foundation, API: api, Org: k.Instance.OrgName, Space: k.Instance.SpaceName,
+		Offering: k.Instance.OfferingName, Plan: k.Instance.PlanName, Instance: k.Instance.Name, Name: k.Name, GUID: k.GUID,
+		Finding: k.Finding}
 }
 
 // ErrorsFrom converts a sweep's per-key errors.
@@ -133,6 +160,17 @@ func Within(entries []Entry, days int) []Entry {
 	return out
 }
 
+// AckedCount returns how many entries are acknowledged.
+func AckedCount(entries []Entry) int {
+	n := 0
+	for _, e := range entries {
+		if e.Acked() {
+			n++
+		}
+	}
+	return n
+}
+
 // Counts returns how many entries have each status.
 func Counts(entries []Entry) map[expiry.Status]int {
 	c := map[expiry.Status]int{}
@@ -152,11 +190,18 @@ const (
 
 // ExitCode returns the status a scan exits with: critical or expired keys win (2); otherwise keys the scan could
 // not check (errors) make it 3, since one of them may be the next to expire; otherwise warnings and keys whose
-// certificate cannot be read give 1. Keys hidden by the user's role or still being created change nothing.
+// certificate cannot be read give 1. Keys hidden by the user's role or still being created change nothing, nor
+// do acknowledged keys.
 func (r Report) ExitCode() int {
-	c := Counts(r.Entries)
-	broken := false
+	var counted []Entry
 	for _, e := range r.Entries {
+		if !e.Acked() {
+			counted = append(counted, e)
+		}
+	}
+	c := Counts(counted)
+	broken := false
+	for _, e := range counted {
 		broken = broken || e.Broken
 	}
 	switch {

@@ -284,8 +284,8 @@ func TestPrometheusFormat(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		`cfkeys_certificate_expiry_seconds{api="https://api.example.org",org="acme",space="prod",instance="cpi",key="expired-key",guid="guid-expired-key",subject="CN=old,O=x"} -237600`,
-		`cfkeys_key_status{api="https://api.example.org",org="acme",space="dev",instance="cpi",key="unknown-key",guid="guid-unknown-key",status="unknown"} 1`,
+		`cfkeys_certificate_expiry_seconds{api="https://api.example.org",org="acme",space="prod",instance="cpi",key="expired-key",guid="guid-expired-key",acked="false",subject="CN=old,O=x"} -237600`,
+		`cfkeys_key_status{api="https://api.example.org",org="acme",space="dev",instance="cpi",key="unknown-key",guid="guid-unknown-key",acked="false",status="unknown"} 1`,
 		`cfkeys_keys{status="ok"} 2`, "cfkeys_scan_errors 0", "cfkeys_scan_timestamp_seconds 1795338000",
 		"# TYPE cfkeys_certificate_expiry_seconds gauge",
 	} {

@@ -18,6 +18,8 @@ type TableOptions struct {
 	Multi bool
 	// Style, when set, decorates a status cell (already padded) for display, e.g. with colour.
 	Style func(expiry.Status, string) string
+	// AckedStyle, when set, decorates the status cell of an acknowledged key instead of Style.
+	AckedStyle func(string) string
 }
 
 // column is one table column: its header, how to get a cell, and how far it may shrink.
@@ -31,7 +33,7 @@ type column struct {
 
 func columns(multi bool) []column {
 	cols := []column{
-		{header: "STATUS", cell: func(e Entry) string { return e.Status.String() }, min: 8},
+		{header: "STATUS", cell: StatusCell, min: 8},
 		{header: "DAYS", cell: DaysCell, min: 5},
 		{header: "VALID UNTIL", cell: func(e Entry) string {
 			if e.Certificate == nil {
@@ -51,6 +53,30 @@ func columns(multi bool) []column {
 	return cols
 }
 
+// StatusCell is the status as the table shows it: "acked" for an acknowledged key (its true status moves to the
+// note), else the status.
+func StatusCell(e Entry) string {
+	if e.Acked() {
+		return "acked"
+	}
+	return e.Status.String()
+}
+
+// AckNote says what an acknowledgement is about: "expired, acked until 2027-01-31 by ops: partner gone".
+func AckNote(e Entry) string {
+	if e.Ack == nil {
+		return ""
+	}
+	n := e.Status.String() + ", acked until " + e.Ack.UntilText()
+	if e.Ack.Owner != "" {
+		n += " by " + e.Ack.Owner
+	}
+	if e.Ack.Note != "" {
+		n += ": " + e.Ack.Note
+	}
+	return n
+}
+
 // DaysCell renders days remaining as the table and UI show them: "-3d", "0d", "412d", "-" for none or unknown.
 func DaysCell(e Entry) string {
 	if e.DaysRemaining == nil {
@@ -62,6 +88,8 @@ func DaysCell(e Entry) string {
 // Note is the last table column: the subject's CN, a warning when a CA expires first, or why there is no expiry.
 func Note(e Entry) string {
 	switch {
+	case e.Acked():
+		return AckNote(e)
 	case e.Certificate != nil:
 		n := CommonName(e.Certificate.SubjectDN)
 		if e.Certificate.ChainExpiresFirst {
@@ -106,14 +134,18 @@ func WriteTable(w io.Writer, r Report, o TableOptions) error {
 		shown = fit(cols, widths, o.Width)
 	}
 	var b strings.Builder
-	line := func(vals []string, status expiry.Status, styled bool) {
+	line := func(vals []string, status expiry.Status, acked, styled bool) {
 		for j, v := range vals[:shown] {
 			last := j == shown-1
 			cellText := safetext.Truncate(v, widths[j])
 			if !last {
 				cellText = safetext.Pad(v, widths[j])
 			}
-			if styled && j == statusColumn(o.Multi) && o.Style != nil {
+			switch {
+			case !styled || j != statusColumn(o.Multi):
+			case acked && o.AckedStyle != nil:
+				cellText = o.AckedStyle(cellText)
+			case o.Style != nil:
 				cellText = o.Style(status, cellText)
 			}
 			b.WriteString(cellText)
@@ -127,9 +159,9 @@ func WriteTable(w io.Writer, r Report, o TableOptions) error {
 	for i, c := range cols {
 		headers[i] = c.header
 	}
-	line(headers, 0, false)
+	line(headers, 0, false, false)
 	for i, e := range r.Entries {
-		line(cells[i], e.Status, true)
+		line(cells[i], e.Status, e.Acked(), true)
 	}
 	b.WriteString("\n" + Summary(r) + "\n")
 	for _, e := range r.Errors {
@@ -193,7 +225,14 @@ func Summary(r Report) string {
 	if len(parts) > 0 {
 		out += ": " + strings.Join(parts, ", ")
 	}
-	out += fmt.Sprintf(" (warning ≤ %dd, critical ≤ %dd)", r.Thresholds.Warning, r.Thresholds.Critical)
+	if n := AckedCount(r.Entries); n > 0 {
+		out += fmt.Sprintf("; %d acked", n)
+	}
+	if r.Policy != "" {
+		out += " (thresholds by policy " + r.Policy + ")"
+	} else {
+		out += fmt.Sprintf(" (warning ≤ %dd, critical ≤ %dd)", r.Thresholds.Warning, r.Thresholds.Critical)
+	}
 	if n := len(r.Errors); n > 0 {
 		out += fmt.Sprintf("; %d could not be checked", n)
 	}
