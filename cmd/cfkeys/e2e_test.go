@@ -130,7 +130,7 @@ func TestE2EScanAgainstServedDemo(t *testing.T) {
 	if code != 2 || stderr != "" {
 		t.Fatalf("table: exit %d, stderr %q", code, stderr)
 	}
-	if !strings.HasPrefix(stdout, "STATUS    DAYS  VALID UNTIL") || strings.Contains(stdout, "\x1b") || !strings.Contains(stdout, "23 keys: 2 expired, 4 critical, 4 warning, 2 unknown, 7 ok, 4 none") {
+	if !strings.HasPrefix(stdout, "STATUS    DAYS  VALID UNTIL") || strings.Contains(stdout, "\x1b") || !strings.Contains(stdout, "23 keys: 2 expired, 6 critical, 2 warning, 2 unknown, 7 ok, 4 none (thresholds by policy built-in)") {
 		t.Errorf("table:\n%s", stdout)
 	}
 
@@ -177,7 +177,7 @@ func TestE2EScanAgainstServedDemo(t *testing.T) {
 		code int
 	}{
 		{"0 all ok", admin, []string{"--org", "partner-hub"}, 0},
-		{"1 warnings", admin, []string{"--org", "acme-dev", "--space", "sandbox"}, 1},
+		{"1 warnings", admin, []string{"--org", "acme-dev", "--space", "sandbox", "--critical", "7d", "--warn", "30d"}, 1},
 		{"2 critical", admin, nil, 2},
 		{"3 bad password", []string{"CF_USERNAME=admin", "CF_PASSWORD=nope"}, nil, 3},
 		{"3 usage", admin, []string{"--within", "soon"}, 3},

@@ -19,6 +19,7 @@ type findOptions struct {
 	Orgs       []string
 	Spaces     []string
 	thresholds thresholdFlags
+	Policy     string
 	Output     string
 }
 
@@ -59,16 +60,15 @@ Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
 	f.StringArrayVar(&o.Orgs, "org", nil, "search only this org (repeatable)")
 	f.StringArrayVar(&o.Spaces, "space", nil, "search only this space (repeatable)")
-	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold")
-	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: table|json")
 	return cmd
 }
 
 func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
-	th, err := o.thresholds.parse()
+	j, err := a.judging(cmd, o.Policy, o.thresholds)
 	if err != nil {
-		return usageError(cmd, "%v", err)
+		return err
 	}
 	if err := validConcurrency(o.connect.Concurrency); err != nil {
 		return usageError(cmd, "%v", err)
@@ -113,8 +113,9 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 		}
 		sweepErrors = res.Errors
 	}
-	r := report.Report{GeneratedAt: a.now(), API: client.Endpoints().API, Thresholds: th,
-		Entries: report.FromKeys("", found, a.now(), th), Errors: report.ErrorsFrom("", sweepErrors)}
+	api := client.Endpoints().API
+	r := report.Report{GeneratedAt: a.now(), API: api, Thresholds: j.thresholds, Policy: j.label,
+		Entries: report.Judge(j.policy, "", api, found, a.now()), Errors: report.ErrorsFrom("", sweepErrors)}
 	report.Sort(r.Entries)
 	if o.Output == "json" {
 		if err := report.WriteJSON(a.out, r); err != nil {
@@ -151,6 +152,12 @@ func writeFound(a *app, r report.Report) {
 			status = statusPhrase(e.Status, *e.DaysRemaining)
 		}
 		row("status", status)
+		if e.Ack != nil {
+			row("acked", report.AckNote(e))
+		}
+		if e.Rule != "" {
+			row("policy rule", e.Rule)
+		}
 		if c := e.Certificate; c != nil {
 			until := c.Effective().UTC().Format("2006-01-02 15:04:05 UTC")
 			if c.ChainExpiresFirst {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -51,6 +52,13 @@ func newFoundationAt(t *testing.T, data cffake.Dataset, clock func() time.Time) 
 func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	if _, set := env["CFKEYS_CONFIG_DIR"]; !set { // never the developer's own policy and acknowledgements
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["CFKEYS_CONFIG_DIR"] = t.TempDir()
+	}
 	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
 	a.now = func() time.Time { return testNow }
 	a.details = cf.NewDetailsCache()
@@ -73,7 +81,9 @@ func TestScanExitCodes(t *testing.T) {
 		code int
 	}{
 		{"all ok", []string{"--org", "partner-hub"}, env, 0},
-		{"warnings only", []string{"--org", "acme-dev", "--space", "sandbox"}, env, 1},
+		// The built-in policy judges the Identity key by its lifetime: 29 days left of a year is under 10%.
+		{"identity key critical by share", []string{"--org", "acme-dev", "--space", "sandbox"}, env, 2},
+		{"warnings only with days for every key", []string{"--org", "acme-dev", "--space", "sandbox", "--warn", "30d", "--critical", "7d"}, env, 1},
 		{"critical and expired", nil, env, 2},
 		{"lower thresholds", []string{"--org", "acme-dev", "--space", "sandbox", "--warn", "10d", "--critical", "5d"}, env, 0},
 		{"within keeps only close keys", []string{"--within", "1d"}, env, 2},

@@ -31,6 +31,9 @@ var statusSGR = map[expiry.Status]string{
 	expiry.StatusNone:     "2",
 }
 
+// ackedSGR is the colour of an acknowledged key's status: known, owned, and quieter than any alarm.
+const ackedSGR = "2;36"
+
 // writeReport prints a report in the chosen format on stdout.
 func (a *app) writeReport(r report.Report, format string, multi bool) error {
 	return a.render(a.out, true, r, format, multi)
@@ -63,6 +66,7 @@ func (a *app) render(w io.Writer, stdout bool, r report.Report, format string, m
 		opts.Style = func(s expiry.Status, cell string) string {
 			return "\x1b[" + statusSGR[s] + "m" + cell + "\x1b[0m"
 		}
+		opts.AckedStyle = func(cell string) string { return "\x1b[" + ackedSGR + "m" + cell + "\x1b[0m" }
 	}
 	return report.WriteTable(a.out, r, opts)
 }

@@ -22,6 +22,7 @@ type scanOptions struct {
 	Spaces      []string
 	Within      string
 	thresholds  thresholdFlags
+	Policy      string
 	Output      string
 	OutputFile  string
 }
@@ -40,9 +41,13 @@ CF_USERNAME and CF_PASSWORD (password grant; CF_ORIGIN selects an identity provi
 CF_CLIENT_SECRET (client credentials). Without --api, scan uses a foundation you logged in to with cfkeys
 login: --profile NAME, or the current one; --all-profiles sweeps every one.
 
+Thresholds come from the policy (cfkeys policy --help): per kind of key, in days or as a share of the
+certificate's lifetime; --warn and --critical override it for one run. Acknowledged keys (cfkeys ack) keep
+their status but are shown as acked.
+
 Exit status: 0 every key ok, 1 some key within the warning threshold or with a certificate that cannot be
 read, 2 some key critical or expired, 3 the scan failed (login, network, usage) or some keys could not be
-checked. Keys hidden by your role or still being created change nothing.`,
+checked. Keys hidden by your role or still being created change nothing, nor do acknowledged keys.`,
 		Example: `  CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api https://api.cf.eu10.hana.ondemand.com
   cfkeys scan --api https://api.example.org --org acme-prod --within 30d --output json
   cfkeys scan --api https://api.example.org --output prometheus --output-file /var/lib/node_exporter/textfile/cfkeys.prom
@@ -68,8 +73,7 @@ checked. Keys hidden by your role or still being created change nothing.`,
 	f.StringArrayVar(&o.Orgs, "org", nil, "only keys in this org (repeatable)")
 	f.StringArrayVar(&o.Spaces, "space", nil, "only keys in this space (repeatable; within --org when given)")
 	f.StringVar(&o.Within, "within", "", "only keys expiring within this time, expired ones included (e.g. 30d, 2w)")
-	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold: a certificate with at most this long left is a warning")
-	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+formatsList())
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file, replacing it atomically (for node_exporter's textfile collector)")
 	return cmd
@@ -103,9 +107,9 @@ func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
 // scanReport sweeps the foundation (or every stored one) and returns the report, sorted and filtered.
 func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, error) {
 	var r report.Report
-	th, err := o.thresholds.parse()
+	j, err := a.judging(cmd, o.Policy, o.thresholds)
 	if err != nil {
-		return r, usageError(cmd, "%v", err)
+		return r, err
 	}
 	within := -1
 	if o.Within != "" {
@@ -125,7 +129,7 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 		if o.connect.SkipSSLValidation {
 			return r, errSkipSSLWithProfile
 		}
-		if r, err = a.scanAll(ctx, o.connect, sweep, th); err != nil {
+		if r, err = a.scanAll(ctx, o.connect, sweep, j); err != nil {
 			return r, err
 		}
 	} else {
@@ -146,8 +150,9 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 		if err != nil {
 			return r, fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, conn.wrap(err))
 		}
-		r = report.Report{GeneratedAt: a.now(), API: conn.client.Endpoints().API, Thresholds: th,
-			Entries: report.FromKeys("", res.Keys, a.now(), th), Errors: report.ErrorsFrom("", res.Errors)}
+		api := conn.client.Endpoints().API
+		r = report.Report{GeneratedAt: a.now(), API: api, Thresholds: j.thresholds, Policy: j.label,
+			Entries: report.Judge(j.policy, "", api, res.Keys, a.now()), Errors: report.ErrorsFrom("", res.Errors)}
 	}
 	report.Sort(r.Entries)
 	if within >= 0 {
@@ -167,7 +172,7 @@ func validConcurrency(n int) error {
 
 // scanAll sweeps every stored foundation in parallel. A foundation that cannot be swept (session expired, network
 // down) becomes an error of the report; the others are reported as usual.
-func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptions, th expiry.Thresholds) (report.Report, error) {
+func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptions, j judging) (report.Report, error) {
 	cfg, dir, err := a.loadProfiles()
 	if err != nil {
 		return report.Report{}, err
@@ -196,7 +201,7 @@ func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptio
 		}()
 	}
 	wg.Wait()
-	r := report.Report{GeneratedAt: a.now(), Thresholds: th}
+	r := report.Report{GeneratedAt: a.now(), Thresholds: j.thresholds, Policy: j.label}
 	for i, p := range cfg.Profiles {
 		r.Foundations = append(r.Foundations, report.Foundation{Name: p.Name, API: p.API})
 		if err := results[i].err; err != nil {
@@ -206,7 +211,7 @@ func (a *app) scanAll(ctx context.Context, o connectOptions, sweep cf.SweepOptio
 			r.Errors = append(r.Errors, report.Error{Foundation: p.Name, Message: describe(err)})
 			continue
 		}
-		r.Entries = append(r.Entries, report.FromKeys(p.Name, results[i].res.Keys, a.now(), th)...)
+		r.Entries = append(r.Entries, report.Judge(j.policy, p.Name, p.API, results[i].res.Keys, a.now())...)
 		r.Errors = append(r.Errors, report.ErrorsFrom(p.Name, results[i].res.Errors)...)
 	}
 	return r, nil
