@@ -128,3 +128,45 @@ func TestLoad(t *testing.T) {
 		t.Errorf("written file: %v %v", p, err)
 	}
 }
+
+// The README shows the default file exactly as policy init writes it.
+func TestReadmeShowsTheDefaultFile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "```yaml\n"+DefaultFile+"```\n") {
+		t.Error("README.md does not show policy.DefaultFile verbatim in a yaml block")
+	}
+}
+
+// The README's example rules and acknowledgements parse.
+func TestReadmeExamplesParse(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(b), "```yaml\n")[1:]
+	n := 0
+	for _, blk := range blocks {
+		blk = blk[:strings.Index(blk, "```")]
+		var doc string
+		switch {
+		case strings.HasPrefix(blk, "  - name:"):
+			doc = "version: 1\nrules:\n" + blk
+		case strings.HasPrefix(blk, "acks:"):
+			doc = "version: 1\nrules:\n  - name: r\n    warning: 30d\n    critical: 7d\n" + blk
+		default:
+			continue
+		}
+		n++
+		if _, err := Parse("README.md", []byte(doc)); err != nil {
+			t.Errorf("%v in\n%s", err, blk)
+		}
+	}
+	if n != 3 {
+		t.Errorf("checked %d examples, want 3", n)
+	}
+}
