@@ -129,7 +129,7 @@ func TestParseUntil(t *testing.T) {
 
 func TestAckStore(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), AcksFile)
+	path := filepath.Join(t.TempDir(), "not-yet", AcksFile)
 	if acks, err := LoadAcks(path); err != nil || len(acks) != 0 {
 		t.Fatalf("missing store: %v %v", acks, err)
 	}

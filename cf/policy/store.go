@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func LoadAcks(path string) ([]Ack, error) {
 }
 
 // SaveAcks replaces the store at path atomically, readable by its owner only (0600): notes may name partners
-// and change tickets.
+// and change tickets. It creates the directory (0700) when missing.
 func SaveAcks(path string, acks []Ack) error {
 	doc := storeDoc{Schema: storeSchema, Acks: make([]storedAck, 0, len(acks))}
 	for _, a := range acks {
@@ -86,6 +87,10 @@ func SaveAcks(path string, acks []Ack) error {
 			s.Created = a.Created.UTC().Format(time.RFC3339)
 		}
 		doc.Acks = append(doc.Acks, s)
+	}
+	// The config directory may not exist yet: scan --api needs no login, so nothing else has made it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("writing acknowledgements: %w", err)
 	}
 	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
