@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,5 +177,44 @@ func TestAckStore(t *testing.T) {
 	}
 	if _, err := LoadAcks(path); err == nil {
 		t.Error("a bad date in the store was accepted")
+	}
+}
+
+// Concurrent acknowledgements each land; none is lost to another's read-modify-write.
+func TestUpdateAcksIsSerialised(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), AcksFile)
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- UpdateAcks(path, func(acks []Ack) ([]Ack, error) {
+				time.Sleep(time.Millisecond) // widen the read-modify-write window
+				return PutAck(acks, Ack{Foundation: "https://api.example.org", GUID: fmt.Sprintf("g%02d", i), Until: t0, Note: "n"}), nil
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	acks, err := LoadAcks(path)
+	if err != nil || len(acks) != 12 {
+		t.Fatalf("%d of 12 acknowledgements survived: %v", len(acks), err)
+	}
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("lock file left behind: %v", err)
+	}
+	// A failing change saves nothing.
+	if err := UpdateAcks(path, func([]Ack) ([]Ack, error) { return nil, errors.New("no") }); err == nil {
+		t.Error("the change's error was lost")
+	}
+	if acks, _ := LoadAcks(path); len(acks) != 12 {
+		t.Errorf("a failed change saved: %d", len(acks))
 	}
 }

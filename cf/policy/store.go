@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/internal/atomicfile"
+	"github.com/cfkeys/cfkeys/internal/filelock"
 )
 
 // AcksFile is the name of the acknowledgement store in the cfkeys config directory.
@@ -101,6 +102,28 @@ func SaveAcks(path string, acks []Ack) error {
 		return fmt.Errorf("writing acknowledgements: %w", err)
 	}
 	return nil
+}
+
+// UpdateAcks changes the store at path under a lock: it re-reads the store, applies change and saves the
+// result, so that two cfkeys acknowledging keys at once (a terminal and the UI, two team members on one
+// machine) never lose each other's acknowledgements. A change that fails saves nothing.
+func UpdateAcks(path string, change func([]Ack) ([]Ack, error)) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("writing acknowledgements: %w", err)
+	}
+	unlock, err := filelock.Acquire(path+".lock", "the acknowledgements")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	acks, err := LoadAcks(path)
+	if err != nil {
+		return err
+	}
+	if acks, err = change(acks); err != nil {
+		return err
+	}
+	return SaveAcks(path, acks)
 }
 
 // PutAck adds an acknowledgement, replacing one for the same foundation and binding GUID, and keeps the list

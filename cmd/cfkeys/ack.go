@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -113,8 +114,7 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 	if err != nil {
 		return err
 	}
-	acks, err := policy.LoadAcks(path) // before any request: a broken store is reported before the work
-	if err != nil {
+	if _, err := policy.LoadAcks(path); err != nil { // before any request: a broken store is reported before the work
 		return err
 	}
 	conn, err := a.connect(cmd.Context(), o.connect)
@@ -139,16 +139,23 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 	}
 	api := conn.client.Endpoints().API
 	var lines []string
+	var made []policy.Ack
 	for _, k := range found {
 		ack := policy.NewAck(report.PolicyKey(conn.name, api, k), until, o.Note, o.Owner, a.now())
-		acks = policy.PutAck(acks, ack)
+		made = append(made, ack)
 		line := fmt.Sprintf("acknowledged %s (%s) on %s until %s", k.Name, k.GUID, api, ack.UntilText())
 		if ack.Serial != "" {
 			line += "; it lapses when the certificate " + ack.Serial + " is replaced"
 		}
 		lines = append(lines, line)
 	}
-	if err := policy.SaveAcks(path, acks); err != nil {
+	err = policy.UpdateAcks(path, func(acks []policy.Ack) ([]policy.Ack, error) {
+		for _, ack := range made {
+			acks = policy.PutAck(acks, ack)
+		}
+		return acks, nil
+	})
+	if err != nil {
 		return err
 	}
 	for _, l := range lines {
@@ -249,18 +256,24 @@ func runAckRemove(a *app, o *ackOptions) error {
 	if err != nil {
 		return err
 	}
-	acks, err := policy.LoadAcks(path)
-	if err != nil {
-		return err
-	}
-	left := policy.RemoveAcks(acks, o.connect.API, o.Query)
-	if len(left) == len(acks) {
+	removed := 0
+	err = policy.UpdateAcks(path, func(acks []policy.Ack) ([]policy.Ack, error) {
+		left := policy.RemoveAcks(acks, o.connect.API, o.Query)
+		if removed = len(acks) - len(left); removed == 0 {
+			return nil, errNoAck
+		}
+		return left, nil
+	})
+	if errors.Is(err, errNoAck) {
 		fmt.Fprintf(a.errOut, "cfkeys: no stored acknowledgement for %s (one in a policy file is removed by editing the file)\n", safetext.Clean(o.Query))
 		return exitWith(1)
 	}
-	if err := policy.SaveAcks(path, left); err != nil {
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "removed %d acknowledgement(s) of %s\n", len(acks)-len(left), strings.ToLower(o.Query))
+	fmt.Fprintf(a.out, "removed %d acknowledgement(s) of %s\n", removed, strings.ToLower(o.Query))
 	return nil
 }
+
+// errNoAck stops a removal that found nothing to remove, before anything is written.
+var errNoAck = errors.New("no such acknowledgement")
