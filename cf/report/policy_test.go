@@ -161,3 +161,39 @@ func TestAckedInEveryFormat(t *testing.T) {
 		t.Errorf("acked style used %d times", ackedStyled)
 	}
 }
+
+// Notes, owners, rule names and the policy's path are typed by people, not the API, but reach the terminal just
+// the same: every format keeps them harmless.
+func TestHostileAcksAndRulesEveryFormat(t *testing.T) {
+	t.Parallel()
+	k := key("acme", "prod", "cpi", "expired-key", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(-3, "CN=old,O=x")})
+	p := &policy.Policy{Source: "/tmp/\x1b[2Jpolicy.yaml", Rules: []policy.Rule{{Name: "rule\x1b]0;title\x07", Warning: policy.Days(30), Critical: policy.Days(7)}}}
+	p.Acks = []policy.Ack{policy.NewAck(PolicyKey("", api, k), now, "note \x1b[31mred\u202e\nnext line", "@owner\x07", now)}
+	r := Report{GeneratedAt: now, API: api, Policy: p.Source, Entries: Judge(p, "", api, []cf.KeyReport{k}, now)}
+	if !r.Entries[0].Acked() {
+		t.Fatal("not acknowledged")
+	}
+	var js, tb, cs, pr bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "JSON", js.String())
+	if err := WriteTable(&tb, r, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "table", tb.String())
+	if strings.Count(tb.String(), "\n") != 4 {
+		t.Errorf("a line break in a note broke the table:\n%s", tb.String())
+	}
+	if err := WriteCSV(&cs, r, false); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "CSV", cs.String())
+	if !strings.Contains(cs.String(), ",'@owner") {
+		t.Errorf("formula-like owner not quoted:\n%s", cs.String())
+	}
+	if err := WritePrometheus(&pr, r); err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "Prometheus", pr.String())
+}

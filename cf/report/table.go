@@ -229,7 +229,7 @@ func Summary(r Report) string {
 		out += fmt.Sprintf("; %d acked", n)
 	}
 	if r.Policy != "" {
-		out += " (thresholds by policy " + r.Policy + ")"
+		out += " (thresholds by policy " + safetext.Clean(r.Policy) + ")"
 	} else {
 		out += fmt.Sprintf(" (warning ≤ %dd, critical ≤ %dd)", r.Thresholds.Warning, r.Thresholds.Critical)
 	}

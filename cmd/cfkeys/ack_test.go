@@ -192,3 +192,54 @@ func TestAckUsage(t *testing.T) {
 		t.Errorf("empty list: %d %s", code, stdout)
 	}
 }
+
+// Two foundations with the same binding GUIDs (both fakes seed the same data): an acknowledgement made on one
+// does not apply to the other, and a rule can name a foundation by profile name.
+func TestAckAndRulesPerFoundation(t *testing.T) {
+	t.Parallel()
+	f1 := newTestFoundation(t, cffake.DemoData)
+	f2 := newTestFoundation(t, cffake.DemoData)
+	w := newWorkstation(t)
+	w.mustRun("login", "-a", f1.url, "--name", "one", "-u", cffake.AdminUser, "-p", f1.fake.Password(cffake.AdminUser))
+	w.mustRun("login", "-a", f2.url, "--name", "two", "-u", cffake.AdminUser, "-p", f2.fake.Password(cffake.AdminUser))
+	out := w.mustRun("find", "grafana-monitoring", "--profile", "one", "--output", "json")
+	var found struct{ Keys []jsonKey }
+	if err := json.Unmarshal([]byte(out), &found); err != nil || len(found.Keys) != 1 {
+		t.Fatalf("find: %v %s", err, out)
+	}
+	guid := found.Keys[0].GUID
+	w.mustRun("ack", guid, "--profile", "one", "--until", "2027-01-31", "--note", "only on one")
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(file, []byte("version: 1\nrules:\n  - name: one-only\n    match: {foundation: one}\n    warning: 500d\n    critical: 7d\n  - name: rest\n    warning: 30d\n    critical: 7d\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ = w.run("scan", "--all-profiles", "--output", "json", "--policy", file)
+	var doc struct {
+		Keys []struct {
+			jsonKey
+			Foundation string `json:"foundation"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, k := range doc.Keys {
+		switch {
+		case k.GUID == guid && k.Foundation == "one" && k.Ack == nil:
+			t.Error("the acknowledgement did not apply on its foundation")
+		case k.GUID == guid && k.Foundation == "two" && k.Ack != nil:
+			t.Error("the acknowledgement applied on another foundation with the same GUID")
+		case k.Name == "erp-orders-sender" && (k.Foundation == "one") != (k.Rule == "one-only"):
+			t.Errorf("rule %q on foundation %s", k.Rule, k.Foundation)
+		case k.Name == "erp-orders-sender" && k.Foundation == "one" && k.Status != "warning":
+			t.Errorf("412 days left under a 500d warning: %s", k.Status)
+		}
+		if k.GUID == guid {
+			seen++
+		}
+	}
+	if seen != 2 {
+		t.Errorf("the key was seen %d times, want once per foundation", seen)
+	}
+}
