@@ -86,8 +86,15 @@ func (a *app) judging(cmd *cobra.Command, file string, th thresholdFlags) (judgi
 	if crit != nil && !crit.IsShare() {
 		j.thresholds.Critical = crit.Days
 	}
-	if warn != nil && crit != nil && !warn.IsShare() && !crit.IsShare() {
+	switch {
+	case warn != nil && crit != nil && !warn.IsShare() && !crit.IsShare():
 		j.label = "" // one pair of thresholds for every key, as the summary has always said
+	case warn != nil && crit != nil:
+		j.label = "--warn " + warn.String() + " --critical " + crit.String()
+	case warn != nil:
+		j.label += " with --warn " + warn.String()
+	case crit != nil:
+		j.label += " with --critical " + crit.String()
 	}
 	return j, nil
 }

@@ -126,6 +126,21 @@ rules:
 	if code, keys, _ := scanJSON(t, env, append(sandbox, "--policy", file, "--warn", "10d", "--critical", "5d")...); code != 0 || keys["ias-x509"].Status != "ok" {
 		t.Errorf("override: exit %d, %+v", code, keys)
 	}
+	// The report says what applied.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--warn", "45d"}, "(thresholds by policy built-in with --warn 45d)"},
+		{[]string{"--critical", "3d"}, "(thresholds by policy built-in with --critical 3d)"},
+		{[]string{"--warn", "25%", "--critical", "5%"}, "(thresholds by policy --warn 25% --critical 5%)"},
+		{[]string{"--warn", "45d", "--critical", "3d"}, "(warning ≤ 45d, critical ≤ 3d)"},
+	} {
+		stdout, stderr, _ := run(t, env, append(append([]string{"scan"}, sandbox...), c.args...)...)
+		if !strings.Contains(stdout, c.want) {
+			t.Errorf("%v: summary lacks %q\n%s%s", c.args, c.want, stdout, stderr)
+		}
+	}
 	// A malformed or missing named file stops the scan before it starts.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(bad, []byte("version: 1\nrules:\n  - name: r\n    warning: 30d\n    critical: 7d\n    match: {ofering: it-rt}\n"), 0o644); err != nil {
