@@ -197,3 +197,21 @@ func TestHostileAcksAndRulesEveryFormat(t *testing.T) {
 	}
 	noControl(t, "Prometheus", pr.String())
 }
+
+func TestRuleText(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		e    Entry
+		want string
+	}{
+		{Entry{}, ""},
+		{Entry{Rule: "integration-suite", Warning: policy.Days(30), Critical: policy.Days(7)}, "integration-suite (warning ≤ 30d, critical ≤ 7d)"},
+		{Entry{Rule: "xsuaa-x509", Warning: policy.Share(20), Critical: policy.Share(12.5)}, "xsuaa-x509 (warning ≤ 20% of its lifetime, critical ≤ 12.5% of its lifetime)"},
+		{Entry{Rule: "xsuaa-x509", Warning: policy.Days(30), Critical: policy.Days(7), LifetimeUnknown: true},
+			"xsuaa-x509 (warning ≤ 30d, critical ≤ 7d); the issue date is unknown, so days replace its shares"},
+	} {
+		if got := RuleText(c.e); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -35,8 +36,13 @@ type Entry struct {
 	// Broken marks an unknown key whose certificate or credentials cannot be read (not one hidden by the user's
 	// role or still being created): it needs attention.
 	Broken bool
-	// Rule names the policy rule that set the key's thresholds.
-	Rule string
+	// Rule names the policy rule that set the key's thresholds; Warning and Critical are the thresholds it
+	// applied (a share of the lifetime falls back to days when the certificate's issue date is unknown, which
+	// LifetimeUnknown marks).
+	Rule            string
+	Warning         policy.Threshold
+	Critical        policy.Threshold
+	LifetimeUnknown bool
 	// Ack is the acknowledgement in force for the key, or nil. An acknowledged key keeps its Status but does
 	// not raise the exit code.
 	Ack *policy.Ack
@@ -92,7 +98,8 @@ func Judge(p *policy.Policy, foundation, api string, keys []cf.KeyReport, now ti
 			Foundation: foundation, Org: k.Instance.OrgName, Space: k.Instance.SpaceName, Instance: k.Instance.Name,
 			InstanceGUID: k.Instance.GUID, Offering: k.Instance.OfferingName, Plan: k.Instance.PlanName,
 			Name: k.Name, GUID: k.GUID, Type: k.Type, Status: v.Status, Certificate: k.Finding.Certificate, Reason: k.Finding.Reason,
-			Broken: k.Finding.NeedsAttention(), Rule: v.Rule, Ack: v.Ack,
+			Broken: k.Finding.NeedsAttention(), Rule: v.Rule, Warning: v.Warning, Critical: v.Critical, LifetimeUnknown: v.LifetimeUnknown,
+			Ack: v.Ack,
 		}
 		if v.HasDays {
 			d := v.Days
@@ -156,6 +163,25 @@ func Within(entries []Entry, days int) []Entry {
 		if e.DaysRemaining != nil && *e.DaysRemaining <= days {
 			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// RuleText says which rule set a key's thresholds and what they are: "xsuaa-x509 (warning ≤ 20% of its
+// lifetime, critical ≤ 10%)".
+func RuleText(e Entry) string {
+	if e.Rule == "" {
+		return ""
+	}
+	th := func(t policy.Threshold) string {
+		if t.IsShare() {
+			return t.String() + " of its lifetime"
+		}
+		return t.String()
+	}
+	out := fmt.Sprintf("%s (warning ≤ %s, critical ≤ %s)", e.Rule, th(e.Warning), th(e.Critical))
+	if e.LifetimeUnknown {
+		out += "; the issue date is unknown, so days replace its shares"
 	}
 	return out
 }

@@ -64,7 +64,7 @@ func TestAckFlow(t *testing.T) {
 		t.Errorf("csv:\n%s", stdout)
 	}
 	stdout, _, code = run(t, env, "find", keys["grafana-monitoring"].GUID, "--api", f.url)
-	if code != 0 || !strings.Contains(stdout, "acked          expired, acked until 2027-01-31 by integration-team") || !strings.Contains(stdout, "policy rule    integration-suite") {
+	if code != 0 || !strings.Contains(stdout, "acked          expired, acked until 2027-01-31 by integration-team") || !strings.Contains(stdout, "policy rule    integration-suite (warning ≤ 30d, critical ≤ 7d)\n") {
 		t.Errorf("find:\n%s", stdout)
 	}
 

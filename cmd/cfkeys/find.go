@@ -156,7 +156,7 @@ func writeFound(a *app, r report.Report) {
 			row("acked", report.AckNote(e))
 		}
 		if e.Rule != "" {
-			row("policy rule", e.Rule)
+			row("policy rule", report.RuleText(e))
 		}
 		if c := e.Certificate; c != nil {
 			until := c.Effective().UTC().Format("2006-01-02 15:04:05 UTC")
