@@ -40,6 +40,8 @@ type app struct {
 	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
 	// own, as each run of the binary has.
 	details *cf.DetailsCache
+	// findings are the details caches the run's clients share, by --no-cache (cache.go).
+	findings findingsCaches
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
