@@ -119,6 +119,34 @@ func (s storedFinding) finding() (expiry.Finding, bool) {
 	return expiry.Finding{}, false
 }
 
+// sameEntries reports whether two sets of stored findings are the same.
+func sameEntries(a, b map[string]storedFinding) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for guid, x := range a {
+		y, ok := b[guid]
+		if !ok || !x.equal(y) {
+			return false
+		}
+	}
+	return true
+}
+
+// equal compares two stored findings, their times as instants.
+func (s storedFinding) equal(o storedFinding) bool {
+	if s.GUID != o.GUID || s.InstanceGUID != o.InstanceGUID || !s.ReadAt.Equal(o.ReadAt) || s.Kind != o.Kind || s.Reason != o.Reason {
+		return false
+	}
+	a, b := s.Certificate, o.Certificate
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Subject == b.Subject && a.Issuer == b.Issuer && a.Serial == b.Serial && a.NotAfter.Equal(b.NotAfter) &&
+		a.NotBefore.Equal(b.NotBefore) && a.Source == b.Source && a.Path == b.Path && a.ChainExpiresFirst == b.ChainExpiresFirst &&
+		a.ChainNotAfter.Equal(b.ChainNotAfter) && a.ChainSubject == b.ChainSubject
+}
+
 // findingsFileName names the file of a foundation and principal: the API's host, readable for an admin who
 // lists the directory, and a hash of origin and principal that keeps users and ports apart.
 func findingsFileName(origin, principal string) string {

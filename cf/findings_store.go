@@ -65,6 +65,7 @@ type storedScope struct {
 
 	mu      sync.Mutex
 	loaded  bool
+	current bool                     // the file holds entries as they are: a sweep that changes nothing need not write
 	entries map[string]storedFinding // by GUID
 	readAt  map[string]time.Time     // by GUID, reads of this process
 }
@@ -102,6 +103,7 @@ func (sc *storedScope) loadLocked(d *DetailsCache, onError func(error)) {
 	if f == nil {
 		return
 	}
+	sc.current = true
 	for _, e := range f.Keys {
 		fd, ok := e.finding()
 		if !ok {
@@ -223,7 +225,10 @@ func (c *Client) saveFindings(res *SweepResult, o SweepOptions) {
 		}
 		next[k.GUID] = toStored(k.GUID, k.Instance.GUID, readAt, k.Finding)
 	}
-	sc.entries = next
+	if sc.current && sameEntries(next, sc.entries) {
+		return // the usual warm scan: nothing new, nothing gone, nothing read again
+	}
+	sc.entries, sc.current = next, false
 	f := &findingsFile{Version: findingsVersion, Origin: sc.origin, Principal: sc.principal, SavedAt: now.UTC(),
 		Keys: make([]storedFinding, 0, len(next))}
 	for _, e := range next {
@@ -231,5 +236,7 @@ func (c *Client) saveFindings(res *SweepResult, o SweepOptions) {
 	}
 	if err := writeFindingsFile(sc.path, f); err != nil {
 		d.store.onError(err)
+		return
 	}
+	sc.current = true
 }

@@ -119,6 +119,7 @@ func TestFindingsStoreWarmScanInNewProcess(t *testing.T) {
 		t.Errorf("findings file mode: %v %v", fi.Mode(), err)
 	}
 
+	f.clock.Advance(time.Hour)
 	warm := newProcess(t, f, dir, cffake.AdminUser)
 	second, details := warm.sweep(t, f, SweepOptions{})
 	if details != 0 || second.DetailsFetched != 0 {
@@ -137,6 +138,10 @@ func TestFindingsStoreWarmScanInNewProcess(t *testing.T) {
 				t.Errorf("key %s: cached finding\n%+v\nwant\n%+v", guid, got[guid], w)
 			}
 		}
+	}
+	// Nothing changed, so the file was not written again.
+	if data, err := os.ReadFile(files[0]); err != nil || !strings.Contains(string(data), `"saved_at":"2026-11-22T09:00:00Z"`) {
+		t.Errorf("a warm scan that changed nothing rewrote the file: %.120s %v", data, err)
 	}
 	// The key still being created is neither read nor stored.
 	pending, ok := f.fake.Key("dev-sender-new")
