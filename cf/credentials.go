@@ -260,6 +260,7 @@ func (c *Client) setPrincipal(tok string, creds Credentials) {
 		return
 	}
 	c.cacheScope.Store(c.origin + "\x00" + who + "\x00")
+	c.details.prefetch(c.origin + "\x00" + who + "\x00")
 }
 
 // CachedFinding returns what an earlier sweep learned about a key, if anything.

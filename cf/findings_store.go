@@ -114,6 +114,24 @@ func (sc *storedScope) loadLocked(d *DetailsCache, onError func(error)) {
 	}
 }
 
+// prefetch starts reading a scope's file in the background as soon as the client knows its user, so that the
+// read overlaps the sweep's listings rather than following them. The read ends by itself; whatever needs the
+// scope meanwhile waits for it, as the lock is taken before the goroutine starts.
+func (d *DetailsCache) prefetch(scope string) {
+	if d.store == nil {
+		return
+	}
+	sc := d.store.scope(scope)
+	if sc == nil {
+		return
+	}
+	sc.mu.Lock()
+	go func() {
+		defer sc.mu.Unlock()
+		sc.loadLocked(d, d.store.onError)
+	}()
+}
+
 // usable reports whether d's entry for a key of a scope may be used at now: always without a store; with one,
 // after loading the scope's file, unless the entry is older than its limit.
 func (d *DetailsCache) usable(scope, guid string, now time.Time) bool {
