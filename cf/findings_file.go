@@ -21,6 +21,9 @@ import (
 // findingsVersion is the format of a findings file. A file of another version is ignored and rewritten.
 const findingsVersion = 1
 
+// maxFindingsFile bounds the size of a findings file that is read: 10,000 findings take about 5 MB.
+const maxFindingsFile = 256 << 20
+
 // findingsExt ends the name of every findings file; cache clear removes only files with it.
 const findingsExt = ".findings.json"
 
@@ -171,6 +174,13 @@ func findingsFileName(origin, principal string) string {
 // readFindingsFile reads a findings file. A missing file is (nil, nil); a file that cannot be used (corrupt, of
 // another version, or of another foundation or principal) is an error the caller reports and moves past.
 func readFindingsFile(path, origin, principal string) (*findingsFile, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err == nil && fi.Size() > maxFindingsFile {
+		return nil, fmt.Errorf("the findings cache %s is larger than %d MB (ignored, it will be rewritten)", path, maxFindingsFile>>20)
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

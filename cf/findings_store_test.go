@@ -3,6 +3,7 @@ package cf
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -373,5 +374,30 @@ func TestFindingsStoreIsPerUser(t *testing.T) {
 	}
 	if n := len(findingsFiles(t, dir)); n != 2 {
 		t.Errorf("%d files for two users", n)
+	}
+}
+
+// Every key's age limit lies in (maxAge/2, maxAge], the limits spread over that range, and a read time in the
+// future counts as stale.
+func TestStaleAfterBounds(t *testing.T) {
+	t.Parallel()
+	const maxAge = DefaultCacheMaxAge
+	var quarters [2]int
+	for i := range 2000 {
+		guid := fmt.Sprintf("5f0e9c1a-%04d-4222-8333-944455556666", i)
+		d := staleAfter(guid, maxAge)
+		if d <= maxAge/2 || d > maxAge {
+			t.Fatalf("%s: limit %v outside (%v, %v]", guid, d, maxAge/2, maxAge)
+		}
+		quarters[min(int((d-maxAge/2)*2/(maxAge/2)), 1)]++
+		if staleAfter(guid, maxAge) != d {
+			t.Fatalf("%s: limit not fixed", guid)
+		}
+	}
+	if quarters[0] < 800 || quarters[1] < 800 {
+		t.Errorf("limits not spread: %v", quarters)
+	}
+	if !stale("g", testNow.Add(time.Minute), testNow, maxAge) || stale("g", testNow, testNow, maxAge) || !stale("g", testNow, testNow.Add(maxAge), maxAge) {
+		t.Error("stale: future reads, fresh reads or reads at the maximum age misjudged")
 	}
 }

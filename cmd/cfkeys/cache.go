@@ -11,6 +11,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // cacheOptions are the findings-cache flags of the commands that read keys (scan, find, the UI).
@@ -96,7 +97,7 @@ func (a *app) detailsCache(o cacheOptions) *cf.DetailsCache {
 func (a *app) cacheWarning(err error) {
 	a.findings.warnMu.Lock()
 	defer a.findings.warnMu.Unlock()
-	fmt.Fprintf(a.errOut, "cfkeys: warning: %v\n", err)
+	fmt.Fprintln(a.errOut, safetext.Clean("cfkeys: warning: "+err.Error()))
 }
 
 func newCacheCmd(a *app) *cobra.Command {

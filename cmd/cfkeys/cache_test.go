@@ -144,6 +144,12 @@ func TestScanCorruptCache(t *testing.T) {
 	if out, _, _ := run(t, env, "cache", "show"); !strings.Contains(out, "  22    ") {
 		t.Errorf("cache show:\n%s", out)
 	}
+	if err := os.WriteFile(files[0], []byte("{\"version\": 0}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := run(t, env, "cache", "show"); code != 0 || !strings.Contains(out, "unusable: the findings cache "+files[0]+" has version 0, not 1") {
+		t.Errorf("cache show of an unusable file: exit %d\n%s", code, out)
+	}
 }
 
 func TestCacheMaxAgeFlag(t *testing.T) {
