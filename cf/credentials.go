@@ -186,10 +186,12 @@ func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, erro
 // no way to change a key's credentials, so a key read once need not be read again, by any client of the process:
 // a UI that logs in again, or returns to a foundation, reads only keys it has not seen. Entries are kept per API
 // origin and per user or client, since what a user may read depends on its roles. Only the finding (public
-// certificate facts) is kept, never the credentials. It is safe for concurrent use.
+// certificate facts) is kept, never the credentials. With a FindingsStore (NewPersistentDetailsCache) it also
+// outlives the process. It is safe for concurrent use.
 type DetailsCache struct {
-	mu sync.RWMutex
-	m  map[string]expiry.Finding
+	mu    sync.RWMutex
+	m     map[string]expiry.Finding
+	store *FindingsStore // nil: this process only (see NewPersistentDetailsCache)
 }
 
 // NewDetailsCache returns an empty cache; clients share the process-wide one unless Options.DetailsCache is set.
@@ -220,12 +222,18 @@ func (d *DetailsCache) put(key string, f expiry.Finding) {
 
 // cached returns what this client's user learned earlier about a key of this foundation.
 func (c *Client) cached(guid string) (expiry.Finding, bool) {
-	return c.details.get(c.cacheScope.Load().(string) + guid)
+	scope := c.cacheScope.Load().(string)
+	if !c.details.usable(scope, guid, c.opts.Clock()) {
+		return expiry.Finding{}, false
+	}
+	return c.details.get(scope + guid)
 }
 
 // remember keeps what a key's credentials said, for this foundation and user.
 func (c *Client) remember(guid string, f expiry.Finding) {
-	c.details.put(c.cacheScope.Load().(string)+guid, f)
+	scope := c.cacheScope.Load().(string)
+	c.details.put(scope+guid, f)
+	c.details.noteRead(scope, guid, c.opts.Clock())
 }
 
 // setPrincipal names whose view of the foundation this client's cache entries are: the user or client of the
@@ -252,6 +260,7 @@ func (c *Client) setPrincipal(tok string, creds Credentials) {
 		return
 	}
 	c.cacheScope.Store(c.origin + "\x00" + who + "\x00")
+	c.details.prefetch(c.origin + "\x00" + who + "\x00")
 }
 
 // CachedFinding returns what an earlier sweep learned about a key, if anything.

@@ -133,6 +133,7 @@ func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error
 	}
 	sortReports(reports)
 	res.Keys = reports
+	c.saveFindings(res, o) // findings_store.go: what the next process need not read again
 	res.FinishedAt = c.opts.Clock()
 	res.Requests = c.Requests() - startRequests
 	return res, nil

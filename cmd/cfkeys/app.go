@@ -37,9 +37,11 @@ type app struct {
 	readSecret func(prompt string) (string, error)
 	// goos is the operating system (runtime.GOOS), which decides whether a keyring can prompt.
 	goos string
-	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
-	// own, as each run of the binary has.
+	// details, when set, is the cache of key findings of every client of the run; nil means the ones the cache
+	// flags choose (cache.go), or the process-wide one for the demo.
 	details *cf.DetailsCache
+	// findings are the details caches the run's clients share, by --no-cache (cache.go).
+	findings findingsCaches
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {

@@ -15,6 +15,7 @@ type connectOptions struct {
 	SkipSSLValidation bool
 	Concurrency       int
 	Profile           string
+	Cache             cacheOptions
 }
 
 // envCredentials reads login credentials from the environment, as cron jobs provide them: CF_USERNAME and
@@ -38,7 +39,9 @@ func (a *app) envCredentials() (cf.Credentials, error) {
 
 // clientOptions turns connect options into client options.
 func (a *app) clientOptions(o connectOptions) cf.Options {
-	return a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency})
+	opts := a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency})
+	opts.DetailsCache = a.detailsCache(o.Cache)
+	return opts
 }
 
 // warnSkipSSL reminds the user, every time, that certificate checks are off for a foundation.

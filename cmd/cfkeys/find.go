@@ -58,6 +58,7 @@ Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 	f.StringVar(&o.connect.Profile, "profile", "", "a foundation you logged in to with cfkeys login (default: the current one)")
 	f.BoolVar(&o.connect.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
+	o.connect.Cache.addFlags(f)
 	f.StringArrayVar(&o.Orgs, "org", nil, "search only this org (repeatable)")
 	f.StringArrayVar(&o.Spaces, "space", nil, "search only this space (repeatable)")
 	addPolicyFlags(cmd, &o.Policy, &o.thresholds)

@@ -33,7 +33,8 @@ type workstation struct {
 
 func newWorkstation(t *testing.T) *workstation {
 	dir := filepath.Join(t.TempDir(), "config")
-	return &workstation{t: t, configDir: dir, keyring: keystore.NewMemory(), env: map[string]string{"CFKEYS_CONFIG_DIR": dir}}
+	cache := filepath.Join(t.TempDir(), "cache")
+	return &workstation{t: t, configDir: dir, keyring: keystore.NewMemory(), env: map[string]string{"CFKEYS_CONFIG_DIR": dir, "CFKEYS_CACHE_DIR": cache}}
 }
 
 // run runs cfkeys once on the workstation.
@@ -42,7 +43,6 @@ func (w *workstation) run(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	a := defaultApp(strings.NewReader(w.stdin), &out, &errOut, func(k string) string { return w.env[k] })
 	a.now = func() time.Time { return testNow }
-	a.details = cf.NewDetailsCache()
 	a.stdinTTY = w.stdinTTY
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
 	a.readSecret = func(prompt string) (string, error) {

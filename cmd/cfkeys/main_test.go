@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 )
 
@@ -59,9 +60,14 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 		}
 		env["CFKEYS_CONFIG_DIR"] = t.TempDir()
 	}
-	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
+	cacheDir := t.TempDir() // a fresh findings cache for each run, unless the test shares one through env
+	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string {
+		if k == "CFKEYS_CACHE_DIR" && env[k] == "" {
+			return cacheDir
+		}
+		return env[k]
+	})
 	a.now = func() time.Time { return testNow }
-	a.details = cf.NewDetailsCache()
 	code := Main(context.Background(), args, a)
 	return out.String(), errOut.String(), code
 }
@@ -209,11 +215,14 @@ func TestFind(t *testing.T) {
 }
 
 // TestNoSecretInOutput runs every output of scan and find, as admin and against hostile names, and looks for
-// every secret the fake foundation holds or handed out: passwords, client secrets, private keys, tokens.
+// every secret the fake foundation holds or handed out: passwords, client secrets, private keys, tokens. The
+// findings cache the runs share is searched too.
 func TestNoSecretInOutput(t *testing.T) {
 	t.Parallel()
 	f := newTestFoundation(t, cffake.Dataset{Hostile: true})
+	cacheDir := t.TempDir()
 	env := f.adminEnv()
+	env["CFKEYS_CACHE_DIR"] = cacheDir
 	crm, _ := f.fake.Key("crm-sync-sender")
 	var all strings.Builder
 	for _, args := range [][]string{
@@ -224,8 +233,8 @@ func TestNoSecretInOutput(t *testing.T) {
 		all.WriteString(stdout + stderr)
 	}
 	// The other principals: a client-credentials login and a user who may not read every key, and failures.
-	client := map[string]string{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": f.fake.ClientSecret(cffake.MonitorClient)}
-	developer := map[string]string{"CF_USERNAME": cffake.DeveloperUser, "CF_PASSWORD": f.fake.Password(cffake.DeveloperUser)}
+	client := map[string]string{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": f.fake.ClientSecret(cffake.MonitorClient), "CFKEYS_CACHE_DIR": cacheDir}
+	developer := map[string]string{"CF_USERNAME": cffake.DeveloperUser, "CF_PASSWORD": f.fake.Password(cffake.DeveloperUser), "CFKEYS_CACHE_DIR": cacheDir}
 	for _, env := range []map[string]string{client, developer} {
 		for _, args := range [][]string{{"scan", "-o", "json"}, {"scan", "-o", "prometheus"}, {"scan"}, {"find", crm.GUID}, {"find", "CN="}} {
 			stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
@@ -240,6 +249,19 @@ func TestNoSecretInOutput(t *testing.T) {
 			stdout, stderr, _ := run(t, env, "scan", "--api", f.url, "-o", format)
 			all.WriteString(stdout + stderr)
 		}
+	}
+	stdout, stderr, _ := run(t, env, "cache", "show")
+	all.WriteString(stdout + stderr)
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
+	if len(files) != 3 {
+		t.Errorf("want a findings file for each of admin, client and developer, got %v", files)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil || !strings.Contains(string(data), "CN=") {
+			t.Errorf("findings file %s: %v\n%.300s", name, err, data)
+		}
+		all.Write(data)
 	}
 	out := all.String()
 	secrets := append(f.fake.Secrets(), "Wr0ng-Pa55word", "Wr0ng-Cl1ent-5ecret")

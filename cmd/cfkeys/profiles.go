@@ -95,7 +95,7 @@ func (a *app) checkProfile(ctx context.Context, p profile.Profile, keyringDown b
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	conn, err := a.openProfile(p, connectOptions{})
+	conn, err := a.openProfile(p, connectOptions{Cache: cacheOptions{Off: true}}) // one request, no keys to remember
 	if err == nil {
 		err = conn.wrap(conn.client.Ping(ctx))
 		a.done(conn)

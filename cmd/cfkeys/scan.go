@@ -70,6 +70,7 @@ checked. Keys hidden by your role or still being created change nothing, nor do 
 	f.BoolVar(&o.AllProfiles, "all-profiles", false, "sweep every foundation you logged in to")
 	f.BoolVar(&o.connect.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.IntVar(&o.connect.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
+	o.connect.Cache.addFlags(f)
 	f.StringArrayVar(&o.Orgs, "org", nil, "only keys in this org (repeatable)")
 	f.StringArrayVar(&o.Spaces, "space", nil, "only keys in this space (repeatable; within --org when given)")
 	f.StringVar(&o.Within, "within", "", "only keys expiring within this time, expired ones included (e.g. 30d, 2w)")

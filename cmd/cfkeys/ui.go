@@ -21,12 +21,14 @@ type uiOptions struct {
 	Within      string
 	thresholds  thresholdFlags
 	Concurrency int
+	Cache       cacheOptions
 }
 
 func (o *uiOptions) addFlags(cmd *cobra.Command, withProfile bool) {
 	f := cmd.Flags()
 	if withProfile {
 		f.StringVar(&o.Profile, "profile", "", "show only this foundation (default: every one you logged in to)")
+		o.Cache.addFlags(f) // the demo's foundation is new each time: nothing to cache
 	}
 	f.DurationVar(&o.Refresh, "refresh", 60*time.Second, "refresh in the background this often (0 turns it off)")
 	f.StringVar(&o.Within, "within", "", "start with the expiring-soon filter on, keeping keys that expire within this time (e.g. 30d)")
@@ -83,7 +85,7 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 		a.warnSkipSSL(p.SkipSSLValidation, p.API) // on stderr too, beside the UI header's warning: it stays after the UI
 		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
 			Connect: func(ctx context.Context) (ui.Backend, error) {
-				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.cfOptions(cf.Options{Concurrency: o.Concurrency}))
+				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
 				if err != nil {
 					return nil, err
 				}
