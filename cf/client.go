@@ -12,13 +12,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// Version is set by the binary at start-up and sent in the User-Agent.
-var Version = "dev"
 
 // maxBody bounds how much of one response is read. A page of 5,000 service instances with their fields is
 // around 10 MB; anything beyond this is not a Cloud Controller answer.
@@ -38,10 +34,9 @@ type Options struct {
 	Clock func() time.Time
 	// Sleep waits between retries (default: a timer that honours the context). Tests replace it.
 	Sleep func(context.Context, time.Duration) error
-	// OnRateLimit is told about every response that carried rate-limit headers, and every 429. Calls are
-	// serialised (one at a time, even from a sweep's parallel requests), so it needs no lock of its own; the
-	// request that reported waits for it, so it should return quickly.
-	OnRateLimit func(RateLimit)
+	// UserAgent is sent with every request, to the Cloud Controller and to UAA (default "cfkeys"); the binary
+	// passes "cfkeys/" and its release version, so a foundation's logs say which cfkeys called.
+	UserAgent string
 	// Concurrency bounds the parallel /details requests of a sweep (default 16).
 	Concurrency int
 	// PageSize is the per_page of listings (default and maximum 5000, the fewest requests).
@@ -67,6 +62,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "cfkeys"
 	}
 	if o.PageSize <= 0 || o.PageSize > maxPageSize {
 		o.PageSize = maxPageSize
@@ -96,14 +94,20 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// countingTransport counts every request that goes out, token requests and retries included.
-type countingTransport struct {
-	next http.RoundTripper
-	n    *atomic.Int64
+// clientTransport counts every request that goes out, token requests and retries included, and names cfkeys in
+// each one's User-Agent (golang.org/x/oauth2 builds the token requests, so the header is set here, not there).
+type clientTransport struct {
+	next      http.RoundTripper
+	n         *atomic.Int64
+	userAgent string
 }
 
-func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.n.Add(1)
+	if r.Header.Get("User-Agent") != t.userAgent {
+		r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
+		r.Header.Set("User-Agent", t.userAgent)
+	}
 	return t.next.RoundTrip(r)
 }
 
@@ -124,7 +128,6 @@ type Client struct {
 	details   *DetailsCache
 	// cacheScope prefixes this client's cache keys: API origin and user (see setPrincipal).
 	cacheScope atomic.Value
-	rlMu       sync.Mutex // serialises Options.OnRateLimit calls
 }
 
 // newClient builds a Client for the given endpoints; tokens may be nil for unauthenticated calls (discovery).
@@ -143,7 +146,7 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 		next = http.DefaultTransport
 	}
 	hc := *base
-	hc.Transport = countingTransport{next: next, n: &c.requests}
+	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent}
 	c.http = &hc
 	u, err := url.Parse(ep.API)
 	if err != nil || u.Host == "" {
@@ -228,10 +231,7 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 		}
 		status, data := ex.status, ex.body
 		now := c.opts.Clock()
-		rl, hasRL := parseRateLimit(ex.header, status, now)
-		if hasRL {
-			c.reportRateLimit(rl)
-		}
+		rl := parseRateLimit(ex.header, status, now)
 		if status >= 200 && status < 300 {
 			return decodeInto(method, path, data, out)
 		}
@@ -245,14 +245,17 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			attempt--
 			continue
 		case status == http.StatusTooManyRequests:
-			wait := rl.RetryAfter
-			if wait <= 0 && !rl.Reset.IsZero() {
-				wait = rl.Reset.Sub(now)
+			wait, asked := rl.RetryAfter, rl.asked
+			if asked == "" && !rl.Reset.IsZero() {
+				wait, asked = rl.Reset.Sub(now), "until "+rl.Reset.Format(time.RFC3339) // Sub saturates
+			}
+			if wait > p.MaxRetryAfter {
+				return &WaitTooLongError{Err: apiErr, Asked: asked, Limit: p.MaxRetryAfter}
 			}
 			if wait <= 0 {
-				wait = p.backoff(waits + 1)
+				wait = p.backoff(waits + 1) // no usable hint (garbage, a past date): back off as after a 5xx
 			}
-			if waits >= p.Max429Waits || wait > p.MaxRetryAfter {
+			if waits >= p.Max429Waits {
 				return apiErr
 			}
 			waits++
@@ -301,7 +304,6 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		return ex, err
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "cfkeys/"+Version)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

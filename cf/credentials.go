@@ -253,6 +253,3 @@ func (c *Client) setPrincipal(tok string, creds Credentials) {
 	}
 	c.cacheScope.Store(c.origin + "\x00" + who + "\x00")
 }
-
-// CachedFinding returns what an earlier sweep learned about a key, if anything.
-func (c *Client) CachedFinding(guid string) (expiry.Finding, bool) { return c.cached(guid) }
