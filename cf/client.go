@@ -145,14 +145,15 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc := *base
-	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent}
-	c.http = &hc
 	u, err := url.Parse(ep.API)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q is not a URL", ep.API)
 	}
 	c.origin = originOf(u)
+	hc := *base
+	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent}
+	hc.CheckRedirect = c.checkRedirect
+	c.http = &hc
 	c.cacheScope.Store(fmt.Sprintf("%s\x00client %p\x00", c.origin, c)) // until a session names the user
 	return c, nil
 }
@@ -163,8 +164,31 @@ func (c *Client) Endpoints() Endpoints { return c.endpoints }
 // Requests returns how many HTTP requests this client has sent so far, retries and token requests included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// HTTPClient returns the HTTP client (with request counting) this client uses; UAA calls share it.
+// HTTPClient returns the HTTP client (with request counting) this client uses; UAA calls share it (NewUAA forbids
+// its redirects altogether).
 func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// maxRedirects bounds a chain of same-origin redirects.
+const maxRedirects = 5
+
+// checkRedirect follows a Cloud Controller redirect only within the API's origin, and at most maxRedirects times.
+// net/http would send the Authorization header on to the same host name on another port or scheme; cfkeys sends
+// it nowhere but the API.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	to := originOf(req.URL)
+	if to != c.origin {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: "it leaves the API's origin " + c.origin + " and the token goes nowhere else"}
+	}
+	if len(via) > maxRedirects {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+	}
+	return nil
+}
+
+// safeOrigin is u's scheme, host and port, without user info, path or query (which may carry anything).
+func safeOrigin(u *url.URL) string {
+	return originOf(&url.URL{Scheme: u.Scheme, Host: u.Host})
+}
 
 // resolve turns a path ("/v3/...") or an absolute link from a response into a URL on the API's origin. A link to
 // another origin is refused: the bearer token must go nowhere but the Cloud Controller.
@@ -218,8 +242,9 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 				return err // getting a token failed; the session has already tried what it could
 			}
 			var ce *CertificateError
-			if errors.As(err, &ce) {
-				return fmt.Errorf("%s %s: %w", method, path, err) // the certificate will not verify on a retry either
+			var re *RedirectError
+			if errors.As(err, &ce) || errors.As(err, &re) {
+				return fmt.Errorf("%s %s: %w", method, path, err) // neither the certificate nor the redirect changes on a retry
 			}
 			if idempotent && attempt < p.MaxAttempts {
 				if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {

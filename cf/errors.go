@@ -148,6 +148,18 @@ func (e *CertificateError) Error() string {
 
 func (e *CertificateError) Unwrap() error { return e.Err }
 
+// RedirectError is a redirect cfkeys refused to follow: a Cloud Controller request sent to another origin than the
+// API's (the bearer token would go with it), any redirect of a token request (its form carries the password or
+// client secret), or a chain longer than maxRedirects. The request fails; it is not retried.
+type RedirectError struct {
+	To     string // scheme://host[:port] the answer pointed to
+	Reason string // why it was not followed
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirected to %s: not followed, %s", e.To, e.Reason)
+}
+
 // networkError is what a request that got no answer reports: the transport's cause without the URL (callers name
 // method and path themselves), typed as a *CertificateError when TLS verification failed.
 func networkError(err error) error {

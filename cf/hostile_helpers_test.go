@@ -1,6 +1,8 @@
 package cf
 
 import (
+	"io"
+	"log"
 	"net/http/httptest"
 	"testing"
 
@@ -25,6 +27,7 @@ func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFou
 	}
 	h := cffake.NewHostile(fake)
 	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = quietLog // hung and reset answers make the server log; the test checks what matters
 	if tls {
 		srv.StartTLS()
 	} else {
@@ -41,6 +44,7 @@ func newWitness(t testing.TB, tls bool) (*cffake.Witness, *httptest.Server) {
 	t.Helper()
 	w := &cffake.Witness{}
 	srv := httptest.NewUnstartedServer(w)
+	srv.Config.ErrorLog = quietLog
 	if tls {
 		srv.StartTLS()
 	} else {
@@ -49,3 +53,17 @@ func newWitness(t testing.TB, tls bool) (*cffake.Witness, *httptest.Server) {
 	t.Cleanup(srv.Close)
 	return w, srv
 }
+
+// newLoginFront serves f's foundation from a second origin over https, as a UAA on its own host; it returns the
+// origin.
+func newLoginFront(t testing.TB, f *hostileFoundation) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(f.fake)
+	srv.Config.ErrorLog = quietLog
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// quietLog discards the log of test servers.
+var quietLog = log.New(io.Discard, "", 0)

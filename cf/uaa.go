@@ -86,12 +86,21 @@ type UAA struct {
 	clock func() time.Time
 }
 
-// NewUAA returns a UAA client for the given login server.
+// NewUAA returns a UAA client for the given login server. Its requests follow no redirect: a token request's form
+// carries the password, client secret or refresh token, and a 307 or 308 would post it again wherever the answer
+// points. A redirect is an error naming the host it pointed to.
 func NewUAA(login string, hc *http.Client, clock func() time.Time) *UAA {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &UAA{login: strings.TrimRight(login, "/"), http: hc, clock: clock}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: "the login server's requests follow no redirect (they carry credentials)"}
+	}
+	return &UAA{login: strings.TrimRight(login, "/"), http: &noRedirect, clock: clock}
 }
 
 func (u *UAA) tokenURL(origin string) string {

@@ -30,8 +30,9 @@ func NewHostile(next http.Handler) *Hostile {
 
 // Attack selects requests and answers them with Answer instead of the foundation.
 type Attack struct {
-	// Method, PathPrefix and PathSuffix select requests (empty matches any).
+	// Method, Path (exact), PathPrefix and PathSuffix select requests (empty matches any).
 	Method     string
+	Path       string
 	PathPrefix string
 	PathSuffix string
 	// Times is how many selected requests are attacked; 0 means every one.
@@ -68,7 +69,7 @@ func (h *Hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	var hit *Attack
 	for _, a := range h.attacks {
-		if (a.Method == "" || a.Method == r.Method) && strings.HasPrefix(r.URL.Path, a.PathPrefix) &&
+		if (a.Method == "" || a.Method == r.Method) && (a.Path == "" || a.Path == r.URL.Path) && strings.HasPrefix(r.URL.Path, a.PathPrefix) &&
 			strings.HasSuffix(r.URL.Path, a.PathSuffix) && (a.Times == 0 || a.hits < a.Times) {
 			a.hits++
 			hit = a
