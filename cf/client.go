@@ -26,7 +26,8 @@ type Options struct {
 	SkipSSLValidation bool
 	// HTTPClient replaces the client built from the options above (tests use it for httptest servers).
 	HTTPClient *http.Client
-	// RequestTimeout bounds each single HTTP request, retries excluded (default 60s).
+	// RequestTimeout bounds each single HTTP request, reading its whole body included, retries excluded
+	// (default 30s). A request that runs out of it is retried once.
 	RequestTimeout time.Duration
 	// Retry bounds retries of failed GETs.
 	Retry RetryPolicy
@@ -49,9 +50,12 @@ type Options struct {
 // DefaultConcurrency is the number of parallel /details requests a sweep makes by default.
 const DefaultConcurrency = 16
 
+// DefaultRequestTimeout bounds one request, its body included, when Options.RequestTimeout is zero.
+const DefaultRequestTimeout = 30 * time.Second
+
 func (o Options) withDefaults() Options {
 	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 60 * time.Second
+		o.RequestTimeout = DefaultRequestTimeout
 	}
 	o.Retry = o.Retry.withDefaults()
 	if o.Clock == nil {
@@ -229,13 +233,19 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 	}
 	p := c.opts.Retry
 	idempotent := method == http.MethodGet || method == http.MethodHead
-	attempt, waits, reauthed := 0, 0, false
+	attempt, waits, timeouts, reauthed := 0, 0, 0, false
 	for {
 		attempt++
 		ex, err := c.roundTrip(ctx, method, target, body)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+			}
+			var te *TimeoutError
+			if errors.As(err, &te) {
+				if timeouts++; timeouts > 1 {
+					return fmt.Errorf("%s %s: %w", method, path, err) // a server that let two full requests time out will not answer a third
+				}
 			}
 			var ae *AuthError
 			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
@@ -318,8 +328,14 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		}
 		ex.token = t
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	rctx, cancel := context.WithTimeoutCause(ctx, c.opts.RequestTimeout, errRequestTimeout)
 	defer cancel()
+	timedOut := func(err error, reading bool) error {
+		if context.Cause(rctx) == errRequestTimeout && ctx.Err() == nil {
+			return &TimeoutError{After: c.opts.RequestTimeout, Reading: reading}
+		}
+		return err
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -337,12 +353,12 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return ex, networkError(err)
+		return ex, timedOut(networkError(err), false)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return ex, fmt.Errorf("reading the response: %w", err)
+		return ex, timedOut(fmt.Errorf("reading the response: %w", networkError(err)), true)
 	}
 	if len(data) > maxBody {
 		return ex, fmt.Errorf("response larger than %d MB", maxBody>>20)

@@ -145,6 +145,7 @@ func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options,
 		return nil, nil, err
 	}
 	uaa := NewUAA(ep.Login, bare.HTTPClient(), bare.opts.Clock)
+	uaa.timeout = bare.opts.RequestTimeout
 	tok, err := uaa.Grant(ctx, creds)
 	if err != nil {
 		return nil, nil, err
@@ -167,6 +168,7 @@ func Resume(ep Endpoints, tok *oauth2.Token, creds Credentials, opts Options, on
 		return nil, nil, err
 	}
 	uaa := NewUAA(ep.Login, c.HTTPClient(), c.opts.Clock)
+	uaa.timeout = c.opts.RequestTimeout
 	sess := NewSession(uaa, creds, tok, c.opts.Clock, onToken)
 	c.tokens = sess
 	if tok != nil {

@@ -160,6 +160,24 @@ func (e *RedirectError) Error() string {
 	return fmt.Sprintf("redirected to %s: not followed, %s", e.To, e.Reason)
 }
 
+// TimeoutError is a request that got no complete answer within Options.RequestTimeout: no answer at all, or a body
+// that stalled. It does not wrap context.DeadlineExceeded: one slow request is that request's failure, not the end
+// of a sweep (whose own deadline is the context's).
+type TimeoutError struct {
+	After   time.Duration
+	Reading bool // the answer began but its body did not finish in time
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Reading {
+		return fmt.Sprintf("the answer stalled: its body did not arrive within the request time limit of %s", e.After)
+	}
+	return fmt.Sprintf("no answer within the request time limit of %s", e.After)
+}
+
+// errRequestTimeout is the cause of a request context that ran out of Options.RequestTimeout.
+var errRequestTimeout = errors.New("request time limit reached")
+
 // networkError is what a request that got no answer reports: the transport's cause without the URL (callers name
 // method and path themselves), typed as a *CertificateError when TLS verification failed.
 func networkError(err error) error {
