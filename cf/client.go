@@ -16,10 +16,6 @@ import (
 	"time"
 )
 
-// maxBody bounds how much of one response is read. A page of 5,000 service instances with their fields is
-// around 10 MB; anything beyond this is not a Cloud Controller answer.
-const maxBody = 128 << 20
-
 // Options configure a Client. The zero value of every field has a sensible default.
 type Options struct {
 	// SkipSSLValidation turns off TLS certificate checks, for foundations with self-signed certificates.
@@ -227,6 +223,11 @@ func (c *Client) get(ctx context.Context, ref string, out any) error {
 // after a failed certificate check, any method after a 429 (waiting for Retry-After), and any method once after a
 // 401 that a token refresh may cure.
 func (c *Client) do(ctx context.Context, method, ref string, body []byte, out any) error {
+	return c.doLimited(ctx, method, ref, body, out, maxPageBody)
+}
+
+// doLimited is do with a cap on the answer's size (see body.go).
+func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte, out any, limit int64) error {
 	target, path, err := c.resolve(ref)
 	if err != nil {
 		return err
@@ -236,7 +237,7 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 	attempt, waits, timeouts, reauthed := 0, 0, 0, false
 	for {
 		attempt++
-		ex, err := c.roundTrip(ctx, method, target, body)
+		ex, err := c.roundTrip(ctx, method, target, body, limit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
@@ -253,8 +254,9 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			}
 			var ce *CertificateError
 			var re *RedirectError
-			if errors.As(err, &ce) || errors.As(err, &re) {
-				return fmt.Errorf("%s %s: %w", method, path, err) // neither the certificate nor the redirect changes on a retry
+			var tl *TooLargeError
+			if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &tl) {
+				return fmt.Errorf("%s %s: %w", method, path, err) // the certificate, the redirect, the size: a retry changes none
 			}
 			if idempotent && attempt < p.MaxAttempts {
 				if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {
@@ -268,7 +270,9 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 		now := c.opts.Clock()
 		rl := parseRateLimit(ex.header, status, now)
 		if status >= 200 && status < 300 {
-			return decodeInto(method, path, data, out)
+			err := decodeInto(method, path, data, out)
+			ex.release()
+			return err
 		}
 		apiErr := newAPIError(method, path, status, data)
 		apiErr.RetryAfter = rl.RetryAfter
@@ -312,15 +316,17 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 // exchange is one request's answer. token is the access token the request carried, so that a 401 invalidates
 // exactly that token and not one a concurrent request has already refreshed.
 type exchange struct {
-	status int
-	header http.Header
-	body   []byte
-	token  string
+	status  int
+	header  http.Header
+	body    []byte
+	token   string
+	release func() // gives the body's bytes back to the in-flight budget
 }
 
-// roundTrip sends one request with the current token and reads the whole (bounded) body.
-func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte) (exchange, error) {
-	var ex exchange
+// roundTrip sends one request with the current token and reads its body: a 2xx answer's whole body up to limit,
+// held against the in-flight budget until release; of any other answer only the start, for its summary.
+func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte, limit int64) (exchange, error) {
+	ex := exchange{release: func() {}}
 	if c.tokens != nil {
 		t, err := c.tokens.AccessToken(ctx)
 		if err != nil {
@@ -356,12 +362,18 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		return ex, timedOut(networkError(err), false)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return ex, timedOut(fmt.Errorf("reading the response: %w", networkError(err)), true)
+	var data []byte
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		data, ex.release, err = readBody(rctx, resp, limit)
+	} else {
+		data, err = readErrorBody(resp)
 	}
-	if len(data) > maxBody {
-		return ex, fmt.Errorf("response larger than %d MB", maxBody>>20)
+	if err != nil {
+		var tl *TooLargeError
+		if errors.As(err, &tl) {
+			return ex, err
+		}
+		return ex, timedOut(fmt.Errorf("reading the response: %w", networkError(err)), true)
 	}
 	ex.status, ex.header, ex.body = resp.StatusCode, resp.Header, data
 	return ex, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -176,7 +177,7 @@ func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, erro
 	var body struct {
 		Credentials json.RawMessage `json:"credentials"`
 	}
-	if err := c.get(ctx, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", &body); err != nil {
+	if err := c.doLimited(ctx, http.MethodGet, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", nil, &body, maxDetailsBody); err != nil {
 		return KeyCredentials{}, fmt.Errorf("reading the credentials of service key %s: %w", guid, err)
 	}
 	return NewKeyCredentials(body.Credentials), nil
