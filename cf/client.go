@@ -125,7 +125,9 @@ type Client struct {
 	origin    string // scheme://host of the API, the only origin the token is sent to
 	tokens    tokenSource
 	requests  atomic.Int64
-	details   *DetailsCache
+	// connFailures counts connection attempts in a row that failed, across every request (see UnreachableError).
+	connFailures atomic.Int64
+	details      *DetailsCache
 	// cacheScope prefixes this client's cache keys: API origin and user (see setPrincipal).
 	cacheScope atomic.Value
 }
@@ -242,15 +244,20 @@ func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte,
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 			}
+			var ae *AuthError
+			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
+				return err // getting a token failed; the session has already tried what it could
+			}
+			if isConnectFailure(err) {
+				if n := c.connFailures.Add(1); n >= unreachableAfter {
+					return fmt.Errorf("%s %s: %w", method, path, &UnreachableError{API: c.origin, Failures: int(n), Err: err})
+				}
+			}
 			var te *TimeoutError
 			if errors.As(err, &te) {
 				if timeouts++; timeouts > 1 {
 					return fmt.Errorf("%s %s: %w", method, path, err) // a server that let two full requests time out will not answer a third
 				}
-			}
-			var ae *AuthError
-			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
-				return err // getting a token failed; the session has already tried what it could
 			}
 			var ce *CertificateError
 			var re *RedirectError
@@ -266,6 +273,7 @@ func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte,
 			}
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
+		c.connFailures.Store(0) // the foundation answered
 		status, data := ex.status, ex.body
 		now := c.opts.Clock()
 		rl := parseRateLimit(ex.header, status, now)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -158,6 +160,42 @@ type RedirectError struct {
 
 func (e *RedirectError) Error() string {
 	return fmt.Sprintf("redirected to %s: not followed, %s", e.To, e.Reason)
+}
+
+// UnreachableError says the foundation cannot be reached at all: unreachableAfter connection attempts in a row
+// failed (refused, no route, no such host, dial timeout) with no answer in between. Such failures do not heal in
+// the seconds retries wait, so requests stop retrying and a sweep stops at once, instead of trying every key for
+// minutes. The UI shows it as the foundation's failure.
+type UnreachableError struct {
+	API      string // the API's origin
+	Failures int    // connection attempts in a row that failed
+	Err      error  // the last one's cause
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach %s: %d connection attempts in a row failed (last: %v)", e.API, e.Failures, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachableAfter is how many connection attempts in a row must fail before a foundation counts as unreachable:
+// as many as one request tries.
+const unreachableAfter = 4
+
+// isConnectFailure reports whether err means no connection could be opened at all (as opposed to one that broke
+// or timed out after the server took it).
+func isConnectFailure(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return true
+	case errors.As(err, &op) && op.Op == "dial":
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return true
+	}
+	return false
 }
 
 // TimeoutError is a request that got no complete answer within Options.RequestTimeout: no answer at all, or a body

@@ -373,9 +373,12 @@ func timeUp(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Dead
 func isFatal(err error) bool {
 	var ae *AuthError
 	var api *APIError
+	var ue *UnreachableError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return true
+	case errors.As(err, &ue):
+		return true // the foundation is gone; trying every other key would only take minutes to say so
 	case errors.Is(err, ErrSessionExpired), errors.As(err, &ae):
 		return true
 	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusTooManyRequests):
