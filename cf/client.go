@@ -20,7 +20,8 @@ import (
 type Options struct {
 	// SkipSSLValidation turns off TLS certificate checks, for foundations with self-signed certificates.
 	SkipSSLValidation bool
-	// HTTPClient replaces the client built from the options above (tests use it for httptest servers).
+	// HTTPClient replaces the client built from the options above (tests use it for httptest servers). Its
+	// transport is used as is; its redirect policy is replaced by cfkeys' own (same origin only, at most 5).
 	HTTPClient *http.Client
 	// RequestTimeout bounds each single HTTP request, reading its whole body included, retries excluded
 	// (default 30s). A request that runs out of it is retried once.
@@ -73,8 +74,8 @@ func (o Options) withDefaults() Options {
 }
 
 // NewHTTPClient returns the HTTP client cfkeys uses: dial and TLS timeouts, enough idle connections for a
-// concurrent sweep, and certificate checks unless skipSSL. It never follows redirects to another host with the
-// Authorization header (net/http drops it on cross-host redirects).
+// concurrent sweep, and certificate checks unless skipSSL. A Client built on it replaces its redirect policy (see
+// checkRedirect and NewUAA); the time limit of a whole request is Options.RequestTimeout.
 func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
@@ -83,7 +84,6 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		MaxIdleConns:          2 * concurrency,
 		MaxIdleConnsPerHost:   concurrency + 4,
@@ -359,6 +359,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		return ex, err
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent) // saves the transport a copy of the request
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
