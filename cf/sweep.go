@@ -355,16 +355,16 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 				continue
 			}
 			key := &reports[idx]
-			key.Finding = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+errTimeUp)
-			res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: "not checked: " + errTimeUp})
+			key.Finding = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+timeUpReason)
+			res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: "not checked: " + timeUpReason})
 		}
 		return nil
 	}
 	return ctx.Err()
 }
 
-// errTimeUp says why keys were not read when a sweep's deadline passed.
-const errTimeUp = "the scan's time limit ran out before its credentials were read"
+// timeUpReason says why keys were not read when a sweep's deadline passed.
+const timeUpReason = "the scan's time limit ran out before its credentials were read"
 
 // timeUp reports whether the sweep's own deadline (not an interrupt) has passed.
 func timeUp(ctx context.Context) bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) }
