@@ -12,25 +12,19 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// Version is set by the binary at start-up and sent in the User-Agent.
-var Version = "dev"
-
-// maxBody bounds how much of one response is read. A page of 5,000 service instances with their fields is
-// around 10 MB; anything beyond this is not a Cloud Controller answer.
-const maxBody = 128 << 20
 
 // Options configure a Client. The zero value of every field has a sensible default.
 type Options struct {
 	// SkipSSLValidation turns off TLS certificate checks, for foundations with self-signed certificates.
 	SkipSSLValidation bool
-	// HTTPClient replaces the client built from the options above (tests use it for httptest servers).
+	// HTTPClient replaces the client built from the options above (tests use it for httptest servers). Its
+	// transport is used as is; its redirect policy is replaced by cfkeys' own (same origin only, at most 5).
 	HTTPClient *http.Client
-	// RequestTimeout bounds each single HTTP request, retries excluded (default 60s).
+	// RequestTimeout bounds each single HTTP request, reading its whole body included, retries excluded
+	// (default 30s). A request that runs out of it is retried once.
 	RequestTimeout time.Duration
 	// Retry bounds retries of failed GETs.
 	Retry RetryPolicy
@@ -38,10 +32,9 @@ type Options struct {
 	Clock func() time.Time
 	// Sleep waits between retries (default: a timer that honours the context). Tests replace it.
 	Sleep func(context.Context, time.Duration) error
-	// OnRateLimit is told about every response that carried rate-limit headers, and every 429. Calls are
-	// serialised (one at a time, even from a sweep's parallel requests), so it needs no lock of its own; the
-	// request that reported waits for it, so it should return quickly.
-	OnRateLimit func(RateLimit)
+	// UserAgent is sent with every request, to the Cloud Controller and to UAA (default "cfkeys"); the binary
+	// passes "cfkeys/" and its release version, so a foundation's logs say which cfkeys called.
+	UserAgent string
 	// Concurrency bounds the parallel /details requests of a sweep (default 16).
 	Concurrency int
 	// PageSize is the per_page of listings (default and maximum 5000, the fewest requests).
@@ -54,9 +47,12 @@ type Options struct {
 // DefaultConcurrency is the number of parallel /details requests a sweep makes by default.
 const DefaultConcurrency = 16
 
+// DefaultRequestTimeout bounds one request, its body included, when Options.RequestTimeout is zero.
+const DefaultRequestTimeout = 30 * time.Second
+
 func (o Options) withDefaults() Options {
 	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 60 * time.Second
+		o.RequestTimeout = DefaultRequestTimeout
 	}
 	o.Retry = o.Retry.withDefaults()
 	if o.Clock == nil {
@@ -68,6 +64,9 @@ func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
+	if o.UserAgent == "" {
+		o.UserAgent = "cfkeys"
+	}
 	if o.PageSize <= 0 || o.PageSize > maxPageSize {
 		o.PageSize = maxPageSize
 	}
@@ -75,8 +74,8 @@ func (o Options) withDefaults() Options {
 }
 
 // NewHTTPClient returns the HTTP client cfkeys uses: dial and TLS timeouts, enough idle connections for a
-// concurrent sweep, and certificate checks unless skipSSL. It never follows redirects to another host with the
-// Authorization header (net/http drops it on cross-host redirects).
+// concurrent sweep, and certificate checks unless skipSSL. A Client built on it replaces its redirect policy (see
+// checkRedirect and NewUAA); the time limit of a whole request is Options.RequestTimeout.
 func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
@@ -85,7 +84,6 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		MaxIdleConns:          2 * concurrency,
 		MaxIdleConnsPerHost:   concurrency + 4,
@@ -96,14 +94,20 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// countingTransport counts every request that goes out, token requests and retries included.
-type countingTransport struct {
-	next http.RoundTripper
-	n    *atomic.Int64
+// clientTransport counts every request that goes out, token requests and retries included, and names cfkeys in
+// each one's User-Agent (golang.org/x/oauth2 builds the token requests, so the header is set here, not there).
+type clientTransport struct {
+	next      http.RoundTripper
+	n         *atomic.Int64
+	userAgent string
 }
 
-func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.n.Add(1)
+	if r.Header.Get("User-Agent") != t.userAgent {
+		r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
+		r.Header.Set("User-Agent", t.userAgent)
+	}
 	return t.next.RoundTrip(r)
 }
 
@@ -121,10 +125,11 @@ type Client struct {
 	origin    string // scheme://host of the API, the only origin the token is sent to
 	tokens    tokenSource
 	requests  atomic.Int64
-	details   *DetailsCache
+	// connFailures counts connection attempts in a row that failed, across every request (see UnreachableError).
+	connFailures atomic.Int64
+	details      *DetailsCache
 	// cacheScope prefixes this client's cache keys: API origin and user (see setPrincipal).
 	cacheScope atomic.Value
-	rlMu       sync.Mutex // serialises Options.OnRateLimit calls
 }
 
 // newClient builds a Client for the given endpoints; tokens may be nil for unauthenticated calls (discovery).
@@ -142,14 +147,15 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc := *base
-	hc.Transport = countingTransport{next: next, n: &c.requests}
-	c.http = &hc
 	u, err := url.Parse(ep.API)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q is not a URL", ep.API)
 	}
 	c.origin = originOf(u)
+	hc := *base
+	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent}
+	hc.CheckRedirect = c.checkRedirect
+	c.http = &hc
 	c.cacheScope.Store(fmt.Sprintf("%s\x00client %p\x00", c.origin, c)) // until a session names the user
 	return c, nil
 }
@@ -160,8 +166,31 @@ func (c *Client) Endpoints() Endpoints { return c.endpoints }
 // Requests returns how many HTTP requests this client has sent so far, retries and token requests included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// HTTPClient returns the HTTP client (with request counting) this client uses; UAA calls share it.
+// HTTPClient returns the HTTP client (with request counting) this client uses; UAA calls share it (NewUAA forbids
+// its redirects altogether).
 func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// maxRedirects bounds a chain of same-origin redirects.
+const maxRedirects = 5
+
+// checkRedirect follows a Cloud Controller redirect only within the API's origin, and at most maxRedirects times.
+// net/http would send the Authorization header on to the same host name on another port or scheme; cfkeys sends
+// it nowhere but the API.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	to := originOf(req.URL)
+	if to != c.origin {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: "it leaves the API's origin " + c.origin + " and the token goes nowhere else"}
+	}
+	if len(via) > maxRedirects {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+	}
+	return nil
+}
+
+// safeOrigin is u's scheme, host and port, without user info, path or query (which may carry anything).
+func safeOrigin(u *url.URL) string {
+	return originOf(&url.URL{Scheme: u.Scheme, Host: u.Host})
+}
 
 // resolve turns a path ("/v3/...") or an absolute link from a response into a URL on the API's origin. A link to
 // another origin is refused: the bearer token must go nowhere but the Cloud Controller.
@@ -196,16 +225,21 @@ func (c *Client) get(ctx context.Context, ref string, out any) error {
 // after a failed certificate check, any method after a 429 (waiting for Retry-After), and any method once after a
 // 401 that a token refresh may cure.
 func (c *Client) do(ctx context.Context, method, ref string, body []byte, out any) error {
+	return c.doLimited(ctx, method, ref, body, out, maxPageBody)
+}
+
+// doLimited is do with a cap on the answer's size (see body.go).
+func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte, out any, limit int64) error {
 	target, path, err := c.resolve(ref)
 	if err != nil {
 		return err
 	}
 	p := c.opts.Retry
 	idempotent := method == http.MethodGet || method == http.MethodHead
-	attempt, waits, reauthed := 0, 0, false
+	attempt, waits, timeouts, reauthed := 0, 0, 0, false
 	for {
 		attempt++
-		ex, err := c.roundTrip(ctx, method, target, body)
+		ex, err := c.roundTrip(ctx, method, target, body, limit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
@@ -214,9 +248,22 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			if errors.As(err, &ae) || errors.Is(err, ErrSessionExpired) {
 				return err // getting a token failed; the session has already tried what it could
 			}
+			if isConnectFailure(err) {
+				if n := c.connFailures.Add(1); n >= unreachableAfter {
+					return fmt.Errorf("%s %s: %w", method, path, &UnreachableError{API: c.origin, Failures: int(n), Err: err})
+				}
+			}
+			var te *TimeoutError
+			if errors.As(err, &te) {
+				if timeouts++; timeouts > 1 {
+					return fmt.Errorf("%s %s: %w", method, path, err) // a server that let two full requests time out will not answer a third
+				}
+			}
 			var ce *CertificateError
-			if errors.As(err, &ce) {
-				return fmt.Errorf("%s %s: %w", method, path, err) // the certificate will not verify on a retry either
+			var re *RedirectError
+			var tl *TooLargeError
+			if errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &tl) {
+				return fmt.Errorf("%s %s: %w", method, path, err) // the certificate, the redirect, the size: a retry changes none
 			}
 			if idempotent && attempt < p.MaxAttempts {
 				if serr := c.opts.Sleep(ctx, p.backoff(attempt)); serr != nil {
@@ -226,14 +273,14 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			}
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
+		c.connFailures.Store(0) // the foundation answered
 		status, data := ex.status, ex.body
 		now := c.opts.Clock()
-		rl, hasRL := parseRateLimit(ex.header, status, now)
-		if hasRL {
-			c.reportRateLimit(rl)
-		}
+		rl := parseRateLimit(ex.header, status, now)
 		if status >= 200 && status < 300 {
-			return decodeInto(method, path, data, out)
+			err := decodeInto(method, path, data, out)
+			ex.release()
+			return err
 		}
 		apiErr := newAPIError(method, path, status, data)
 		apiErr.RetryAfter = rl.RetryAfter
@@ -245,14 +292,17 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 			attempt--
 			continue
 		case status == http.StatusTooManyRequests:
-			wait := rl.RetryAfter
-			if wait <= 0 && !rl.Reset.IsZero() {
-				wait = rl.Reset.Sub(now)
+			wait, asked := rl.RetryAfter, rl.asked
+			if asked == "" && !rl.Reset.IsZero() {
+				wait, asked = rl.Reset.Sub(now), "until "+rl.Reset.Format(time.RFC3339) // Sub saturates
+			}
+			if wait > p.MaxRetryAfter {
+				return &WaitTooLongError{Err: apiErr, Asked: asked, Limit: p.MaxRetryAfter}
 			}
 			if wait <= 0 {
-				wait = p.backoff(waits + 1)
+				wait = p.backoff(waits + 1) // no usable hint (garbage, a past date): back off as after a 5xx
 			}
-			if waits >= p.Max429Waits || wait > p.MaxRetryAfter {
+			if waits >= p.Max429Waits {
 				return apiErr
 			}
 			waits++
@@ -274,15 +324,17 @@ func (c *Client) do(ctx context.Context, method, ref string, body []byte, out an
 // exchange is one request's answer. token is the access token the request carried, so that a 401 invalidates
 // exactly that token and not one a concurrent request has already refreshed.
 type exchange struct {
-	status int
-	header http.Header
-	body   []byte
-	token  string
+	status  int
+	header  http.Header
+	body    []byte
+	token   string
+	release func() // gives the body's bytes back to the in-flight budget
 }
 
-// roundTrip sends one request with the current token and reads the whole (bounded) body.
-func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte) (exchange, error) {
-	var ex exchange
+// roundTrip sends one request with the current token and reads its body: a 2xx answer's whole body up to limit,
+// held against the in-flight budget until release; of any other answer only the start, for its summary.
+func (c *Client) roundTrip(ctx context.Context, method, target string, body []byte, limit int64) (exchange, error) {
+	ex := exchange{release: func() {}}
 	if c.tokens != nil {
 		t, err := c.tokens.AccessToken(ctx)
 		if err != nil {
@@ -290,8 +342,14 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		}
 		ex.token = t
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	rctx, cancel := context.WithTimeoutCause(ctx, c.opts.RequestTimeout, errRequestTimeout)
 	defer cancel()
+	timedOut := func(err error, reading bool) error {
+		if context.Cause(rctx) == errRequestTimeout && ctx.Err() == nil {
+			return &TimeoutError{After: c.opts.RequestTimeout, Reading: reading}
+		}
+		return err
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -301,7 +359,7 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 		return ex, err
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "cfkeys/"+Version)
+	req.Header.Set("User-Agent", c.opts.UserAgent) // saves the transport a copy of the request
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -310,15 +368,21 @@ func (c *Client) roundTrip(ctx context.Context, method, target string, body []by
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return ex, networkError(err)
+		return ex, timedOut(networkError(err), false)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return ex, fmt.Errorf("reading the response: %w", err)
+	var data []byte
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		data, ex.release, err = readBody(rctx, resp, limit)
+	} else {
+		data, err = readErrorBody(resp)
 	}
-	if len(data) > maxBody {
-		return ex, fmt.Errorf("response larger than %d MB", maxBody>>20)
+	if err != nil {
+		var tl *TooLargeError
+		if errors.As(err, &tl) {
+			return ex, err
+		}
+		return ex, timedOut(fmt.Errorf("reading the response: %w", networkError(err)), true)
 	}
 	ex.status, ex.header, ex.body = resp.StatusCode, resp.Header, data
 	return ex, nil

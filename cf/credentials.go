@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -176,7 +177,7 @@ func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, erro
 	var body struct {
 		Credentials json.RawMessage `json:"credentials"`
 	}
-	if err := c.get(ctx, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", &body); err != nil {
+	if err := c.doLimited(ctx, http.MethodGet, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", nil, &body, maxDetailsBody); err != nil {
 		return KeyCredentials{}, fmt.Errorf("reading the credentials of service key %s: %w", guid, err)
 	}
 	return NewKeyCredentials(body.Credentials), nil
@@ -262,6 +263,3 @@ func (c *Client) setPrincipal(tok string, creds Credentials) {
 	c.cacheScope.Store(c.origin + "\x00" + who + "\x00")
 	c.details.prefetch(c.origin + "\x00" + who + "\x00")
 }
-
-// CachedFinding returns what an earlier sweep learned about a key, if anything.
-func (c *Client) CachedFinding(guid string) (expiry.Finding, bool) { return c.cached(guid) }

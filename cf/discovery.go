@@ -96,7 +96,34 @@ func Discover(ctx context.Context, api string, opts Options) (Endpoints, error) 
 	if ep.Login == "" {
 		return Endpoints{}, fmt.Errorf("%s announces no login server (links.login)", api)
 	}
+	if err := ep.checkLoginServer(); err != nil {
+		return Endpoints{}, err
+	}
 	return ep, nil
+}
+
+// checkLoginServer refuses login and uaa links that would receive credentials less safely than the API: not an
+// http(s) URL, carrying user info, or plain http announced by an https API (the password, client secret and
+// tokens would cross the network in clear). Another host is normal (UAA often lives at login.<domain>) and stays
+// allowed, over https.
+func (ep Endpoints) checkLoginServer() error {
+	api, err := url.Parse(ep.API)
+	if err != nil {
+		return fmt.Errorf("API URL %q is not a URL", ep.API)
+	}
+	for _, l := range []struct{ name, href string }{{"login", ep.Login}, {"uaa", ep.UAA}} {
+		if l.href == "" {
+			continue
+		}
+		u, err := url.Parse(l.href)
+		if err != nil || u.Host == "" || u.User != nil || (!strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http")) {
+			return fmt.Errorf("%s announces its %s server as %q, which is not an http(s) URL cfkeys sends credentials to", ep.API, l.name, l.href)
+		}
+		if strings.EqualFold(api.Scheme, "https") && !strings.EqualFold(u.Scheme, "https") {
+			return fmt.Errorf("%s announces its %s server over plain http (%s): cfkeys will not send credentials there in clear; the foundation's root document (links.%s) must name an https URL", ep.API, l.name, safeOrigin(u), l.name)
+		}
+	}
+	return nil
 }
 
 // Login discovers the foundation at api, logs in with creds and returns a ready client and its session.
@@ -110,11 +137,15 @@ func Login(ctx context.Context, api string, creds Credentials, opts Options) (*C
 
 // LoginAt logs in to already-discovered endpoints. onToken, when set, is told about every new token.
 func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options, onToken func(*oauth2.Token)) (*Client, *Session, error) {
+	if err := ep.checkLoginServer(); err != nil {
+		return nil, nil, err
+	}
 	bare, err := newClient(ep, nil, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	uaa := NewUAA(ep.Login, bare.HTTPClient(), bare.opts.Clock)
+	uaa.timeout = bare.opts.RequestTimeout
 	tok, err := uaa.Grant(ctx, creds)
 	if err != nil {
 		return nil, nil, err
@@ -129,11 +160,15 @@ func LoginAt(ctx context.Context, ep Endpoints, creds Credentials, opts Options,
 // Resume builds a client from stored endpoints and a stored token, without logging in. The session refreshes the
 // token as needed; creds may carry a client secret or remembered password for re-login.
 func Resume(ep Endpoints, tok *oauth2.Token, creds Credentials, opts Options, onToken func(*oauth2.Token)) (*Client, *Session, error) {
+	if err := ep.checkLoginServer(); err != nil {
+		return nil, nil, err // stored before cfkeys refused plain-http login servers
+	}
 	c, err := newClient(ep, nil, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	uaa := NewUAA(ep.Login, c.HTTPClient(), c.opts.Clock)
+	uaa.timeout = c.opts.RequestTimeout
 	sess := NewSession(uaa, creds, tok, c.opts.Clock, onToken)
 	c.tokens = sess
 	if tok != nil {

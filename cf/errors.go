@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -147,6 +149,72 @@ func (e *CertificateError) Error() string {
 }
 
 func (e *CertificateError) Unwrap() error { return e.Err }
+
+// RedirectError is a redirect cfkeys refused to follow: a Cloud Controller request sent to another origin than the
+// API's (the bearer token would go with it), any redirect of a token request (its form carries the password or
+// client secret), or a chain longer than maxRedirects. The request fails; it is not retried.
+type RedirectError struct {
+	To     string // scheme://host[:port] the answer pointed to
+	Reason string // why it was not followed
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirected to %s: not followed, %s", e.To, e.Reason)
+}
+
+// UnreachableError says the foundation cannot be reached at all: unreachableAfter connection attempts in a row
+// failed (refused, no route, no such host, dial timeout) with no answer in between. Such failures do not heal in
+// the seconds retries wait, so requests stop retrying and a sweep stops at once, instead of trying every key for
+// minutes. The UI shows it as the foundation's failure.
+type UnreachableError struct {
+	API      string // the API's origin
+	Failures int    // connection attempts in a row that failed
+	Err      error  // the last one's cause
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach %s: %d connection attempts in a row failed (last: %v)", e.API, e.Failures, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachableAfter is how many connection attempts in a row must fail before a foundation counts as unreachable:
+// as many as one request tries.
+const unreachableAfter = 4
+
+// isConnectFailure reports whether err means no connection could be opened at all (as opposed to one that broke
+// or timed out after the server took it).
+func isConnectFailure(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return true
+	case errors.As(err, &op) && op.Op == "dial":
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return true
+	}
+	return false
+}
+
+// TimeoutError is a request that got no complete answer within Options.RequestTimeout: no answer at all, or a body
+// that stalled. It does not wrap context.DeadlineExceeded: one slow request is that request's failure, not the end
+// of a sweep (whose own deadline is the context's).
+type TimeoutError struct {
+	After   time.Duration
+	Reading bool // the answer began but its body did not finish in time
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Reading {
+		return fmt.Sprintf("the answer stalled: its body did not arrive within the request time limit of %s", e.After)
+	}
+	return fmt.Sprintf("no answer within the request time limit of %s", e.After)
+}
+
+// errRequestTimeout is the cause of a request context that ran out of Options.RequestTimeout.
+var errRequestTimeout = errors.New("request time limit reached")
 
 // networkError is what a request that got no answer reports: the transport's cause without the URL (callers name
 // method and path themselves), typed as a *CertificateError when TLS verification failed.

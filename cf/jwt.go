@@ -11,6 +11,7 @@ import (
 // learn its own expiry and whom it belongs to, as the cf CLI does.
 type TokenClaims struct {
 	Expiry    time.Time
+	IssuedAt  time.Time
 	UserName  string
 	UserID    string
 	ClientID  string
@@ -35,6 +36,7 @@ func ParseTokenClaims(token string) (TokenClaims, bool) {
 	}
 	var raw struct {
 		Exp       json.Number `json:"exp"`
+		Iat       json.Number `json:"iat"`
 		UserName  string      `json:"user_name"`
 		UserID    string      `json:"user_id"`
 		ClientID  string      `json:"client_id"`
@@ -49,6 +51,11 @@ func ParseTokenClaims(token string) (TokenClaims, bool) {
 	if raw.Exp != "" {
 		if f, err := raw.Exp.Float64(); err == nil && f > 0 {
 			c.Expiry = time.Unix(int64(f), 0).UTC()
+		}
+	}
+	if raw.Iat != "" {
+		if f, err := raw.Iat.Float64(); err == nil && f > 0 {
+			c.IssuedAt = time.Unix(int64(f), 0).UTC()
 		}
 	}
 	return c, true

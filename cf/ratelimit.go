@@ -1,69 +1,78 @@
 package cf
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// RateLimit is what the Cloud Controller said about the caller's request budget on one response.
-type RateLimit struct {
-	Limit      int       // X-RateLimit-Limit: requests allowed per window for this user class
-	Remaining  int       // X-RateLimit-Remaining: an estimate, in steps of 10 %
-	Reset      time.Time // X-RateLimit-Reset: when the window resets (sent as Unix seconds)
-	Throttled  bool      // the response was a 429
-	RetryAfter time.Duration
+// maxDuration is the longest time.Duration; waits beyond it saturate to it instead of overflowing.
+const maxDuration = time.Duration(math.MaxInt64)
+
+// rateLimit is what a response said about when to try again.
+type rateLimit struct {
+	Reset      time.Time     // X-RateLimit-Reset: when the window resets (sent as Unix seconds)
+	RetryAfter time.Duration // Retry-After of a 429, when it held a usable value
+	// asked is the wait as the server put it ("99999999999s", "until 2026-11-22T10:00:00Z"), for messages.
+	asked string
 }
 
-// reportRateLimit tells Options.OnRateLimit about rl, one call at a time: sweep workers report concurrently, and the
-// callback (a status line, a slice of samples) should not need its own lock.
-func (c *Client) reportRateLimit(rl RateLimit) {
-	if c.opts.OnRateLimit == nil {
-		return
-	}
-	c.rlMu.Lock()
-	defer c.rlMu.Unlock()
-	c.opts.OnRateLimit(rl)
-}
-
-// parseRateLimit reads the X-RateLimit-* and Retry-After headers. ok is false when none are present (the limiter
-// is off, or the caller is an admin).
-func parseRateLimit(h http.Header, status int, now time.Time) (RateLimit, bool) {
-	var rl RateLimit
-	found := false
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
-		rl.Limit, found = v, true
-	}
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
-		rl.Remaining, found = v, true
-	}
+// parseRateLimit reads the X-RateLimit-Reset and (on a 429) Retry-After headers.
+func parseRateLimit(h http.Header, status int, now time.Time) rateLimit {
+	var rl rateLimit
 	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
-		rl.Reset, found = time.Unix(v, 0).UTC(), true
+		rl.Reset = time.Unix(v, 0).UTC()
 	}
 	if status == http.StatusTooManyRequests {
-		rl.Throttled, found = true, true
-		rl.RetryAfter = retryAfter(h, now)
+		rl.RetryAfter, rl.asked = retryAfter(h, now)
 	}
-	return rl, found
+	return rl
 }
 
-// retryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or unreadable.
-func retryAfter(h http.Header, now time.Time) time.Duration {
+// retryAfter reads Retry-After as delay-seconds or an HTTP date. It returns 0 and "" when the header is absent or
+// garbage (negative, fractional, words), so the caller backs off as after a 5xx. A number too large for a
+// time.Duration saturates, so it compares as too long instead of overflowing into a negative wait.
+func retryAfter(h http.Header, now time.Time) (time.Duration, string) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
-		return 0
+		return 0, ""
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 {
-			return 0
+	if isDigits(v) {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || secs > uint64(maxDuration/time.Second) {
+			return maxDuration, v + "s" // out of range: a valid number, only very large
 		}
-		return time.Duration(secs * float64(time.Second))
+		return time.Duration(secs) * time.Second, v + "s"
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
+		return max(t.Sub(now), 0), "until " + t.UTC().Format(time.RFC3339) // Sub saturates
+	}
+	return 0, ""
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits, the only form of delay-seconds (RFC 9110).
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
 		}
 	}
-	return 0
+	return s != ""
 }
+
+// WaitTooLongError is a 429 whose server asks for a longer wait than cfkeys waits out (RetryPolicy.MaxRetryAfter):
+// the request fails at once, naming the wait, instead of sleeping for it.
+type WaitTooLongError struct {
+	Err   *APIError     // the 429
+	Asked string        // the wait as the server put it: "99999999999s", "until 2026-11-22T10:00:00Z"
+	Limit time.Duration // the longest wait cfkeys accepts
+}
+
+func (e *WaitTooLongError) Error() string {
+	return fmt.Sprintf("%v: the server asks to wait %s, longer than the %s cfkeys waits", e.Err, e.Asked, e.Limit)
+}
+
+func (e *WaitTooLongError) Unwrap() error { return e.Err }

@@ -10,13 +10,23 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// refreshMargin is how close to its expiry a token is refreshed before use, as the cf CLI does.
+// refreshMargin is how close to its expiry a token is refreshed before use, as the cf CLI does. A token whose whole
+// lifetime is no longer than the margin is used until it expires instead: refreshing it early would mean a token
+// request before every Cloud Controller request.
 const refreshMargin = 60 * time.Second
 
 // Session keeps one foundation's tokens fresh. It refreshes the access token when it is within a minute of its
-// JWT expiry (or was rejected with a 401), re-runs the client-credentials grant for client sessions (they have no
-// refresh token), and logs in again with a remembered password when the refresh token itself is rejected. It is
-// safe for concurrent use: concurrent callers wait for one refresh.
+// JWT expiry (or, for tokens that live a minute or less, when it has expired) or was rejected with a 401, re-runs
+// the client-credentials grant for client sessions (they have no refresh token), and logs in again with a
+// remembered password when the refresh token itself is rejected. It is safe for concurrent use: concurrent callers
+// wait for one refresh and share its token.
+//
+// Why not golang.org/x/oauth2's ReuseTokenSource: cfkeys needs what it cannot do. A 401 must invalidate exactly
+// the token it rejected (not one a concurrent request already refreshed); a rejected refresh token must fall back
+// to a remembered password or the client secret; new tokens must reach the keyring in the order they were issued
+// (onToken with renewal generations); resumed opaque tokens, whose expiry nobody knows, must be renewed before
+// first use; and short-lived tokens must not be refreshed before every request. oauth2 is used for what it does
+// well, the grant requests themselves (see UAA).
 type Session struct {
 	uaa     *UAA
 	creds   Credentials
@@ -25,9 +35,10 @@ type Session struct {
 
 	mu       sync.Mutex
 	tok      *oauth2.Token
-	stale    bool   // the token's expiry is unknown (an opaque resumed token): renew it before first use
-	gen      uint64 // counts renewals, so a slow onToken call for an older token is skipped
-	notified uint64 // the renewal whose token onToken was last given
+	stale    bool          // the token's expiry is unknown (an opaque resumed token): renew it before first use
+	lifetime time.Duration // from issue to expiry, when known: a token living no longer than refreshMargin is used until it expires
+	gen      uint64        // counts renewals, so a slow onToken call for an older token is skipped
+	notified uint64        // the renewal whose token onToken was last given
 }
 
 // NewSession returns a session that starts with tok. creds supply what a re-login needs (the client secret of a
@@ -56,7 +67,24 @@ func NewSession(uaa *UAA, creds Credentials, tok *oauth2.Token, clock func() tim
 			stale = true
 		}
 	}
-	return &Session{uaa: uaa, creds: creds, clock: clock, onToken: onToken, tok: &t, stale: stale}
+	s := &Session{uaa: uaa, creds: creds, clock: clock, onToken: onToken, tok: &t, stale: stale}
+	s.lifetime = lifetimeOf(&t, time.Time{})
+	return s
+}
+
+// lifetimeOf returns how long tok lives from issue to expiry: from its JWT iat claim, else from received (when the
+// token was just received; zero for a token read back from storage, whose age nobody knows). 0 means unknown.
+func lifetimeOf(tok *oauth2.Token, received time.Time) time.Duration {
+	if tok.Expiry.IsZero() {
+		return 0
+	}
+	if c, ok := ParseTokenClaims(tok.AccessToken); ok && !c.IssuedAt.IsZero() {
+		return tok.Expiry.Sub(c.IssuedAt)
+	}
+	if received.IsZero() {
+		return 0
+	}
+	return tok.Expiry.Sub(received)
 }
 
 // AccessToken returns an access token valid for at least another minute, refreshing it first if needed.
@@ -121,7 +149,11 @@ func (s *Session) validLocked() bool {
 		return false
 	}
 	exp := s.tok.Expiry
-	return exp.IsZero() || exp.Sub(s.clock()) > refreshMargin
+	margin := refreshMargin
+	if s.lifetime > 0 && s.lifetime <= refreshMargin {
+		margin = 0 // a short-lived token is refreshed when it has expired, not before every use
+	}
+	return exp.IsZero() || exp.Sub(s.clock()) > margin
 }
 
 // notify gives onToken its own copy of the token of renewal gen (0 for the token the session started with). It must
@@ -151,7 +183,7 @@ func (s *Session) renewLocked(ctx context.Context) (*oauth2.Token, uint64, error
 	if tok.RefreshToken == "" && s.creds.Grant != GrantClientCredentials {
 		tok.RefreshToken = s.tok.RefreshToken
 	}
-	s.tok, s.stale = tok, false
+	s.tok, s.stale, s.lifetime = tok, false, lifetimeOf(tok, s.clock())
 	s.gen++
 	t := *tok
 	return &t, s.gen, nil

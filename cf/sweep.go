@@ -83,7 +83,9 @@ func (e *NotFoundError) Error() string {
 // allows: the instances with their names in one listing, the keys in another, then one /details request per key
 // not read before, with bounded concurrency. A key whose credentials cannot be read (still being created, a role
 // that may not read secrets, a broker error) is reported as unknown with the reason; only failures that stop
-// everything (authentication, the listings themselves, cancellation) fail the sweep.
+// everything (authentication, the listings themselves, cancellation) fail the sweep. When ctx's deadline (a
+// whole-scan time limit) passes while credentials are read, the sweep returns what it has and lists the keys it did
+// not read under Errors.
 func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 	res := &SweepResult{StartedAt: c.opts.Clock()}
 	startRequests := c.Requests()
@@ -261,8 +263,10 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 	if total == 0 {
 		return nil
 	}
+	sweepCtx := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	finished := make(map[int]bool, total)
 
 	type result struct {
 		idx     int
@@ -310,7 +314,15 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 	for r := range results {
 		done++
 		key := &reports[r.idx]
+		finished[r.idx] = true
 		switch {
+		case timeUp(sweepCtx):
+			finished[r.idx] = r.err == nil // a key cut off by the sweep's deadline is listed with those not read
+			if r.err == nil {
+				key.Finding = r.finding
+				c.remember(key.GUID, r.finding)
+				res.DetailsFetched++
+			}
 		case r.err == nil:
 			key.Finding = r.finding
 			c.remember(key.GUID, r.finding)
@@ -336,16 +348,38 @@ func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []i
 	if fatal != nil {
 		return fatal
 	}
+	if timeUp(sweepCtx) {
+		// The sweep's time limit ran out: keep what was read and list the rest, so the report still says
+		// everything it knows.
+		for _, idx := range todo {
+			if finished[idx] {
+				continue
+			}
+			key := &reports[idx]
+			key.Finding = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+timeUpReason)
+			res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: "not checked: " + timeUpReason})
+		}
+		return nil
+	}
 	return ctx.Err()
 }
+
+// timeUpReason says why keys were not read when a sweep's deadline passed.
+const timeUpReason = "the scan's time limit ran out before its credentials were read"
+
+// timeUp reports whether the sweep's own deadline (not an interrupt) has passed.
+func timeUp(ctx context.Context) bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) }
 
 // isFatal reports whether a per-key failure means the whole sweep cannot go on.
 func isFatal(err error) bool {
 	var ae *AuthError
 	var api *APIError
+	var ue *UnreachableError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return true
+	case errors.As(err, &ue):
+		return true // the foundation is gone; trying every other key would only take minutes to say so
 	case errors.Is(err, ErrSessionExpired), errors.As(err, &ae):
 		return true
 	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusTooManyRequests):

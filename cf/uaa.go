@@ -30,8 +30,8 @@ const (
 // cfClientID is the UAA client the cf CLI logs in with; its secret is empty.
 const cfClientID = "cf"
 
-// tokenRequestTimeout bounds one token request.
-const tokenRequestTimeout = 30 * time.Second
+// tokenRequestTimeout bounds one token request, its body included, unless the client's RequestTimeout says otherwise.
+const tokenRequestTimeout = DefaultRequestTimeout
 
 // Credentials say how to log in. Which fields matter depends on Grant.
 type Credentials struct {
@@ -81,17 +81,27 @@ var ErrSessionExpired = errors.New("session expired")
 
 // UAA runs token requests against a foundation's login server.
 type UAA struct {
-	login string // links.login.href; the token endpoint is login + "/oauth/token"
-	http  *http.Client
-	clock func() time.Time
+	login   string // links.login.href; the token endpoint is login + "/oauth/token"
+	http    *http.Client
+	clock   func() time.Time
+	timeout time.Duration // bounds one request, its body included
 }
 
-// NewUAA returns a UAA client for the given login server.
+// NewUAA returns a UAA client for the given login server. Its requests follow no redirect: a token request's form
+// carries the password, client secret or refresh token, and a 307 or 308 would post it again wherever the answer
+// points. A redirect is an error naming the host it pointed to.
 func NewUAA(login string, hc *http.Client, clock func() time.Time) *UAA {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &UAA{login: strings.TrimRight(login, "/"), http: hc, clock: clock}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		return &RedirectError{To: safeOrigin(req.URL), Reason: "the login server's requests follow no redirect (they carry credentials)"}
+	}
+	return &UAA{login: strings.TrimRight(login, "/"), http: &noRedirect, clock: clock, timeout: tokenRequestTimeout}
 }
 
 func (u *UAA) tokenURL(origin string) string {
@@ -111,7 +121,7 @@ func (u *UAA) config(origin string) *oauth2.Config {
 }
 
 func (u *UAA) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(ctx, tokenRequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, u.timeout)
 	return context.WithValue(ctx, oauth2.HTTPClient, u.http), cancel
 }
 
@@ -251,7 +261,7 @@ func (li LoginInfo) PasscodePrompt() (string, bool) {
 
 // LoginInfo reads the login server's prompts (GET /login with Accept: application/json).
 func (u *UAA) LoginInfo(ctx context.Context) (LoginInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, tokenRequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, u.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.login+"/login", nil)
 	if err != nil {

@@ -175,5 +175,6 @@ func usageError(cmd *cobra.Command, format string, args ...any) error {
 func (a *app) cfOptions(o cf.Options) cf.Options {
 	o.Clock = a.now
 	o.DetailsCache = a.details
+	o.UserAgent = userAgent()
 	return o
 }

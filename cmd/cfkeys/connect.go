@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/profile"
@@ -16,6 +19,42 @@ type connectOptions struct {
 	Concurrency       int
 	Profile           string
 	Cache             cacheOptions
+	RequestTimeout    time.Duration // bounds one HTTP request, its body included (--request-timeout)
+}
+
+// addTimeoutFlags registers --request-timeout (one request, its body included) and --timeout (the whole command,
+// 0 for none) of scan and find.
+func addTimeoutFlags(cmd *cobra.Command, c *connectOptions, whole *time.Duration) {
+	f := cmd.Flags()
+	f.DurationVar(&c.RequestTimeout, "request-timeout", cf.DefaultRequestTimeout, "time limit of one HTTP request, reading its answer included")
+	f.DurationVar(whole, "timeout", 0, "time limit of the whole run; when it passes, the report says what was read and lists the rest as not checked (0: none)")
+}
+
+// validTimeouts checks --request-timeout and --timeout.
+func validTimeouts(request, whole time.Duration) error {
+	if request <= 0 {
+		return fmt.Errorf("--request-timeout must be positive, not %s", request)
+	}
+	if whole < 0 {
+		return fmt.Errorf("--timeout must be positive, or 0 for none, not %s", whole)
+	}
+	return nil
+}
+
+// withTimeout bounds ctx by --timeout, when one is set.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// explainTimeout names --timeout in an error it caused (the listings ran out of time before any key was read).
+func explainTimeout(err error, d time.Duration) error {
+	if d > 0 && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the time limit of --timeout %s ran out: %w", d, err)
+	}
+	return err
 }
 
 // envCredentials reads login credentials from the environment, as cron jobs provide them: CF_USERNAME and
@@ -39,7 +78,7 @@ func (a *app) envCredentials() (cf.Credentials, error) {
 
 // clientOptions turns connect options into client options.
 func (a *app) clientOptions(o connectOptions) cf.Options {
-	opts := a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency})
+	opts := a.cfOptions(cf.Options{SkipSSLValidation: o.SkipSSLValidation, Concurrency: o.Concurrency, RequestTimeout: o.RequestTimeout})
 	opts.DetailsCache = a.detailsCache(o.Cache)
 	return opts
 }

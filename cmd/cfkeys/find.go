@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type findOptions struct {
 	thresholds thresholdFlags
 	Policy     string
 	Output     string
+	Timeout    time.Duration // the whole lookup; 0 for none
 }
 
 func newFindCmd(a *app, runF func(*cobra.Command, *findOptions) error) *cobra.Command {
@@ -63,6 +65,7 @@ Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 	f.StringArrayVar(&o.Spaces, "space", nil, "search only this space (repeatable)")
 	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: table|json")
+	addTimeoutFlags(cmd, &o.connect, &o.Timeout)
 	return cmd
 }
 
@@ -74,10 +77,14 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 	if err := validConcurrency(o.connect.Concurrency); err != nil {
 		return usageError(cmd, "%v", err)
 	}
-	ctx := cmd.Context()
+	if err := validTimeouts(o.connect.RequestTimeout, o.Timeout); err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	ctx, cancel := withTimeout(cmd.Context(), o.Timeout)
+	defer cancel()
 	conn, err := a.connect(ctx, o.connect)
 	if err != nil {
-		return err
+		return explainTimeout(err, o.Timeout)
 	}
 	defer a.done(conn)
 	client := conn.client
@@ -90,7 +97,7 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 			fmt.Fprintf(a.errOut, "cfkeys: no service key or binding with GUID %s is visible to this user\n", strings.ToLower(strings.TrimSpace(o.Query)))
 			return exitWith(1)
 		case err != nil:
-			return conn.wrap(err)
+			return explainTimeout(conn.wrap(err), o.Timeout)
 		}
 		found = []cf.KeyReport{k}
 	} else {
@@ -105,7 +112,7 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 			bar.Done()
 		}
 		if err != nil {
-			return conn.wrap(err)
+			return explainTimeout(conn.wrap(err), o.Timeout)
 		}
 		for _, k := range res.Keys {
 			if k.MatchesCertificate(o.Query) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,7 @@ type scanOptions struct {
 	Policy      string
 	Output      string
 	OutputFile  string
+	Timeout     time.Duration // the whole scan; 0 for none
 }
 
 func newScanCmd(a *app, runF func(*cobra.Command, *scanOptions) error) *cobra.Command {
@@ -77,6 +79,7 @@ checked. Keys hidden by your role or still being created change nothing, nor do 
 	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+formatsList())
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file, replacing it atomically (for node_exporter's textfile collector)")
+	addTimeoutFlags(cmd, &o.connect, &o.Timeout)
 	return cmd
 }
 
@@ -121,7 +124,11 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 	if err := validConcurrency(o.connect.Concurrency); err != nil {
 		return r, usageError(cmd, "%v", err)
 	}
-	ctx := cmd.Context()
+	if err := validTimeouts(o.connect.RequestTimeout, o.Timeout); err != nil {
+		return r, usageError(cmd, "%v", err)
+	}
+	ctx, cancel := withTimeout(cmd.Context(), o.Timeout)
+	defer cancel()
 	sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
 	if o.AllProfiles {
 		if o.connect.API != "" || o.connect.Profile != "" {
@@ -131,12 +138,12 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 			return r, errSkipSSLWithProfile
 		}
 		if r, err = a.scanAll(ctx, o.connect, sweep, j); err != nil {
-			return r, err
+			return r, explainTimeout(err, o.Timeout)
 		}
 	} else {
 		conn, err := a.connect(ctx, o.connect)
 		if err != nil {
-			return r, err
+			return r, explainTimeout(err, o.Timeout)
 		}
 		var bar *progressBar
 		if a.stderrTTY {
@@ -149,7 +156,7 @@ func scanReport(cmd *cobra.Command, a *app, o *scanOptions) (report.Report, erro
 		}
 		a.done(conn)
 		if err != nil {
-			return r, fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, conn.wrap(err))
+			return r, fmt.Errorf("scanning %s: %w", conn.client.Endpoints().API, explainTimeout(conn.wrap(err), o.Timeout))
 		}
 		api := conn.client.Endpoints().API
 		r = report.Report{GeneratedAt: a.now(), API: api, Thresholds: j.thresholds, Policy: j.label,

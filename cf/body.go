@@ -1,0 +1,184 @@
+package cf
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// Limits of what one answer may make cfkeys hold in memory. Real credentials are a few kB; a listing page of 5,000
+// service instances with their fields is around 10 MB.
+const (
+	// maxDetailsBody caps a key's /details answer.
+	maxDetailsBody = 4 << 20
+	// maxPageBody caps any other Cloud Controller answer, a listing page included.
+	maxPageBody = 32 << 20
+	// maxErrorBody is how much of a non-2xx answer is read; only a short summary of it is kept.
+	maxErrorBody = 64 << 10
+	// freeBody is how much of a body of unknown length is read before it must fit the in-flight budget: enough
+	// for every real /details answer, small enough that 64 parallel requests hold only 4 MB this way.
+	freeBody = 64 << 10
+	// inflightBudget bounds the bytes of answers held at once by every client of the process, so that parallel
+	// requests cannot multiply the caps above.
+	inflightBudget = 64 << 20
+)
+
+// bodies is the process-wide in-flight budget.
+var bodies = newByteBudget(inflightBudget)
+
+// TooLargeError is an answer larger than cfkeys accepts for that request. It is not retried: the same answer
+// would come again.
+type TooLargeError struct {
+	Limit    int64
+	Declared int64 // the Content-Length the server announced, or -1 when it sent more than Limit without saying
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Declared >= 0 {
+		return fmt.Sprintf("the answer is %d bytes, more than the %s cfkeys accepts for it (not read)", e.Declared, mib(e.Limit))
+	}
+	return fmt.Sprintf("the answer is larger than the %s cfkeys accepts for it", mib(e.Limit))
+}
+
+func mib(n int64) string { return fmt.Sprintf("%d MB", n>>20) }
+
+// readBody reads a 2xx answer's body, at most limit bytes, holding the bytes against the process-wide budget. The
+// returned release gives them back; call it when the data is no longer used (after decoding).
+func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, func(), error) {
+	noop := func() {}
+	if resp.ContentLength > limit {
+		return nil, noop, &TooLargeError{Limit: limit, Declared: resp.ContentLength}
+	}
+	if resp.ContentLength >= 0 {
+		n := resp.ContentLength
+		if err := bodies.acquire(ctx, n); err != nil {
+			return nil, noop, err
+		}
+		release := func() { bodies.release(n) }
+		data := make([]byte, 0, n)
+		buf := bytes.NewBuffer(data)
+		_, err := io.Copy(buf, io.LimitReader(resp.Body, n+1))
+		if err != nil {
+			release()
+			return nil, noop, err
+		}
+		if int64(buf.Len()) > n { // more than announced: the server lies, and the answer is not trusted
+			release()
+			return nil, noop, fmt.Errorf("the answer is longer than its Content-Length of %d bytes", n)
+		}
+		return buf.Bytes(), release, nil
+	}
+	// Unknown length: the first bytes are free, the rest must fit the budget, all at once (so two large answers
+	// never wait for each other while each holds a part).
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, freeBody+1)); err != nil {
+		return nil, noop, err
+	}
+	if buf.Len() <= freeBody {
+		return buf.Bytes(), noop, nil
+	}
+	rest := limit - freeBody
+	if err := bodies.acquire(ctx, rest); err != nil {
+		return nil, noop, err
+	}
+	release := func() { bodies.release(rest) }
+	buf.Grow(int(limit) + 1 - buf.Len()) // one allocation of the budgeted size, not a trail of doublings
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, rest)); err != nil {
+		release()
+		return nil, noop, err
+	}
+	if int64(buf.Len()) > limit {
+		release()
+		return nil, noop, &TooLargeError{Limit: limit, Declared: -1}
+	}
+	return buf.Bytes(), release, nil
+}
+
+// readErrorBody reads the start of a non-2xx answer, enough to summarise it; the rest is not read.
+func readErrorBody(resp *http.Response) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+}
+
+// byteBudget is a counting semaphore of bytes with first-come, first-served waiting, so a large request is not
+// starved by a stream of small ones.
+type byteBudget struct {
+	mu      sync.Mutex
+	size    int64
+	used    int64
+	waiters []*budgetWaiter
+}
+
+type budgetWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+func newByteBudget(size int64) *byteBudget { return &byteBudget{size: size} }
+
+// acquire takes n bytes of the budget, waiting until they are free or ctx is done. A request for more than the
+// whole budget waits for all of it.
+func (b *byteBudget) acquire(ctx context.Context, n int64) error {
+	n = min(n, b.size)
+	b.mu.Lock()
+	if len(b.waiters) == 0 && b.used+n <= b.size {
+		b.used += n
+		b.mu.Unlock()
+		return nil
+	}
+	w := &budgetWaiter{n: n, ready: make(chan struct{})}
+	b.waiters = append(b.waiters, w)
+	b.mu.Unlock()
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		select {
+		case <-w.ready: // granted while giving up: give it back
+			b.used -= n
+			b.grantLocked()
+		default:
+			for i, x := range b.waiters {
+				if x == w {
+					b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
+					break
+				}
+			}
+			b.grantLocked() // the head may have changed
+		}
+		return ctx.Err()
+	}
+}
+
+// release gives n bytes back.
+func (b *byteBudget) release(n int64) {
+	n = min(n, b.size)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+	b.grantLocked()
+}
+
+// grantLocked wakes waiters in order while their requests fit.
+func (b *byteBudget) grantLocked() {
+	for len(b.waiters) > 0 {
+		w := b.waiters[0]
+		if b.used+w.n > b.size {
+			return
+		}
+		b.used += w.n
+		b.waiters = b.waiters[1:]
+		close(w.ready)
+	}
+}
+
+// inUse returns the bytes currently held (for tests).
+func (b *byteBudget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
