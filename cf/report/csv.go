@@ -15,7 +15,7 @@ var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_o
 
 // WriteCSV writes a header and one row per key. A foundation column leads in multi-foundation reports. Text
 // fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
-// (starting with = + - @) are prefixed with a quote, as OWASP advises for CSV exports.
+// (starting with = + - @, after any tabs, carriage returns or spaces) are prefixed with a quote, as OWASP advises for CSV exports.
 func WriteCSV(w io.Writer, r Report, multi bool) error {
 	cw := csv.NewWriter(w)
 	header := csvHeader
@@ -54,10 +54,12 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 	return cw.Error()
 }
 
-// cell makes a text value safe for a terminal and for a spreadsheet.
+// cell makes a text value safe for a terminal and for a spreadsheet. A spreadsheet skips leading tabs and
+// carriage returns (which Clean has turned into spaces) before it looks for a formula, so a value such as
+// "\t=HYPERLINK(...)" is quoted as well as "=HYPERLINK(...)".
 func cell(s string) string {
 	s = safetext.Clean(s)
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		return "'" + s
 	}
 	return s

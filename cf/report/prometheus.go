@@ -46,7 +46,7 @@ func WritePrometheus(w io.Writer, r Report) error {
 	for _, e := range r.Entries {
 		if e.Certificate != nil {
 			fmt.Fprintf(&b, "cfkeys_certificate_expiry_seconds{%s,%s} %s\n", labelsOf(e), label("subject", e.Certificate.SubjectDN),
-				strconv.FormatFloat(e.Certificate.Effective().Sub(gen).Seconds(), 'f', 0, 64))
+				strconv.FormatInt(expiry.SecondsUntil(e.Certificate.Effective(), gen), 10))
 		}
 	}
 	header("cfkeys_certificate_not_after_timestamp_seconds", "When the service key's certificate stops working (as cfkeys_certificate_expiry_seconds), as a Unix timestamp.")
