@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -38,8 +39,8 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 			}
 		}
 		reason := ""
-		if e.Status.String() == "unknown" {
-			reason = e.Reason
+		if e.Status == expiry.StatusUnknown || e.Certificate != nil {
+			reason = e.Reason // why it is unknown, or what certificatedetails and the certificate disagree about
 		}
 		row := []string{cell(e.Org), cell(e.Space), cell(e.Instance), cell(e.InstanceGUID), cell(e.Offering), cell(e.Plan), cell(e.Name), cell(e.GUID),
 			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, chainNotAfter, cell(chainSubject), cell(reason)}

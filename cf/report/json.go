@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 // jsonReport is the JSON document, schema 1.
@@ -67,8 +69,8 @@ func WriteJSON(w io.Writer, r Report) error {
 	for _, e := range r.Entries {
 		je := jsonEntry{Foundation: e.Foundation, Org: e.Org, Space: e.Space, Instance: e.Instance, InstanceGUID: e.InstanceGUID,
 			ServiceOffering: e.Offering, ServicePlan: e.Plan, Name: e.Name, GUID: e.GUID, Status: e.Status.String(), DaysRemaining: e.DaysRemaining}
-		if e.Status.String() == "unknown" {
-			je.Reason = e.Reason
+		if e.Status == expiry.StatusUnknown || e.Certificate != nil {
+			je.Reason = e.Reason // why it is unknown, or what certificatedetails and the certificate disagree about
 		}
 		if c := e.Certificate; c != nil {
 			je.Certificate = &jsonCert{SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN, Serial: c.Serial, NotAfter: rfc3339(c.NotAfter), Source: string(c.Source), ChainExpiresFirst: c.ChainExpiresFirst}

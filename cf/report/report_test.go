@@ -449,3 +449,24 @@ func TestPrometheusFarFutureExpiry(t *testing.T) {
 		t.Errorf("expiry seconds: want %q in\n%s", want, p.String())
 	}
 }
+
+// TestNoteSaysWhyTheDatesDiffer: the note of a key whose certificatedetails and certificate disagree names both
+// dates, in the table and in JSON, and the CN is read past the escaped comma.
+func TestNoteSaysWhyTheDatesDiffer(t *testing.T) {
+	t.Parallel()
+	c := cert(2, `CN=Acme\, Inc.,O=x`)
+	c.Disagreement = "certificatedetails says 2030-01-01, the certificate itself expires 2026-11-24"
+	r := Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds,
+		Entries: FromKeys("", []cf.KeyReport{key("o", "s", "i", "k", expiry.Finding{Kind: expiry.KindCertificate, Certificate: c, Reason: c.Disagreement})}, now, expiry.DefaultThresholds)}
+	want := "Acme, Inc. (certificatedetails says 2030-01-01, the certificate itself expires 2026-11-24)"
+	if got := Note(r.Entries[0]); got != want {
+		t.Errorf("note = %q, want %q", got, want)
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"reason": "`+c.Disagreement+`"`) {
+		t.Errorf("JSON lacks the reason:\n%s", js.String())
+	}
+}

@@ -67,13 +67,17 @@ func DaysCell(e Entry) string {
 	return strconv.Itoa(*e.DaysRemaining) + "d"
 }
 
-// Note is the last table column: the subject's CN, a warning when a CA expires first, or why there is no expiry.
+// Note is the last table column: the subject's CN, a warning when a CA expires first, what certificatedetails and
+// the certificate disagree about, or why there is no expiry.
 func Note(e Entry) string {
 	switch {
 	case e.Certificate != nil:
-		n := CommonName(e.Certificate.SubjectDN)
+		n := expiry.CommonName(e.Certificate.SubjectDN)
 		if e.Certificate.ChainExpiresFirst {
 			n += fmt.Sprintf(" (CA expires first: %s)", e.Certificate.ChainNotAfter.UTC().Format("2006-01-02"))
+		}
+		if d := e.Certificate.Disagreement; d != "" {
+			n += " (" + d + ")"
 		}
 		return n
 	case e.Status == expiry.StatusNone:
@@ -83,14 +87,9 @@ func Note(e Entry) string {
 }
 
 // CommonName returns the CN of a DN written most specific first, or the whole DN when it has none.
-func CommonName(dn string) string {
-	for _, part := range strings.Split(dn, ",") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.EqualFold(k, "CN") {
-			return v
-		}
-	}
-	return dn
-}
+//
+// Deprecated: use expiry.CommonName, which this calls; it stays until the UI's notes come from Note.
+func CommonName(dn string) string { return expiry.CommonName(dn) }
 
 // WriteTable writes an aligned table, most urgent first, then a summary line and the errors. Every string from
 // the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width (or, piped,

@@ -164,6 +164,9 @@ func writeFound(a *app, r report.Report) {
 			if c.ChainExpiresFirst {
 				row("warning", "CA "+c.ChainSubjectDN+" expires first, on "+c.ChainNotAfter.UTC().Format("2006-01-02"))
 			}
+			if c.Disagreement != "" {
+				row("note", c.Disagreement)
+			}
 		} else if e.Reason != "" {
 			row("note", e.Reason)
 		}
