@@ -8,8 +8,12 @@ type Secret struct {
 	value string
 }
 
-// NewSecret wraps a secret value.
-func NewSecret(v string) Secret { return Secret{value: v} }
+// NewSecret wraps a secret value and registers it with the process, so that Redact hides it wherever a server
+// echoes it.
+func NewSecret(v string) Secret {
+	rememberSecret(v)
+	return Secret{value: v}
+}
 
 // Reveal returns the secret value. Call it only to send the secret where it belongs (a token request, the
 // keyring) or when the user has asked to see it.

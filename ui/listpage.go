@@ -401,7 +401,7 @@ func noteOf(k *cf.KeyReport, s expiry.Status) string {
 	case s == expiry.StatusNone:
 		return "no certificate"
 	}
-	return k.Finding.Reason
+	return cf.Redact(k.Finding.Reason) // a failed read quotes the server
 }
 
 // updatedText is a foundation row's refresh state.

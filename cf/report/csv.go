@@ -18,6 +18,7 @@ var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_o
 // fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
 // (starting with = + - @, after any tabs, carriage returns or spaces) are prefixed with a quote, as OWASP advises for CSV exports.
 func WriteCSV(w io.Writer, r Report, multi bool) error {
+	r = r.redacted()
 	cw := csv.NewWriter(w)
 	header := csvHeader
 	if multi {

@@ -60,6 +60,7 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // (control characters become \u escapes, so the document itself is safe on a terminal); HTML characters are not
 // escaped, so names survive a round trip unharmed.
 func WriteJSON(w io.Writer, r Report) error {
+	r = r.redacted()
 	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API, Foundations: r.Foundations,
 		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical},
 		Keys:       make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}

@@ -16,6 +16,7 @@ import (
 // it ran. A failed report (r.Failed) writes only cfkeys_scan_success 0 and the time, so an alert on the success
 // series fires instead of expiry alerts going quiet.
 func WritePrometheus(w io.Writer, r Report) error {
+	r = r.redacted()
 	var b strings.Builder
 	gen := r.GeneratedAt
 	header := func(name, help string) {

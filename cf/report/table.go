@@ -95,6 +95,7 @@ func CommonName(dn string) string { return expiry.CommonName(dn) }
 // the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width (or, piped,
 // for their column's cap) end in "…".
 func WriteTable(w io.Writer, r Report, o TableOptions) error {
+	r = r.redacted()
 	cols := columns(o.Multi)
 	cells := make([][]string, len(r.Entries))
 	widths := make([]int, len(cols))
