@@ -81,11 +81,8 @@ func (a *app) probeKeyring(name string) error {
 			fmt.Fprintln(a.errOut, "cfkeys: waiting for the OS keyring (an unlock prompt may be open)...")
 		}
 	}()
-	_, err := a.keyring(a.keyringTimeout(true)).Get(name, keystore.RefreshToken)
-	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
-		return err
-	}
-	return nil
+	_, err := a.keyring(a.keyringTimeout(true)).Lookup(name, keystore.RefreshToken)
+	return err
 }
 
 // keyringNoticeAfter is how long a keyring call may take before the user is told what it waits for.
