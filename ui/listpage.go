@@ -389,13 +389,17 @@ func (p *listPage) cells(r *row, c *common) []cell {
 	return cells
 }
 
-// noteOf is a key's last column: its subject CN, a CA warning, or why there is no expiry.
+// noteOf is a key's last column: its subject CN, a CA warning, what certificatedetails and the certificate
+// disagree about, or why there is no expiry.
 func noteOf(k *cf.KeyReport, s expiry.Status) string {
 	switch c := k.Finding.Certificate; {
 	case c != nil:
 		n := report.CommonName(c.SubjectDN)
 		if c.ChainExpiresFirst {
 			n += " (CA expires " + c.ChainNotAfter.UTC().Format("2006-01-02") + ")"
+		}
+		if c.Disagreement != "" {
+			n += " (" + c.Disagreement + ")"
 		}
 		return n
 	case s == expiry.StatusNone:
