@@ -101,7 +101,7 @@ func (a *app) checkProfile(ctx context.Context, p profile.Profile, keyringDown b
 		a.done(conn)
 	}
 	if err != nil {
-		return describe(err)
+		return cf.Redact(describe(err)) // the check's answer may quote the token it sent
 	}
 	return "ok"
 }
