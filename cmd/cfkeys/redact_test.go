@@ -21,6 +21,15 @@ import (
 // set) the first read of a key's credentials is refused with an error quoting the bearer token.
 func echoingFoundation(t *testing.T, echoLogin, echoToken bool) (*testFoundation, *atomic.Int32) {
 	t.Helper()
+	f, echoed, login := echoingFoundationToggled(t, echoToken)
+	login.Store(echoLogin)
+	return f, echoed
+}
+
+// echoingFoundationToggled is echoingFoundation with the echo of token requests switched by the returned flag.
+func echoingFoundationToggled(t *testing.T, echoToken bool) (*testFoundation, *atomic.Int32, *atomic.Bool) {
+	t.Helper()
+	var echoLogin atomic.Bool
 	fake, err := cffake.New(cffake.Options{Clock: func() time.Time { return testNow }, Data: cffake.DemoData})
 	if err != nil {
 		t.Fatal(err)
@@ -28,14 +37,15 @@ func echoingFoundation(t *testing.T, echoLogin, echoToken bool) (*testFoundation
 	var echoed atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case echoLogin && r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
+		case echoLogin.Load() && r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
 			body, _ := io.ReadAll(r.Body)
 			form, _ := url.ParseQuery(string(body))
 			echoed.Add(1)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(map[string]string{"error": "unauthorized",
-				"error_description": "Bad credentials for " + string(body) + " (password " + form.Get("password") + ", secret " + form.Get("client_secret") + ")"})
+				"error_description": "Bad credentials for " + string(body) + " (password " + form.Get("password") + ", secret " + form.Get("client_secret") +
+					", passcode " + form.Get("passcode") + ", refresh token " + form.Get("refresh_token") + ")"})
 		case echoToken && strings.HasSuffix(r.URL.Path, "/details") && echoed.CompareAndSwap(0, 1):
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
@@ -46,7 +56,7 @@ func echoingFoundation(t *testing.T, echoLogin, echoToken bool) (*testFoundation
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return &testFoundation{fake: fake, url: srv.URL}, &echoed
+	return &testFoundation{fake: fake, url: srv.URL}, &echoed, &echoLogin
 }
 
 // TestEchoedSecretsAreRedacted holds issue 8 item 6: a password, client secret or token that a server quotes in
@@ -91,6 +101,42 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("passcode", func(t *testing.T) {
+		t.Parallel()
+		f, echoed := echoingFoundation(t, true, false)
+		const code = "echoed-passcode-7f3a"
+		_, stderr, exit := newWorkstation(t).run("login", "-a", f.url, "--sso-passcode", code)
+		if exit != 3 || echoed.Load() == 0 || !strings.Contains(stderr, "Bad credentials for") {
+			t.Fatalf("exit %d after %d echoes: %q", exit, echoed.Load(), stderr)
+		}
+		if strings.Contains(stderr, code) || !strings.Contains(stderr, "[redacted]") {
+			t.Errorf("the passcode was not redacted: %q", stderr)
+		}
+	})
+
+	t.Run("refresh token of a stored session", func(t *testing.T) {
+		t.Parallel()
+		f, echoed, echoLogin := echoingFoundationToggled(t, false)
+		w := newWorkstation(t)
+		w.stdin = f.fake.Password(cffake.AdminUser) + "\n"
+		w.mustRun("login", "-a", f.url, "-u", cffake.AdminUser, "--password-stdin", "--name", "eu10")
+		refresh := w.keyring.Entries()["cfkeys:eu10|refresh-token"]
+		if refresh == "" {
+			t.Fatal("no refresh token stored")
+		}
+		f.fake.RevokeAccessTokens()
+		echoLogin.Store(true)
+		stdout, stderr, _ := w.run("scan", "--profile", "eu10", "-o", "json")
+		if echoed.Load() == 0 {
+			t.Fatal("the refresh was not echoed")
+		}
+		// Today the rejected refresh reads "session expired"; should the UAA's words ever be shown, the token in
+		// them must not be.
+		if strings.Contains(stdout+stderr, refresh) {
+			t.Errorf("the refresh token reached the output:\nstdout %s\nstderr %s", stdout, stderr)
+		}
+	})
 
 	t.Run("bearer token in a key's error", func(t *testing.T) {
 		t.Parallel()
