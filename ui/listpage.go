@@ -12,7 +12,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -394,7 +393,7 @@ func (p *listPage) cells(r *row, c *common) []cell {
 func noteOf(k *cf.KeyReport, s expiry.Status) string {
 	switch c := k.Finding.Certificate; {
 	case c != nil:
-		n := report.CommonName(c.SubjectDN)
+		n := expiry.CommonName(c.SubjectDN)
 		if c.ChainExpiresFirst {
 			n += " (CA expires " + c.ChainNotAfter.UTC().Format("2006-01-02") + ")"
 		}

@@ -86,11 +86,6 @@ func Note(e Entry) string {
 	return e.Reason
 }
 
-// CommonName returns the CN of a DN written most specific first, or the whole DN when it has none.
-//
-// Deprecated: use expiry.CommonName, which this calls; it stays until the UI's notes come from Note.
-func CommonName(dn string) string { return expiry.CommonName(dn) }
-
 // WriteTable writes an aligned table, most urgent first, then a summary line and the errors. Every string from
 // the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width (or, piped,
 // for their column's cap) end in "…".
