@@ -30,10 +30,10 @@ func NewKeyCredentials(raw []byte) KeyCredentials {
 func (c KeyCredentials) Reveal() json.RawMessage { return c.raw }
 
 // String returns a mask.
-func (c KeyCredentials) String() string { return "[credentials redacted]" }
+func (c KeyCredentials) String() string { return Redacted }
 
 // GoString returns a mask.
-func (c KeyCredentials) GoString() string { return "cf.KeyCredentials([redacted])" }
+func (c KeyCredentials) GoString() string { return "cf.KeyCredentials(" + Redacted + ")" }
 
 // Format prints a mask for every verb.
 func (c KeyCredentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
@@ -74,7 +74,8 @@ func (c KeyCredentials) render(abbreviate bool) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// Redacted is what Masked puts in place of a secret.
+// Redacted is the one mask: what Masked puts in place of a secret, what a Secret or KeyCredentials prints, and
+// what Redact writes over a secret a server echoed.
 const Redacted = "[redacted]"
 
 func mask(v any, name string) any {
@@ -111,9 +112,6 @@ func mask(v any, name string) any {
 	return v
 }
 
-// fieldSeparators are dropped before a field name is compared, so client_secret matches clientSecret.
-var fieldSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
-
 // abbreviatePEM replaces strings holding PEM certificates with "<PEM: N certificates, B bytes>".
 func abbreviatePEM(v any) any {
 	switch t := v.(type) {
@@ -139,7 +137,7 @@ func abbreviatePEM(v any) any {
 
 // IsSecretField reports whether a credentials field name says its value is a secret.
 func IsSecretField(name string) bool {
-	n := strings.ToLower(fieldSeparators.Replace(name))
+	n := expiry.FoldName(name) // client_secret, clientSecret and client-secret alike
 	if strings.HasSuffix(n, "url") || strings.HasSuffix(n, "uri") || strings.HasSuffix(n, "endpoint") {
 		return false // an address (tokenurl, certurl); a password inside it is masked on its own
 	}

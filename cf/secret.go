@@ -8,8 +8,12 @@ type Secret struct {
 	value string
 }
 
-// NewSecret wraps a secret value.
-func NewSecret(v string) Secret { return Secret{value: v} }
+// NewSecret wraps a secret value and registers it with the process, so that Redact hides it wherever a server
+// echoes it.
+func NewSecret(v string) Secret {
+	rememberSecret(v)
+	return Secret{value: v}
+}
 
 // Reveal returns the secret value. Call it only to send the secret where it belongs (a token request, the
 // keyring) or when the user has asked to see it.
@@ -18,16 +22,14 @@ func (s Secret) Reveal() string { return s.value }
 // IsZero reports whether the secret is empty.
 func (s Secret) IsZero() bool { return s.value == "" }
 
-const secretMask = "[redacted]"
-
 // String returns a mask.
-func (s Secret) String() string { return secretMask }
+func (s Secret) String() string { return Redacted }
 
 // GoString returns a mask, so %#v does not leak the value.
-func (s Secret) GoString() string { return "cf.Secret(" + secretMask + ")" }
+func (s Secret) GoString() string { return "cf.Secret(" + Redacted + ")" }
 
 // Format prints a mask for every verb.
-func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(secretMask)) }
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(Redacted)) }
 
 // MarshalText encodes a mask, so a Secret never reaches JSON or YAML output with its value.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(secretMask), nil }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }

@@ -59,6 +59,7 @@ func NewSession(uaa *UAA, creds Credentials, tok *oauth2.Token, clock func() tim
 	if tok != nil {
 		t = *tok // the session changes its token (Invalidate); the caller's stays as it was
 	}
+	rememberToken(&t)
 	stale := false
 	if t.Expiry.IsZero() && t.AccessToken != "" {
 		if c, ok := ParseTokenClaims(t.AccessToken); ok && !c.Expiry.IsZero() {

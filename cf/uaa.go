@@ -207,9 +207,10 @@ func (u *UAA) passcode(ctx context.Context, code Secret) (*oauth2.Token, error) 
 	return tok, nil
 }
 
-// finish sets a token's expiry from its JWT exp claim, which is what UAA enforces (expires_in is relative to when
-// the answer was sent, and oauth2 measures it with the wall clock).
+// finish registers a new token with Redact and sets its expiry from its JWT exp claim, which is what UAA enforces
+// (expires_in is relative to when the answer was sent, and oauth2 measures it with the wall clock).
 func (u *UAA) finish(tok *oauth2.Token) *oauth2.Token {
+	rememberToken(tok)
 	if c, ok := ParseTokenClaims(tok.AccessToken); ok && !c.Expiry.IsZero() {
 		tok.Expiry = c.Expiry
 	}

@@ -427,7 +427,7 @@ func (m *Model) render() string {
 // Dropped returns how many answers were dropped because their page or generation was gone.
 func (m *Model) Dropped() int { return m.dropped }
 
-// describeErr is an error as the status line shows it.
+// describeErr is an error as the UI shows it: without the process's secrets (a server may echo one) and clean.
 func describeErr(err error) string {
-	return safetext.Clean(err.Error())
+	return safetext.Clean(cf.Redact(err.Error()))
 }

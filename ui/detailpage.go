@@ -225,7 +225,7 @@ func (p *detailPage) lines(c *common) []string {
 	case p.loading:
 		out = append(out, st.Dim.Render("loading credentials…"))
 	case p.credErr != nil:
-		out = append(out, st.Error.Render("credentials: ")+safetext.Clean(p.credErr.Error()))
+		out = append(out, st.Error.Render("credentials: ")+describeErr(p.credErr))
 	case p.reveal == revealed:
 		out = append(out, st.Warning.Render(" SECRETS VISIBLE · v hides them · leaving this page hides them "))
 		out = append(out, p.jsonLines(p.creds.Reveal(), c)...)
@@ -233,7 +233,7 @@ func (p *detailPage) lines(c *common) []string {
 		out = append(out, st.Bold.Render("Credentials")+st.Dim.Render(" (secrets masked, certificates abbreviated; v shows everything)"))
 		masked, err := p.creds.Display()
 		if err != nil {
-			out = append(out, st.Error.Render(err.Error()))
+			out = append(out, st.Error.Render(describeErr(err)))
 		} else {
 			out = append(out, p.jsonLines(masked, c)...)
 		}

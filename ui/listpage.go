@@ -12,7 +12,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -389,19 +388,23 @@ func (p *listPage) cells(r *row, c *common) []cell {
 	return cells
 }
 
-// noteOf is a key's last column: its subject CN, a CA warning, or why there is no expiry.
+// noteOf is a key's last column: its subject CN, a CA warning, what certificatedetails and the certificate
+// disagree about, or why there is no expiry.
 func noteOf(k *cf.KeyReport, s expiry.Status) string {
 	switch c := k.Finding.Certificate; {
 	case c != nil:
-		n := report.CommonName(c.SubjectDN)
+		n := expiry.CommonName(c.SubjectDN)
 		if c.ChainExpiresFirst {
 			n += " (CA expires " + c.ChainNotAfter.UTC().Format("2006-01-02") + ")"
+		}
+		if c.Disagreement != "" {
+			n += " (" + c.Disagreement + ")"
 		}
 		return n
 	case s == expiry.StatusNone:
 		return "no certificate"
 	}
-	return k.Finding.Reason
+	return cf.Redact(k.Finding.Reason) // a failed read quotes the server
 }
 
 // updatedText is a foundation row's refresh state.

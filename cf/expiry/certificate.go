@@ -36,6 +36,10 @@ type Certificate struct {
 	ChainExpiresFirst bool
 	ChainNotAfter     time.Time // the earliest CA NotAfter, when ChainExpiresFirst
 	ChainSubjectDN    string    // the subject of that CA, when ChainExpiresFirst
+	// Disagreement is set when certificatedetails and the PEM certificate in the same credentials give different
+	// expiries, e.g. "certificatedetails says 2030-01-01, the certificate itself expires 2026-12-04". NotAfter is
+	// then the earlier of the two (and Source and Path where it came from).
+	Disagreement string
 }
 
 // Effective is when the key stops working: the leaf's NotAfter, or the earlier expiry of a CA in its chain.
@@ -62,8 +66,8 @@ const (
 type Finding struct {
 	Kind        Kind
 	Certificate *Certificate // set when Kind is KindCertificate
-	// Reason explains KindUnknown (and, for KindNone, what kind of credentials the key holds, when known).
-	// It names fields, never their values.
+	// Reason explains KindUnknown (and, for KindNone, what kind of credentials the key holds, when known; for
+	// KindCertificate, the Certificate's Disagreement, when there is one). It names fields, never their values.
 	Reason string
 	// Cause classifies KindUnknown.
 	Cause Cause

@@ -175,3 +175,80 @@ func writeEscaped(b *strings.Builder, s string) {
 		}
 	}
 }
+
+// CommonName returns the value of the first CN attribute of a DN written as DN writes it (RFC 4514, most specific
+// first), unescaped: "CN=Acme\, Inc.,O=x" gives "Acme, Inc.". Commas and plus signs inside escaped values do not
+// split the DN, and hex escapes ("\C3\BC", openssl's spelling of non-ASCII) are decoded. A DN without a CN is
+// returned whole.
+func CommonName(dn string) string {
+	for _, atv := range splitDN(dn) {
+		typ, val, ok := strings.Cut(atv, "=")
+		if !ok {
+			continue
+		}
+		if typ = strings.TrimSpace(typ); strings.EqualFold(typ, "CN") || typ == "2.5.4.3" {
+			return unescapeValue(trimUnescapedSpace(val))
+		}
+	}
+	return dn
+}
+
+// splitDN splits a DN into its attribute type-and-value pairs at every comma, semicolon or plus sign that is not
+// escaped with a backslash (RFC 4514 section 3; RFC 1779 allowed ';' between RDNs).
+func splitDN(dn string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++ // the escaped character (or the first of two hex digits) never splits
+		case ',', '+', ';':
+			parts = append(parts, dn[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, dn[start:])
+}
+
+// trimUnescapedSpace removes the spaces around a value that are not part of it: an escaped trailing space
+// ("x\ ") stays.
+func trimUnescapedSpace(v string) string {
+	v = strings.TrimLeft(v, " ")
+	for strings.HasSuffix(v, " ") {
+		slashes := 0
+		for i := len(v) - 2; i >= 0 && v[i] == '\\'; i-- {
+			slashes++
+		}
+		if slashes%2 == 1 {
+			break
+		}
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// unescapeValue undoes RFC 4514 escaping: "\," and the other escaped characters become themselves and "\XX" the
+// byte with that hex value, so a UTF-8 character written as "\C3\BC" comes back whole. Invalid UTF-8 that the
+// escapes spell out is kept as U+FFFD.
+func unescapeValue(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b []byte
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' || i+1 >= len(v) {
+			b = append(b, v[i])
+			continue
+		}
+		if i+2 < len(v) {
+			if x, err := hex.DecodeString(v[i+1 : i+3]); err == nil {
+				b = append(b, x[0])
+				i += 2
+				continue
+			}
+		}
+		b = append(b, v[i+1])
+		i++
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}

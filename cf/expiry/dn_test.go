@@ -211,3 +211,40 @@ func TestDetailsMatchLeafWithEmailSubject(t *testing.T) {
 		}
 	}
 }
+
+func TestCommonName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, dn, want string }{
+		{"plain", "CN=orders-erp,OU=Clients,O=Acme,C=DE", "orders-erp"},
+		{"not first", "emailAddress=a@b.c,CN=sender,O=Acme", "sender"},
+		{"escaped comma", `CN=Acme\, Inc.,O=x`, "Acme, Inc."},
+		{"escaped plus and quote", `CN=a\+b \"c\",O=x`, `a+b "c"`},
+		{"escaped backslash before a comma", `CN=dir\\,O=x`, `dir\`},
+		{"hex escapes of UTF-8", `CN=M\C3\BCnchen,O=x`, "München"},
+		{"leading space and hash escaped", `CN=\ \#tag,O=x`, " #tag"},
+		{"multi-valued RDN", "CN=svc+UID=42,O=x", "svc"},
+		{"lower-case type", "cn=low,O=x", "low"},
+		{"OID type", "2.5.4.3=oid,O=x", "oid"},
+		{"no CN", "O=Acme,C=DE", "O=Acme,C=DE"},
+		{"empty", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := CommonName(tc.dn); got != tc.want {
+				t.Errorf("CommonName(%q) = %q, want %q", tc.dn, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCommonNameOfRenderedDN reads back the CN that DN wrote, whatever it had to escape.
+func TestCommonNameOfRenderedDN(t *testing.T) {
+	t.Parallel()
+	for _, cn := range []string{"Acme, Inc.", "a+b=c;d", `back\slash`, " padded ", "#hash", "München 東京", "<tag>"} {
+		dn := DN(rawName(t, rdn(oidC, str(asn1.TagPrintableString, "DE")), rdn(oidO, utf8Str("O, with comma")), rdn(oidCN, utf8Str(cn))))
+		if got := CommonName(dn); got != cn {
+			t.Errorf("CommonName(%q) = %q, want %q", dn, got, cn)
+		}
+	}
+}

@@ -18,7 +18,8 @@ const maxDepth = 64
 // returns what it says about the key's certificate.
 //
 // It walks the whole tree. A certificatedetails object (SAP Integration Suite) wins wherever it sits; its PEM chain,
-// when present, is still read to find the leaf's NotBefore and any CA that expires before the leaf. Without
+// when present, is still read to find the leaf's NotBefore, any CA that expires before the leaf, and whether the
+// leaf itself expires at another date (the earlier of the two then counts, and the certificate says why). Without
 // certificatedetails, every string holding a PEM certificate is decoded and the leaf (a non-CA certificate; the
 // earliest-expiring one if there are several) gives the expiry. Credentials with neither are KindNone, unless a
 // certificate field is present but unreadable, or the key claims to be an x509 key, which makes them KindUnknown.
@@ -78,8 +79,8 @@ func (w *walker) walk(v any, path string, depth int) {
 		for _, k := range keys {
 			child := t[k]
 			p := joinPath(path, k)
-			lk := strings.ToLower(k)
-			if obj, ok := child.(map[string]any); ok && normaliseName(lk) == "certificatedetails" {
+			lk := FoldName(k)
+			if obj, ok := child.(map[string]any); ok && lk == "certificatedetails" {
 				w.details = append(w.details, detailsCandidate{path: p, fields: obj})
 				continue
 			}
@@ -101,16 +102,16 @@ func (w *walker) walk(v any, path string, depth int) {
 	}
 }
 
-// leaf looks at one string value named name (lower case) at path.
+// leaf looks at one string value named name (folded by FoldName) at path.
 func (w *walker) leaf(name, path, s string) {
 	switch {
 	case strings.Contains(s, pemCertHeader):
 		w.pems = append(w.pems, pemCandidate{path: path, value: s})
 	case isCertificateField(name) && strings.TrimSpace(s) != "":
 		w.badCert = append(w.badCert, path)
-	case normaliseName(name) == "credentialtype" && strings.EqualFold(strings.TrimSpace(s), "x509"):
+	case name == "credentialtype" && strings.EqualFold(strings.TrimSpace(s), "x509"):
 		w.x509 = true
-	case normaliseName(name) == "clientsecret":
+	case name == "clientsecret":
 		w.hasSecret = true
 	}
 }
@@ -123,7 +124,7 @@ func (w *walker) decide() Finding {
 	if len(w.details) > 0 {
 		cert, err := w.fromDetails(certs)
 		if err == nil {
-			return Finding{Kind: KindCertificate, Certificate: cert}
+			return Finding{Kind: KindCertificate, Certificate: cert, Reason: cert.Disagreement}
 		}
 		detailsErr = err.Error()
 	}
@@ -203,6 +204,7 @@ func (w *walker) fromDetails(certs []parsedCert) (*Certificate, error) {
 		if best.Serial == "" {
 			best.Serial = pem.Serial
 		}
+		reconcile(best, pem)
 		if pem.ChainExpiresFirst && pem.ChainNotAfter.Before(best.NotAfter) {
 			best.ChainExpiresFirst = true
 			best.ChainNotAfter = pem.ChainNotAfter
@@ -210,6 +212,31 @@ func (w *walker) fromDetails(certs []parsedCert) (*Certificate, error) {
 		}
 	}
 	return best, nil
+}
+
+// reconcile settles a certificatedetails expiry (in c) against the PEM certificate of the same credentials:
+// the earlier date decides, since a stale certificatedetails (a broker that copied it once and never again) must
+// not make a certificate with two days left look fine, and a PEM that outlives its details is at best a surprise.
+// When they differ by a second or more, c.Disagreement says both dates. SAP writes validuntil with milliseconds
+// and a certificate holds whole seconds, so a difference below a second is the same date.
+func reconcile(c, pem *Certificate) {
+	diff := c.NotAfter.Sub(pem.NotAfter)
+	if diff > -time.Second && diff < time.Second {
+		return
+	}
+	details := c.NotAfter
+	c.Disagreement = fmt.Sprintf("certificatedetails says %s, the certificate itself expires %s", dayOrInstant(details, pem.NotAfter), dayOrInstant(pem.NotAfter, details))
+	if pem.NotAfter.Before(details) {
+		c.NotAfter, c.Source, c.Path = pem.NotAfter, SourcePEM, pem.Path
+	}
+}
+
+// dayOrInstant writes t as a date, or as a date and time when other falls on the same day.
+func dayOrInstant(t, other time.Time) string {
+	if t.UTC().Format(time.DateOnly) != other.UTC().Format(time.DateOnly) {
+		return t.UTC().Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 // detailsTimeLayouts are the validuntil formats accepted, SAP's own (RFC 3339 with milliseconds) first.
@@ -238,7 +265,7 @@ func detailsTime(v any) (time.Time, error) {
 func field(obj map[string]any, name string) any {
 	best, found := "", false
 	for k := range obj {
-		if normaliseName(strings.ToLower(k)) == name && (!found || k < best) {
+		if FoldName(k) == name && (!found || k < best) {
 			best, found = k, true
 		}
 	}
@@ -259,14 +286,16 @@ func stringField(obj map[string]any, name string) string {
 // nameFolder drops the separators that vary between spellings of one field name.
 var nameFolder = strings.NewReplacer("-", "", "_", "", ".", "")
 
-// normaliseName folds certificateDetails, certificate_details and certificate-details to one spelling.
-func normaliseName(lower string) string {
-	return nameFolder.Replace(lower)
+// FoldName folds the spellings brokers use for one credentials field name to one: certificateDetails,
+// certificate_details and certificate-details all become "certificatedetails". It is the one rule by which field
+// names are recognised, both for the certificate (here) and for secrets (cf.IsSecretField).
+func FoldName(name string) string {
+	return nameFolder.Replace(strings.ToLower(name))
 }
 
-// isCertificateField reports whether a field's (lower-case) name says it holds a certificate.
-func isCertificateField(lower string) bool {
-	switch normaliseName(lower) {
+// isCertificateField reports whether a field's folded name says it holds a certificate.
+func isCertificateField(folded string) bool {
+	switch folded {
 	case "certificate", "cert", "x509", "clientcertificate", "clientcert", "certificatechain", "certchain", "x509certificate":
 		return true
 	}

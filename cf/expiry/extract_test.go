@@ -349,3 +349,61 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// TestDetailsAndPEMDisagree holds issue 8 item 5: a stale certificatedetails never hides a certificate that
+// expires sooner, and the key says why.
+func TestDetailsAndPEMDisagree(t *testing.T) {
+	t.Parallel()
+	pemUntil := mustTime(t, "2026-12-04T10:00:00Z")
+	c := buildChain(t, sapDN, pemUntil, mustTime(t, "2030-06-01T00:00:00Z"))
+	now := mustTime(t, "2026-12-02T09:00:00Z")
+	tests := []struct {
+		name, validUntil string
+		notAfter         time.Time
+		source           Source
+		path, note       string
+		status           Status
+		days             int
+	}{
+		{name: "stale details, the certificate expires first", validUntil: "2030-01-01T00:00:00.000Z",
+			notAfter: pemUntil, source: SourcePEM, path: "oauth.certificate", status: StatusCritical, days: 2,
+			note: "certificatedetails says 2030-01-01, the certificate itself expires 2026-12-04"},
+		{name: "details earlier than the certificate", validUntil: "2026-12-03T00:00:00Z",
+			notAfter: mustTime(t, "2026-12-03T00:00:00Z"), source: SourceCertificateDetails, path: "oauth.certificatedetails", status: StatusCritical, days: 0,
+			note: "certificatedetails says 2026-12-03, the certificate itself expires 2026-12-04"},
+		{name: "same day, other hour", validUntil: "2026-12-04T16:00:00Z",
+			notAfter: pemUntil, source: SourcePEM, path: "oauth.certificate", status: StatusCritical, days: 2,
+			note: "certificatedetails says 2026-12-04 16:00:00 UTC, the certificate itself expires 2026-12-04 10:00:00 UTC"},
+		{name: "agreeing to the millisecond", validUntil: "2026-12-04T10:00:00.400Z",
+			notAfter: mustTime(t, "2026-12-04T10:00:00.400Z"), source: SourceCertificateDetails, path: "oauth.certificatedetails", status: StatusCritical, days: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := Extract(jsonOf(t, map[string]any{"oauth": map[string]any{"certificate": c.leafPEM + c.caPEM, "key": c.keyPEM,
+				"certificatedetails": map[string]any{"subjectdn": sapDN, "validuntil": tc.validUntil, "serialnumber": "0x1"}}}))
+			if f.Kind != KindCertificate {
+				t.Fatalf("kind %v (%s)", f.Kind, f.Reason)
+			}
+			got := f.Certificate
+			if !got.NotAfter.Equal(tc.notAfter) || got.Source != tc.source || got.Path != tc.path {
+				t.Errorf("not after %v from %s at %s, want %v from %s at %s", got.NotAfter, got.Source, got.Path, tc.notAfter, tc.source, tc.path)
+			}
+			if got.Disagreement != tc.note || f.Reason != tc.note {
+				t.Errorf("disagreement %q, reason %q, want %q", got.Disagreement, f.Reason, tc.note)
+			}
+			if st, days, _ := Classify(f, now, DefaultThresholds); st != tc.status || days != tc.days {
+				t.Errorf("classified %v, %d days; want %v, %d days", st, days, tc.status, tc.days)
+			}
+		})
+	}
+}
+
+func TestFoldName(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"certificatedetails", "certificateDetails", "certificate_details", "Certificate-Details", "certificate.details"} {
+		if got := FoldName(in); got != "certificatedetails" {
+			t.Errorf("FoldName(%q) = %q", in, got)
+		}
+	}
+}

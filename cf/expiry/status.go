@@ -87,10 +87,29 @@ func (t Thresholds) Validate() error {
 	return nil
 }
 
-// DaysRemaining returns floor((notAfter - now) / 24h): 0 on the last day, negative once expired.
+// DaysRemaining returns floor((notAfter - now) / 24h): 0 on the last day, negative once expired. It counts in
+// whole seconds rather than with time.Duration, which saturates at about 292 years, so validity dates in year 0000
+// or 9999 (both occur in real certificates: "no well-defined expiration" is 9999-12-31) give the right count.
 func DaysRemaining(notAfter, now time.Time) int {
-	d := notAfter.Sub(now)
-	return int(math.Floor(d.Hours() / 24))
+	return int(floorDiv(SecondsUntil(notAfter, now), 24*60*60))
+}
+
+// SecondsUntil returns notAfter - now in whole seconds, rounded down, without time.Duration's saturation.
+func SecondsUntil(notAfter, now time.Time) int64 {
+	secs := notAfter.Unix() - now.Unix()
+	if notAfter.Nanosecond() < now.Nanosecond() {
+		secs--
+	}
+	return secs
+}
+
+// floorDiv divides rounding towards minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // Classify returns the status of a finding at the instant now, and the days remaining when the finding has a

@@ -22,6 +22,9 @@ func TestDaysRemaining(t *testing.T) {
 		{"exactly one day ago", now.Add(-24 * time.Hour), -1},
 		{"3 days and a bit ago", now.Add(-72*time.Hour - time.Minute), -4},
 		{"other time zone same instant", now.In(time.FixedZone("x", 5*3600)).Add(48 * time.Hour), 2},
+		{"half a second ago", now.Add(-time.Second / 2), -1},
+		{"year 9999, beyond time.Duration", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), 2912117},
+		{"year 0000, beyond time.Duration", time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), -740308},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

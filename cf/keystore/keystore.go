@@ -174,6 +174,16 @@ func (k *Keyring) Get(profile string, kind Kind) (string, error) {
 	return call(k, "reading", entry(profile, kind), func() (string, error) { return k.backend.Get(service+profile, string(kind)) })
 }
 
+// Lookup reads one secret of a profile for a caller to whom a missing secret is simply empty: it returns "" and
+// no error when there is none, and every other failure (a locked keyring, a timeout) as Get does.
+func (k *Keyring) Lookup(profile string, kind Kind) (string, error) {
+	v, err := k.Get(profile, kind)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
 // Set stores one secret of a profile, replacing any earlier one.
 func (k *Keyring) Set(profile string, kind Kind, secret string) error {
 	_, err := call(k, "storing", entry(profile, kind), func() (struct{}, error) {

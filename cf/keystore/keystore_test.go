@@ -169,3 +169,25 @@ func TestGoKeyringMockFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestLookup: a missing secret is "" without an error; any other failure still is one.
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	f := NewMemory()
+	k := NewWithBackend(f, time.Second)
+	if v, err := k.Lookup("eu10", Password); v != "" || err != nil {
+		t.Errorf("missing: %q, %v", v, err)
+	}
+	if err := k.Set("eu10", Password, "pw-1"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := k.Lookup("eu10", Password); v != "pw-1" || err != nil {
+		t.Errorf("present: %q, %v", v, err)
+	}
+	f.Block = make(chan struct{})
+	defer close(f.Block)
+	var ke *Error
+	if _, err := NewWithBackend(f, 20*time.Millisecond).Lookup("eu10", Password); !errors.As(err, &ke) || ke.Reason != ReasonTimeout {
+		t.Errorf("a keyring that does not answer: %v", err)
+	}
+}

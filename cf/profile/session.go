@@ -100,13 +100,7 @@ func (s *Session) PersistError() error {
 // Open resumes a profile's session from the keyring without contacting the foundation. opts.SkipSSLValidation
 // is taken from the profile.
 func Open(p Profile, k *keystore.Keyring, opts cf.Options) (*Session, error) {
-	get := func(kind keystore.Kind) (string, error) {
-		v, err := k.Get(p.Name, kind)
-		if errors.Is(err, keystore.ErrNotFound) {
-			return "", nil
-		}
-		return v, err
-	}
+	get := func(kind keystore.Kind) (string, error) { return k.Lookup(p.Name, kind) }
 	refresh, err := get(keystore.RefreshToken)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -16,8 +17,9 @@ var csvHeader = []string{"org", "space", "instance", "instance_guid", "service_o
 
 // WriteCSV writes a header and one row per key. A foundation column leads in multi-foundation reports. Text
 // fields are made terminal-safe (control characters removed) and cells that a spreadsheet would run as a formula
-// (starting with = + - @) are prefixed with a quote, as OWASP advises for CSV exports.
+// (starting with = + - @, after any tabs, carriage returns or spaces) are prefixed with a quote, as OWASP advises for CSV exports.
 func WriteCSV(w io.Writer, r Report, multi bool) error {
+	r = r.redacted()
 	cw := csv.NewWriter(w)
 	header := csvHeader
 	if multi {
@@ -39,8 +41,8 @@ func WriteCSV(w io.Writer, r Report, multi bool) error {
 			}
 		}
 		reason := ""
-		if e.Status.String() == "unknown" {
-			reason = e.Reason
+		if e.Status == expiry.StatusUnknown || e.Certificate != nil {
+			reason = e.Reason // why it is unknown, or what certificatedetails and the certificate disagree about
 		}
 		row := []string{cell(e.Org), cell(e.Space), cell(e.Instance), cell(e.InstanceGUID), cell(e.Offering), cell(e.Plan), cell(e.Name), cell(e.GUID),
 			e.Status.String(), days, cell(subject), cell(issuer), cell(serial), notAfter, source, chainFirst, chainNotAfter, cell(chainSubject), cell(reason)}
@@ -65,10 +67,12 @@ func ackCells(e Entry) []string {
 	return []string{cell(e.Rule), "true", e.Ack.UntilText(), cell(e.Ack.Owner), cell(e.Ack.Note)}
 }
 
-// cell makes a text value safe for a terminal and for a spreadsheet.
+// cell makes a text value safe for a terminal and for a spreadsheet. A spreadsheet skips leading tabs and
+// carriage returns (which Clean has turned into spaces) before it looks for a formula, so a value such as
+// "\t=HYPERLINK(...)" is quoted as well as "=HYPERLINK(...)".
 func cell(s string) string {
 	s = safetext.Clean(s)
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
 		return "'" + s
 	}
 	return s

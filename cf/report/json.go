@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 // jsonReport is the JSON document, schema 1.
@@ -70,6 +72,7 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // (control characters become \u escapes, so the document itself is safe on a terminal); HTML characters are not
 // escaped, so names survive a round trip unharmed.
 func WriteJSON(w io.Writer, r Report) error {
+	r = r.redacted()
 	doc := jsonReport{Schema: Schema, GeneratedAt: rfc3339(r.GeneratedAt), API: r.API, Foundations: r.Foundations,
 		Thresholds: jsonTh{WarningDays: r.Thresholds.Warning, CriticalDays: r.Thresholds.Critical}, Policy: r.Policy,
 		Keys: make([]jsonEntry, 0, len(r.Entries)), Errors: r.Errors}
@@ -85,8 +88,8 @@ func WriteJSON(w io.Writer, r Report) error {
 				je.Ack.CreatedAt = rfc3339(a.Created)
 			}
 		}
-		if e.Status.String() == "unknown" {
-			je.Reason = e.Reason
+		if e.Status == expiry.StatusUnknown || e.Certificate != nil {
+			je.Reason = e.Reason // why it is unknown, or what certificatedetails and the certificate disagree about
 		}
 		if c := e.Certificate; c != nil {
 			je.Certificate = &jsonCert{SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN, Serial: c.Serial, NotAfter: rfc3339(c.NotAfter), Source: string(c.Source), ChainExpiresFirst: c.ChainExpiresFirst}
@@ -108,17 +111,18 @@ func WriteJSON(w io.Writer, r Report) error {
 	return err
 }
 
-// escapeTerminalUnsafe rewrites the characters encoding/json leaves raw but a terminal may act on, C1 controls
-// (U+0080-U+009F, e.g. an 8-bit CSI) and bidi controls, as \uXXXX escapes. They can only occur inside JSON
-// strings, so the document still decodes to exactly the same values.
+// escapeTerminalUnsafe rewrites the characters encoding/json leaves raw but a terminal may act on, DEL, C1
+// controls (U+0080-U+009F, e.g. an 8-bit CSI) and bidi controls, as \uXXXX escapes. (encoding/json escapes the
+// C0 controls and U+2028/U+2029 itself.) They can only occur inside JSON strings, so the document still decodes
+// to exactly the same values.
 func escapeTerminalUnsafe(b []byte) []byte {
-	if isASCII(b) {
+	if isPlainASCII(b) {
 		return b
 	}
 	out := make([]byte, 0, len(b))
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c {
+		if r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[:size]...)
@@ -128,9 +132,10 @@ func escapeTerminalUnsafe(b []byte) []byte {
 	return out
 }
 
-func isASCII(b []byte) bool {
+// isPlainASCII reports whether b is ASCII without DEL, which escapeTerminalUnsafe leaves as it is.
+func isPlainASCII(b []byte) bool {
 	for _, c := range b {
-		if c >= 0x80 {
+		if c >= 0x7f {
 			return false
 		}
 	}

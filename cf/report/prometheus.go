@@ -16,6 +16,7 @@ import (
 // it ran. A failed report (r.Failed) writes only cfkeys_scan_success 0 and the time, so an alert on the success
 // series fires instead of expiry alerts going quiet.
 func WritePrometheus(w io.Writer, r Report) error {
+	r = r.redacted()
 	var b strings.Builder
 	gen := r.GeneratedAt
 	header := func(name, help string) {
@@ -47,7 +48,7 @@ func WritePrometheus(w io.Writer, r Report) error {
 	for _, e := range r.Entries {
 		if e.Certificate != nil {
 			fmt.Fprintf(&b, "cfkeys_certificate_expiry_seconds{%s,%s} %s\n", labelsOf(e), label("subject", e.Certificate.SubjectDN),
-				strconv.FormatFloat(e.Certificate.Effective().Sub(gen).Seconds(), 'f', 0, 64))
+				strconv.FormatInt(expiry.SecondsUntil(e.Certificate.Effective(), gen), 10))
 		}
 	}
 	header("cfkeys_certificate_not_after_timestamp_seconds", "When the service key's certificate stops working (as cfkeys_certificate_expiry_seconds), as a Unix timestamp.")

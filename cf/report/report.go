@@ -214,6 +214,26 @@ const (
 	ExitFailed   = 3 // the scan failed, or some keys could not be checked
 )
 
+// redacted returns a copy of the report in which the texts that may quote a server (error messages, the failure,
+// reasons) hold no secret of the process (see cf.Redact). Every writer starts with it, so no format, on stdout or
+// in a file, carries a password or token that a UAA or Cloud Controller echoed.
+func (r Report) redacted() Report {
+	r.Failure = cf.Redact(r.Failure)
+	errs := make([]Error, len(r.Errors))
+	for i, e := range r.Errors {
+		e.Message = cf.Redact(e.Message)
+		errs[i] = e
+	}
+	r.Errors = errs
+	entries := make([]Entry, len(r.Entries))
+	for i, e := range r.Entries {
+		e.Reason = cf.Redact(e.Reason)
+		entries[i] = e
+	}
+	r.Entries = entries
+	return r
+}
+
 // ExitCode returns the status a scan exits with: critical or expired keys win (2); otherwise keys the scan could
 // not check (errors) make it 3, since one of them may be the next to expire; otherwise warnings and keys whose
 // certificate cannot be read give 1. Keys hidden by the user's role or still being created change nothing, nor

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,7 +160,7 @@ func TestJSONSchema(t *testing.T) {
 func hostileReport() (Report, []string) {
 	names := []string{"\x1b]52;c;ZXZpbA==\x07org\u009b31m", "\x1b[31mred\x1b[0m", strings.Repeat("long-", 60), "キー🔑東京\u202eevil", "=HYPERLINK(\"x\")", "a\"quote\\back"}
 	k := key(names[0], names[1], names[2], names[3], expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(3, "CN="+names[5]+",O=\x1b[2J")})
-	k2 := key("o", "s", "i", names[4], expiry.Unknown("reason with \x1b]8;;http://x\x1b\\link"))
+	k2 := key("o\u2028line", "s\u2029para", "i\x7fdel", names[4], expiry.Unknown("reason with \x1b]8;;http://x\x1b\\link"))
 	entries := FromKeys("", []cf.KeyReport{k, k2}, now, expiry.DefaultThresholds)
 	return Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds, Entries: entries}, names
 }
@@ -167,7 +168,7 @@ func hostileReport() (Report, []string) {
 func noControl(t *testing.T, what, s string) {
 	t.Helper()
 	for _, r := range s {
-		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x202e {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x202e || r == 0x2028 || r == 0x2029 {
 			t.Fatalf("%s holds control character %U:\n%q", what, r, s)
 		}
 	}
@@ -367,5 +368,105 @@ func TestTableFitDropsNoteBeforeNames(t *testing.T) {
 				t.Errorf("width %d: line of %d cells: %q", tc.width, w, l)
 			}
 		}
+	}
+}
+
+func TestJSONEscapesDELAndLineSeparators(t *testing.T) {
+	t.Parallel()
+	r, _ := hostileReport()
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"i\u007fdel"`, `"o\u2028line"`, `"s\u2029para"`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js.String())
+		}
+	}
+	var doc struct {
+		Keys []struct{ Org, Space, Instance string }
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if k := doc.Keys[1]; k.Org != "o\u2028line" || k.Space != "s\u2029para" || k.Instance != "i\x7fdel" {
+		t.Errorf("JSON does not round-trip: %+v", k)
+	}
+}
+
+func TestCSVQuotesFormulaAfterTabOrCR(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"\t=cmd|' /C calc'!A0", "\r+1", "\t-2", "\r@SUM(A1)", " =1+1", "=1+1"} {
+		if got := cell(in); !strings.HasPrefix(got, "'") {
+			t.Errorf("cell(%q) = %q, want a ' prefix", in, got)
+		}
+	}
+	for _, in := range []string{"plain", "\tplain", "a=b"} {
+		if got := cell(in); strings.HasPrefix(got, "'") {
+			t.Errorf("cell(%q) = %q, want no prefix", in, got)
+		}
+	}
+}
+
+func TestPipedTableCapsEachColumn(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("x", 10000)
+	keys := []cf.KeyReport{
+		key(huge, "prod", "cpi", "huge-org", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(10, "CN="+huge)}),
+		key("acme", "prod", huge, huge, expiry.Unknown(huge)),
+		key("acme", "prod", "cpi", "small", expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert(20, "CN=small")}),
+	}
+	r := Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds, Entries: FromKeys("", keys, now, expiry.DefaultThresholds)}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, r, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	limit := 8 + 5 + 10 + 4*64 + 200 + 2*7 // STATUS, DAYS, VALID UNTIL, four names, the note, gaps
+	for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if w := safetext.Width(l); w > limit {
+			t.Errorf("piped table line is %d cells wide (cap %d): %.80q...", w, limit, l)
+		}
+	}
+	if n := strings.Count(buf.String(), "…"); n < 5 {
+		t.Errorf("want the huge cells cut with …, got %d ellipses", n)
+	}
+}
+
+func TestPrometheusFarFutureExpiry(t *testing.T) {
+	t.Parallel()
+	far := &expiry.Certificate{SubjectDN: "CN=forever", NotAfter: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), Source: expiry.SourcePEM}
+	r := Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds,
+		Entries: FromKeys("", []cf.KeyReport{key("o", "s", "i", "k", expiry.Finding{Kind: expiry.KindCertificate, Certificate: far})}, now, expiry.DefaultThresholds)}
+	if d := *r.Entries[0].DaysRemaining; d != 2912117 {
+		t.Errorf("days remaining = %d, want 2912117", d)
+	}
+	var p bytes.Buffer
+	if err := WritePrometheus(&p, r); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("} %d\n", far.NotAfter.Unix()-now.Unix())
+	if !strings.Contains(p.String(), want) {
+		t.Errorf("expiry seconds: want %q in\n%s", want, p.String())
+	}
+}
+
+// TestNoteSaysWhyTheDatesDiffer: the note of a key whose certificatedetails and certificate disagree names both
+// dates, in the table and in JSON, and the CN is read past the escaped comma.
+func TestNoteSaysWhyTheDatesDiffer(t *testing.T) {
+	t.Parallel()
+	c := cert(2, `CN=Acme\, Inc.,O=x`)
+	c.Disagreement = "certificatedetails says 2030-01-01, the certificate itself expires 2026-11-24"
+	r := Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds,
+		Entries: FromKeys("", []cf.KeyReport{key("o", "s", "i", "k", expiry.Finding{Kind: expiry.KindCertificate, Certificate: c, Reason: c.Disagreement})}, now, expiry.DefaultThresholds)}
+	want := "Acme, Inc. (certificatedetails says 2030-01-01, the certificate itself expires 2026-11-24)"
+	if got := Note(r.Entries[0]); got != want {
+		t.Errorf("note = %q, want %q", got, want)
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"reason": "`+c.Disagreement+`"`) {
+		t.Errorf("JSON lacks the reason:\n%s", js.String())
 	}
 }

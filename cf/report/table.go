@@ -12,7 +12,8 @@ import (
 
 // TableOptions shape the table.
 type TableOptions struct {
-	// Width is the terminal width to fit in; 0 means no limit (piped output keeps every character).
+	// Width is the terminal width to fit in; 0 means no terminal (piped output): each column is then capped at
+	// its own maximum (names at 64 cells, the note at 200), so one huge name cannot pad every row to its length.
 	Width int
 	// Multi adds a FOUNDATION column.
 	Multi bool
@@ -29,7 +30,14 @@ type column struct {
 	min    int
 	shrink int  // order in which columns give up width (1 first); 0 never shrinks
 	drop   bool // after shrinking to min, the column goes entirely before the next one shrinks
+	max    int  // the widest the column gets in piped output; 0 for columns whose cells are short by nature
 }
+
+// Piped output caps: longer than any real name, shorter than what a hostile one could pad every row to.
+const (
+	maxPipedName = 64
+	maxPipedNote = 200
+)
 
 func columns(multi bool) []column {
 	cols := []column{
@@ -41,14 +49,14 @@ func columns(multi bool) []column {
 			}
 			return e.Certificate.Effective().UTC().Format("2006-01-02")
 		}, min: 10},
-		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 3},
-		{header: "SPACE", cell: func(e Entry) string { return e.Space }, min: 6, shrink: 4},
-		{header: "INSTANCE", cell: func(e Entry) string { return e.Instance }, min: 8, shrink: 2},
-		{header: "KEY", cell: func(e Entry) string { return e.Name }, min: 10, shrink: 5},
-		{header: "SUBJECT CN / NOTE", cell: Note, min: 10, shrink: 1, drop: true},
+		{header: "ORG", cell: func(e Entry) string { return e.Org }, min: 6, shrink: 3, max: maxPipedName},
+		{header: "SPACE", cell: func(e Entry) string { return e.Space }, min: 6, shrink: 4, max: maxPipedName},
+		{header: "INSTANCE", cell: func(e Entry) string { return e.Instance }, min: 8, shrink: 2, max: maxPipedName},
+		{header: "KEY", cell: func(e Entry) string { return e.Name }, min: 10, shrink: 5, max: maxPipedName},
+		{header: "SUBJECT CN / NOTE", cell: Note, min: 10, shrink: 1, drop: true, max: maxPipedNote},
 	}
 	if multi {
-		cols = append([]column{{header: "FOUNDATION", cell: func(e Entry) string { return e.Foundation }, min: 6, shrink: 6}}, cols...)
+		cols = append([]column{{header: "FOUNDATION", cell: func(e Entry) string { return e.Foundation }, min: 6, shrink: 6, max: maxPipedName}}, cols...)
 	}
 	return cols
 }
@@ -85,15 +93,19 @@ func DaysCell(e Entry) string {
 	return strconv.Itoa(*e.DaysRemaining) + "d"
 }
 
-// Note is the last table column: the subject's CN, a warning when a CA expires first, or why there is no expiry.
+// Note is the last table column: the subject's CN, a warning when a CA expires first, what certificatedetails and
+// the certificate disagree about, or why there is no expiry.
 func Note(e Entry) string {
 	switch {
 	case e.Acked():
 		return AckNote(e)
 	case e.Certificate != nil:
-		n := CommonName(e.Certificate.SubjectDN)
+		n := expiry.CommonName(e.Certificate.SubjectDN)
 		if e.Certificate.ChainExpiresFirst {
 			n += fmt.Sprintf(" (CA expires first: %s)", e.Certificate.ChainNotAfter.UTC().Format("2006-01-02"))
+		}
+		if d := e.Certificate.Disagreement; d != "" {
+			n += " (" + d + ")"
 		}
 		return n
 	case e.Status == expiry.StatusNone:
@@ -102,19 +114,11 @@ func Note(e Entry) string {
 	return e.Reason
 }
 
-// CommonName returns the CN of a DN written most specific first, or the whole DN when it has none.
-func CommonName(dn string) string {
-	for _, part := range strings.Split(dn, ",") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.EqualFold(k, "CN") {
-			return v
-		}
-	}
-	return dn
-}
-
 // WriteTable writes an aligned table, most urgent first, then a summary line and the errors. Every string from
-// the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width end in "…".
+// the API is cleaned for the terminal; wide characters keep columns aligned; cells too long for Width (or, piped,
+// for their column's cap) end in "…".
 func WriteTable(w io.Writer, r Report, o TableOptions) error {
+	r = r.redacted()
 	cols := columns(o.Multi)
 	cells := make([][]string, len(r.Entries))
 	widths := make([]int, len(cols))
@@ -132,6 +136,12 @@ func WriteTable(w io.Writer, r Report, o TableOptions) error {
 	shown := len(cols)
 	if o.Width > 0 {
 		shown = fit(cols, widths, o.Width)
+	} else {
+		for j, c := range cols {
+			if c.max > 0 {
+				widths[j] = min(widths[j], c.max)
+			}
+		}
 	}
 	var b strings.Builder
 	line := func(vals []string, status expiry.Status, acked, styled bool) {

@@ -22,7 +22,8 @@ const Replacement = '\uFFFD'
 const Ellipsis = "…"
 
 // Clean returns s with escape sequences (CSI, OSC, DCS, SOS, PM, APC and two-byte ESC sequences) removed, other
-// C0/C1 control characters and DEL replaced by U+FFFD, tabs and line breaks turned into single spaces, bidi
+// C0/C1 control characters and DEL replaced by U+FFFD, tabs and line breaks (the Unicode line and paragraph
+// separators U+2028 and U+2029 included) turned into single spaces, bidi
 // override and isolate controls removed, and invalid UTF-8 replaced by U+FFFD. Clean never returns a string that
 // makes a terminal do anything but print.
 func Clean(s string) string {
@@ -41,7 +42,7 @@ func Clean(s string) string {
 			i += escapeLen(s[i:])
 		case r == 0x9b || r == 0x9d || r == 0x90 || r == 0x98 || r == 0x9e || r == 0x9f: // 8-bit CSI, OSC, DCS, SOS, PM, APC
 			i += size + c1StringLen(s[i+size:], r == 0x9b)
-		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x2028 || r == 0x2029:
 			b.WriteByte(' ')
 			i += size
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):

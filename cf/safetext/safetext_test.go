@@ -32,6 +32,7 @@ func TestClean(t *testing.T) {
 		{"backspace replaced", "abc\b\b\bxyz", "abc\uFFFD\uFFFD\uFFFDxyz"},
 		{"newlines become spaces", "line1\nline2\r\n", "line1 line2  "},
 		{"tab becomes space", "a\tb", "a b"},
+		{"unicode line and paragraph separators become spaces", "a\u2028b\u2029c", "a b c"},
 		{"other C1 replaced", "a\u0085b", "a\uFFFDb"},
 		{"bidi override removed", "abc\u202Efed\u202C", "abcfed"},
 		{"bidi isolate removed", "\u2066x\u2069", "x"},
@@ -57,7 +58,7 @@ func assertInert(t *testing.T, s string) {
 		t.Fatalf("%q is not valid UTF-8", s)
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || isBidiControl(r) {
 			t.Fatalf("%q still holds control character %U", s, r)
 		}
 	}

@@ -83,11 +83,8 @@ func (a *app) probeKeyring(name string) error {
 			fmt.Fprintln(a.errOut, "cfkeys: waiting for the OS keyring (an unlock prompt may be open)...")
 		}
 	}()
-	_, err := a.keyring(a.keyringTimeout(true)).Get(name, keystore.RefreshToken)
-	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
-		return err
-	}
-	return nil
+	_, err := a.keyring(a.keyringTimeout(true)).Lookup(name, keystore.RefreshToken)
+	return err
 }
 
 // keyringNoticeAfter is how long a keyring call may take before the user is told what it waits for.
@@ -129,9 +126,10 @@ func exitWith(code int) error {
 	return &exitError{code: code}
 }
 
-// Main runs cfkeys with args and returns the exit status. Errors are printed once, cleaned for the terminal:
-// they may quote names and details that came from the API.
+// Main runs cfkeys with args and returns the exit status. Errors are printed once, with the process's secrets
+// redacted and cleaned for the terminal: they may quote names, details and echoes that came from the API.
 func Main(ctx context.Context, args []string, a *app) int {
+	a.errOut = cf.RedactWriter(a.errOut) // every message, warning and progress line: a server may have echoed a secret
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(a.in)
@@ -144,11 +142,11 @@ func Main(ctx context.Context, args []string, a *app) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(a.errOut, "cfkeys: "+safetext.Clean(describe(ee.err)))
+			fmt.Fprintln(a.errOut, "cfkeys: "+safetext.Clean(cf.Redact(describe(ee.err))))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(a.errOut, "cfkeys: "+safetext.Clean(describe(err)))
+	fmt.Fprintln(a.errOut, "cfkeys: "+safetext.Clean(cf.Redact(describe(err))))
 	return report.ExitFailed
 }
 

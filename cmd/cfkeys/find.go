@@ -179,6 +179,9 @@ func writeFound(a *app, r report.Report) {
 			if c.ChainExpiresFirst {
 				row("warning", "CA "+c.ChainSubjectDN+" expires first, on "+c.ChainNotAfter.UTC().Format("2006-01-02"))
 			}
+			if c.Disagreement != "" {
+				row("note", c.Disagreement)
+			}
 		} else if e.Reason != "" {
 			row("note", e.Reason)
 		}
@@ -186,7 +189,7 @@ func writeFound(a *app, r report.Report) {
 	for _, e := range r.Errors {
 		b.WriteString(safetext.Clean("error: "+e.GUID+": "+e.Message) + "\n")
 	}
-	fmt.Fprint(a.out, b.String())
+	fmt.Fprint(a.out, cf.Redact(b.String())) // notes and errors may quote a server's echo
 }
 
 // statusPhrase says a status and the days remaining in words: "critical, 5 days left", "expired 3 days ago".

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,12 +21,14 @@ type loginOptions struct {
 	Name              string
 	Username          string
 	Password          string
+	PasswordStdin     bool
 	Origin            string
 	SSO               bool
 	SSOPasscode       string
 	ClientCredentials bool
 	ClientID          string
 	ClientSecret      string
+	ClientSecretStdin bool
 	SkipSSLValidation bool
 	RememberPassword  bool
 	FromCFConfig      bool
@@ -42,13 +46,16 @@ no credentials afterwards. The secrets (refresh and access tokens, a client secr
 Service on Linux. The profile file (API, user, grant; no secret) is under the user config directory.
 
 A missing username or password is asked for (the password hidden) when stdin is a terminal, and read from
-CF_USERNAME and CF_PASSWORD otherwise. --sso prints the address where you get a one-time passcode and asks for
+CF_USERNAME and CF_PASSWORD otherwise. --password-stdin and --client-secret-stdin read the secret from the first
+line of stdin (from a password manager or a file); -p and --client-secret put it on the command line, where
+other users of the machine can read it in the process list, and cfkeys warns when they are used. --sso prints the address where you get a one-time passcode and asks for
 it. The profile is named after the API host unless --name says otherwise; log in to several foundations
 (BTP regions such as eu10 and us10) under different names.`,
 		Example: `  cfkeys login -a https://api.cf.eu10.hana.ondemand.com --name eu10 -u jane.doe@example.com
   cfkeys login -a https://api.cf.us10.hana.ondemand.com --name us10 --sso
   cfkeys login -a https://api.cf.eu10.hana.ondemand.com --origin my-idp
-  cfkeys login -a https://api.example.org --client-credentials --client-id monitor --client-secret ...
+  pass show cf/eu10 | cfkeys login -a https://api.cf.eu10.hana.ondemand.com -u jane.doe@example.com --password-stdin
+  cfkeys login -a https://api.example.org --client-credentials --client-id monitor --client-secret-stdin < monitor.secret
   cfkeys login --from-cf-config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,13 +72,15 @@ it. The profile is named after the API host unless --name says otherwise; log in
 	f.StringVarP(&o.API, "api", "a", "", "API URL of the foundation")
 	f.StringVar(&o.Name, "name", "", "profile name (default: the API host)")
 	f.StringVarP(&o.Username, "username", "u", "", "user name (default: asked, or CF_USERNAME)")
-	f.StringVarP(&o.Password, "password", "p", "", "password (default: asked, or CF_PASSWORD; a flag shows in your shell history)")
+	f.StringVarP(&o.Password, "password", "p", "", "password (default: asked, or CF_PASSWORD); other users can read it in the process list: prefer --password-stdin")
+	f.BoolVar(&o.PasswordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	f.StringVar(&o.Origin, "origin", "", "identity provider origin key, e.g. sap.ids or a custom IdP")
 	f.BoolVar(&o.SSO, "sso", false, "log in with a one-time passcode from your identity provider")
 	f.StringVar(&o.SSOPasscode, "sso-passcode", "", "log in with this one-time passcode")
 	f.BoolVar(&o.ClientCredentials, "client-credentials", false, "log in as a UAA client")
 	f.StringVar(&o.ClientID, "client-id", "", "UAA client id (default: CF_CLIENT_ID)")
-	f.StringVar(&o.ClientSecret, "client-secret", "", "UAA client secret (default: asked, or CF_CLIENT_SECRET)")
+	f.StringVar(&o.ClientSecret, "client-secret", "", "UAA client secret (default: asked, or CF_CLIENT_SECRET); other users can read it in the process list: prefer --client-secret-stdin")
+	f.BoolVar(&o.ClientSecretStdin, "client-secret-stdin", false, "read the UAA client secret from the first line of stdin")
 	f.BoolVar(&o.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.BoolVar(&o.RememberPassword, "remember-password", false, "keep the password in the keyring to log in again when the refresh token expires (technical users)")
 	f.BoolVar(&o.FromCFConfig, "from-cf-config", false, "import the session of an existing cf login")
@@ -97,10 +106,14 @@ func (o *loginOptions) validate() error {
 		return errors.New("--origin only applies to a username and password login")
 	case o.RememberPassword && modes > 0:
 		return errors.New("--remember-password only applies to a username and password login")
-	case !o.ClientCredentials && (o.ClientID != "" || o.ClientSecret != ""):
-		return errors.New("--client-id and --client-secret need --client-credentials")
-	case modes > 0 && (o.Username != "" || o.Password != ""):
-		return errors.New("-u and -p are for a username and password login, not with --sso, --sso-passcode, --client-credentials or --from-cf-config")
+	case !o.ClientCredentials && (o.ClientID != "" || o.ClientSecret != "" || o.ClientSecretStdin):
+		return errors.New("--client-id, --client-secret and --client-secret-stdin need --client-credentials")
+	case modes > 0 && (o.Username != "" || o.Password != "" || o.PasswordStdin):
+		return errors.New("-u, -p and --password-stdin are for a username and password login, not with --sso, --sso-passcode, --client-credentials or --from-cf-config")
+	case o.PasswordStdin && o.Password != "":
+		return errors.New("give the password with -p or --password-stdin, not both")
+	case o.ClientSecretStdin && o.ClientSecret != "":
+		return errors.New("give the client secret with --client-secret or --client-secret-stdin, not both")
 	case o.FromCFConfig && o.SkipSSLValidation:
 		return errors.New("--from-cf-config takes the TLS setting from the cf CLI config (cf api --skip-ssl-validation); leave out --skip-ssl-validation")
 	case o.Name != "":
@@ -110,6 +123,7 @@ func (o *loginOptions) validate() error {
 }
 
 func runLogin(ctx context.Context, a *app, o *loginOptions) error {
+	a.warnSecretArgs(o)
 	if o.FromCFConfig {
 		return importCFConfig(ctx, a, o)
 	}
@@ -154,6 +168,22 @@ func runLogin(ctx context.Context, a *app, o *loginOptions) error {
 	return nil
 }
 
+// warnSecretArgs warns about secrets given as arguments: every user of the machine can read a process's
+// arguments (ps, /proc/PID/cmdline) while it runs, and the shell keeps them in its history.
+func (a *app) warnSecretArgs(o *loginOptions) {
+	for _, f := range []struct {
+		given         bool
+		flag, instead string
+	}{
+		{o.Password != "", "-p/--password", "--password-stdin, CF_PASSWORD or the prompt"},
+		{o.ClientSecret != "", "--client-secret", "--client-secret-stdin, CF_CLIENT_SECRET or the prompt"},
+	} {
+		if f.given {
+			fmt.Fprintf(a.errOut, "cfkeys: warning: %s on the command line can be read by other users of this machine in the process list, and stays in your shell history; use %s instead\n", f.flag, f.instead)
+		}
+	}
+}
+
 // saveLogin stores the secrets in the keyring first, then the profile: a profile never names a session whose
 // secrets were not stored. The profile file is changed under its lock, so parallel logins keep each other's
 // profiles; secrets of a new profile that could not be saved are removed again, so none are stranded where
@@ -194,13 +224,13 @@ func (a *app) loginCredentials(ctx context.Context, o *loginOptions, ep cf.Endpo
 	switch {
 	case o.ClientCredentials:
 		id := first(o.ClientID, a.getenv("CF_CLIENT_ID"))
-		if id == "" && a.stdinTTY {
+		if id == "" && a.stdinTTY && !o.ClientSecretStdin {
 			var err error
 			if id, err = a.readLine("Client id: "); err != nil {
 				return cf.Credentials{}, err
 			}
 		}
-		secret, err := a.secretInput(o.ClientSecret, "CF_CLIENT_SECRET", "Client secret: ")
+		secret, err := a.secretInput(o.ClientSecret, o.ClientSecretStdin, "CF_CLIENT_SECRET", "Client secret: ")
 		if err != nil {
 			return cf.Credentials{}, err
 		}
@@ -233,7 +263,7 @@ func (a *app) loginCredentials(ctx context.Context, o *loginOptions, ep cf.Endpo
 	}
 	user := o.Username
 	if user == "" {
-		if a.stdinTTY {
+		if a.stdinTTY && !o.PasswordStdin { // stdin holds the password: the username comes from -u or CF_USERNAME
 			var err error
 			if user, err = a.readLine("Username: "); err != nil {
 				return cf.Credentials{}, err
@@ -242,7 +272,7 @@ func (a *app) loginCredentials(ctx context.Context, o *loginOptions, ep cf.Endpo
 			user = a.getenv("CF_USERNAME")
 		}
 	}
-	pass, err := a.secretInput(o.Password, "CF_PASSWORD", "Password: ")
+	pass, err := a.secretInput(o.Password, o.PasswordStdin, "CF_PASSWORD", "Password: ")
 	if err != nil {
 		return cf.Credentials{}, err
 	}
@@ -252,15 +282,36 @@ func (a *app) loginCredentials(ctx context.Context, o *loginOptions, ep cf.Endpo
 	return cf.Credentials{Grant: cf.GrantPassword, Username: user, Password: cf.NewSecret(pass), Origin: first(o.Origin, a.getenv("CF_ORIGIN"))}, nil
 }
 
-// secretInput takes a secret from its flag, else asks for it hidden on a terminal, else reads the environment.
-func (a *app) secretInput(flag, env, prompt string) (string, error) {
+// secretInput takes a secret from its flag, else from stdin when asked to (--password-stdin), else asks for it
+// hidden on a terminal, else reads the environment.
+func (a *app) secretInput(flag string, stdin bool, env, prompt string) (string, error) {
 	if flag != "" {
 		return flag, nil
+	}
+	if stdin {
+		return a.readStdinSecret(strings.TrimSuffix(prompt, ": "))
 	}
 	if a.stdinTTY {
 		return a.readSecret(prompt)
 	}
 	return a.getenv(env), nil
+}
+
+// maxStdinSecret bounds what --password-stdin reads: a password or client secret, never a file's worth.
+const maxStdinSecret = 64 << 10
+
+// readStdinSecret reads a secret from the first line of stdin, without the line break; the rest of stdin is left
+// unread. Spaces are kept: they may be part of the secret.
+func (a *app) readStdinSecret(what string) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(a.in, maxStdinSecret)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the %s from stdin: %w", strings.ToLower(what), err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("reading the %s from stdin: stdin is empty", strings.ToLower(what))
+	}
+	return line, nil
 }
 
 // importCFConfig imports the session of an existing cf CLI login.

@@ -489,9 +489,9 @@ func TestIneffectiveFlagCombinations(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"login", "-a", f.url, "--sso", "-u", "admin"}, "-u and -p are for a username and password login"},
-		{[]string{"login", "-a", f.url, "--client-credentials", "--client-id", "x", "--client-secret", "y", "-p", "z"}, "-u and -p are for a username and password login"},
-		{[]string{"login", "--from-cf-config", "-u", "admin"}, "-u and -p are for a username and password login"},
+		{[]string{"login", "-a", f.url, "--sso", "-u", "admin"}, "-u, -p and --password-stdin are for a username and password login"},
+		{[]string{"login", "-a", f.url, "--client-credentials", "--client-id", "x", "--client-secret", "y", "-p", "z"}, "-u, -p and --password-stdin are for a username and password login"},
+		{[]string{"login", "--from-cf-config", "-u", "admin"}, "-u, -p and --password-stdin are for a username and password login"},
 		{[]string{"login", "--from-cf-config", "--skip-ssl-validation"}, "takes the TLS setting from the cf CLI config"},
 		{[]string{"login", "-a", f.url, "--sso", "--client-credentials"}, "choose one of"},
 		{[]string{"login", "-a", f.url, "--client-id", "x"}, "need --client-credentials"},
@@ -537,4 +537,78 @@ func lineWith(out, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestLoginSecretsOffTheCommandLine holds issue 8 item 11: -p and --client-secret warn that the process list
+// shows them; --password-stdin and --client-secret-stdin read the secret from stdin instead.
+func TestLoginSecretsOffTheCommandLine(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	pw, secret := f.fake.Password(cffake.AdminUser), f.fake.ClientSecret(cffake.MonitorClient)
+	const warning = "can be read by other users of this machine in the process list"
+
+	t.Run("arguments warn", func(t *testing.T) {
+		w := newWorkstation(t)
+		_, errOut, code := w.run("login", "-a", f.url, "-u", cffake.AdminUser, "-p", pw, "--name", "a")
+		if code != 0 || !strings.Contains(errOut, "-p/--password on the command line "+warning) || !strings.Contains(errOut, "--password-stdin") {
+			t.Errorf("-p: exit %d, stderr %q", code, errOut)
+		}
+		_, errOut, code = w.run("login", "-a", f.url, "--client-credentials", "--client-id", cffake.MonitorClient, "--client-secret", secret, "--name", "b")
+		if code != 0 || !strings.Contains(errOut, "--client-secret on the command line "+warning) || !strings.Contains(errOut, "--client-secret-stdin") {
+			t.Errorf("--client-secret: exit %d, stderr %q", code, errOut)
+		}
+		if strings.Contains(errOut, secret) {
+			t.Error("the warning quotes the secret")
+		}
+	})
+
+	t.Run("stdin, piped or on a terminal", func(t *testing.T) {
+		for _, tty := range []bool{false, true} {
+			w := newWorkstation(t)
+			w.stdinTTY = tty
+			w.stdin = pw + "\r\nrest of the input\n"
+			_, errOut, code := w.run("login", "-a", f.url, "-u", cffake.AdminUser, "--password-stdin", "--name", "p")
+			if code != 0 || strings.Contains(errOut, warning) || len(w.prompts) != 0 {
+				t.Errorf("--password-stdin (tty %v): exit %d, stderr %q, prompts %q", tty, code, errOut, w.prompts)
+			}
+			w.stdin = secret // no line break at the end
+			_, errOut, code = w.run("login", "-a", f.url, "--client-credentials", "--client-id", cffake.MonitorClient, "--client-secret-stdin", "--name", "c")
+			if code != 0 || strings.Contains(errOut, warning) || len(w.prompts) != 0 {
+				t.Errorf("--client-secret-stdin (tty %v): exit %d, stderr %q, prompts %q", tty, code, errOut, w.prompts)
+			}
+			if w.keyring.Entries()["cfkeys:c|client-secret"] != secret {
+				t.Error("the client secret read from stdin is not the one stored")
+			}
+		}
+	})
+
+	t.Run("stdin with the username from the environment", func(t *testing.T) {
+		w := newWorkstation(t)
+		w.env["CF_USERNAME"] = cffake.AdminUser
+		w.stdinTTY, w.stdin = true, pw+"\n"
+		if _, errOut, code := w.run("login", "-a", f.url, "--password-stdin"); code != 0 || strings.Contains(errOut, "Username:") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+
+	t.Run("mistakes", func(t *testing.T) {
+		w := newWorkstation(t)
+		for _, tc := range []struct {
+			stdin string
+			args  []string
+			want  string
+		}{
+			{"", []string{"login", "-a", f.url, "-u", "admin", "--password-stdin"}, "stdin is empty"},
+			{"x\n", []string{"login", "-a", f.url, "-u", "admin", "-p", "y", "--password-stdin"}, "not both"},
+			{"x\n", []string{"login", "-a", f.url, "--client-credentials", "--client-id", "m", "--client-secret", "y", "--client-secret-stdin"}, "not both"},
+			{"x\n", []string{"login", "-a", f.url, "--client-secret-stdin"}, "need --client-credentials"},
+			{"x\n", []string{"login", "-a", f.url, "--sso", "--password-stdin"}, "are for a username and password login"},
+			{pw + "\n", []string{"login", "-a", f.url, "--password-stdin"}, "needs a username and password"},
+		} {
+			w.stdin = tc.stdin
+			if _, errOut, code := w.run(tc.args...); code != 3 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+			}
+		}
+	})
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // writeFileAtomic writes a report file so that a reader (node_exporter's textfile collector, a dashboard) sees
-// the old file or the new one, never half of one. The file is world-readable (0644): it holds a report, never a
-// secret.
+// the old file or the new one, never half of one. A new file is world-readable (0644): it holds a report, never a
+// secret. A file that exists keeps its mode, and a symbolic link keeps pointing to the file it names, which is
+// the one replaced.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := atomicfile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

@@ -134,3 +134,32 @@ func TestScanCSVErrorsOnStderr(t *testing.T) {
 		t.Errorf("%d rows, %d errors", rows, len(lines))
 	}
 }
+
+// TestScanOutputFileThroughSymlink: --output-file onto a symbolic link replaces the file it points to and keeps
+// that file's mode; the link stays a link (issue 8 item 7).
+func TestScanOutputFileThroughSymlink(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.json")
+	if err := os.WriteFile(real, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "keys.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, f.adminEnv(), "scan", "--api", f.url, "-o", "json", "--output-file", link, "--org", "partner-hub"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	body, err := os.ReadFile(real)
+	if err != nil || !strings.Contains(string(body), `"schema": 1`) {
+		t.Fatalf("the link's target was not written: %q %v", body, err)
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want 0600 kept", st.Mode().Perm())
+	}
+}

@@ -101,20 +101,14 @@ func (a *app) checkProfile(ctx context.Context, p profile.Profile, keyringDown b
 		a.done(conn)
 	}
 	if err != nil {
-		return describe(err)
+		return cf.Redact(describe(err)) // the check's answer may quote the token it sent
 	}
 	return "ok"
 }
 
 // sessionState says, from the keyring alone, whether a profile's session is usable and until when.
 func sessionState(k *keystore.Keyring, p profile.Profile, now time.Time) (string, error) {
-	get := func(kind keystore.Kind) (string, error) {
-		v, err := k.Get(p.Name, kind)
-		if errors.Is(err, keystore.ErrNotFound) {
-			return "", nil
-		}
-		return v, err
-	}
+	get := func(kind keystore.Kind) (string, error) { return k.Lookup(p.Name, kind) }
 	access, err := get(keystore.AccessToken)
 	if err != nil {
 		return "", err
