@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // Kind is what happened to a key.
@@ -67,14 +68,23 @@ func keyFrom(f Foundation, e report.Entry) Key {
 		Status: e.Status.String(), Days: e.DaysRemaining, Certificate: e.Certificate}
 }
 
-// entry turns a remembered key back into a report entry (for the generic JSON payload).
+// entry turns a remembered key back into a report entry (for the generic JSON payload), every API string
+// cleaned: the receiver may show it anywhere.
 func (k Key) entry() report.Entry {
 	st, err := expiry.ParseStatus(k.Status)
 	if err != nil {
 		st = expiry.StatusUnknown
 	}
-	return report.Entry{Foundation: k.Foundation, Org: k.Org, Space: k.Space, Instance: k.Instance, InstanceGUID: k.InstanceGUID,
-		Offering: k.Offering, Plan: k.Plan, Name: k.Name, GUID: k.GUID, Type: "key", Status: st, DaysRemaining: k.Days, Certificate: k.Certificate}
+	var cert *expiry.Certificate
+	if k.Certificate != nil {
+		c := *k.Certificate
+		c.SubjectDN, c.IssuerDN, c.ChainSubjectDN, c.Serial = safetext.Clean(c.SubjectDN), safetext.Clean(c.IssuerDN), safetext.Clean(c.ChainSubjectDN), safetext.Clean(c.Serial)
+		cert = &c
+	}
+	return report.Entry{Foundation: safetext.Clean(k.Foundation), Org: safetext.Clean(k.Org), Space: safetext.Clean(k.Space),
+		Instance: safetext.Clean(k.Instance), InstanceGUID: safetext.Clean(k.InstanceGUID), Offering: safetext.Clean(k.Offering),
+		Plan: safetext.Clean(k.Plan), Name: safetext.Clean(k.Name), GUID: safetext.Clean(k.GUID), Type: "key", Status: st,
+		DaysRemaining: k.Days, Certificate: cert}
 }
 
 // urgency ranks statuses that are announced: lower is more urgent; statuses never announced rank last.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // Format is the payload a webhook expects.
@@ -114,7 +115,7 @@ func (w *Webhook) payload(b Batch) ([]byte, error) {
 	for _, e := range b.Events {
 		if !seen[e.Key.Foundation] {
 			seen[e.Key.Foundation] = true
-			r.Foundations = append(r.Foundations, report.Foundation{Name: e.Key.Foundation, API: e.Key.API})
+			r.Foundations = append(r.Foundations, report.Foundation{Name: safetext.Clean(e.Key.Foundation), API: safetext.Clean(e.Key.API)})
 		}
 		r.Entries = append(r.Entries, e.Key.entry())
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,6 +32,8 @@ type notifyFlags struct {
 	from            string
 	to              []string
 	webhooks        []string
+
+	tlsConfig *tls.Config // test hook: the TLS settings of the SMTP connection
 }
 
 func (n *notifyFlags) add(f *pflag.FlagSet) {
@@ -75,7 +78,7 @@ func (a *app) mailTarget(n notifyFlags) (*notify.Mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-security: %w", err)
 	}
-	m := &notify.Mail{Addr: n.smtpServer, Security: sec, Username: n.smtpUser, From: n.from, To: n.to}
+	m := &notify.Mail{Addr: n.smtpServer, Security: sec, Username: n.smtpUser, From: n.from, To: n.to, TLSConfig: n.tlsConfig}
 	if m.From == "" {
 		host, _, _ := strings.Cut(n.smtpServer, ":")
 		m.From = "cfkeys@" + strings.TrimPrefix(host, "smtp.")
