@@ -1,17 +1,12 @@
 package notify_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -160,7 +155,10 @@ func TestMailOverSMTP(t *testing.T) {
 				t.Fatalf("%d messages", len(msgs))
 			}
 			got := msgs[0]
-			data := decodeMail(t, got.Data)
+			data, err := got.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got.User != "cfkeys" || got.From != "cfkeys@example.org" || strings.Join(got.To, " ") != "ops@example.org sec@example.org" {
 				t.Errorf("envelope %+v", got)
 			}
@@ -195,40 +193,4 @@ func TestMailRefusesWrongPasswordAndPlainServers(t *testing.T) {
 	if len(srv.Messages()) != 0 {
 		t.Error("a message got through")
 	}
-}
-
-// decodeMail parses a mail: its headers (Subject decoded), then each part's headers and decoded body, so tests
-// can read the text. It fails the test when the mail is not well-formed MIME.
-func decodeMail(t *testing.T, raw []byte) string {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("not a mail: %v", err)
-	}
-	var out strings.Builder
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("subject: %v", err)
-	}
-	out.WriteString("Subject: " + subject + "\n")
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content type: %v", err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("part: %v", err)
-		}
-		body, err := io.ReadAll(quotedprintable.NewReader(p))
-		if err != nil {
-			t.Fatalf("part body: %v", err)
-		}
-		out.WriteString("--- " + p.Header.Get("Content-Type") + "\n" + string(body) + "\n")
-	}
-	return out.String()
 }

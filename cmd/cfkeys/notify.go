@@ -115,11 +115,11 @@ func newNotifyCmd(a *app) *cobra.Command {
 		Short: "Check and set up the notifications of cfkeys watch",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newNotifyTestCmd(a), newSetSMTPPasswordCmd(a))
+	cmd.AddCommand(newNotifyTestCmd(a, nil), newSetSMTPPasswordCmd(a))
 	return cmd
 }
 
-func newNotifyTestCmd(a *app) *cobra.Command {
+func newNotifyTestCmd(a *app, runF func(*cobra.Command, *notifyTestOptions) error) *cobra.Command {
 	o := &notifyTestOptions{}
 	cmd := &cobra.Command{
 		Use:   "test",
@@ -132,6 +132,9 @@ would: e-mail through the SMTP server and each webhook. It exits 0 when every ta
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.targets.smtpServer == "" && len(o.targets.to) == 0 && len(o.targets.webhooks) == 0 {
 				return usageError(cmd, "name a target: --to with --smtp-server, or --webhook")
+			}
+			if runF != nil {
+				return runF(cmd, o)
 			}
 			return runNotifyTest(cmd, a, o)
 		},

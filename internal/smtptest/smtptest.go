@@ -3,6 +3,7 @@
 package smtptest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,10 +11,16 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
+	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,4 +175,39 @@ func selfSigned() (tls.Certificate, *x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
+}
+
+// Decode parses the mail: the Subject header decoded, then each part's content type and decoded body, so tests
+// can read the text. It fails when the mail is not well-formed MIME.
+func (m Message) Decode() (string, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return "", fmt.Errorf("not a mail: %w", err)
+	}
+	var out strings.Builder
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		return "", fmt.Errorf("subject: %w", err)
+	}
+	out.WriteString("Subject: " + subject + "\n")
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return "", fmt.Errorf("content type: %w", err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("part: %w", err)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(p))
+		if err != nil {
+			return "", fmt.Errorf("part body: %w", err)
+		}
+		out.WriteString("--- " + p.Header.Get("Content-Type") + "\n" + string(body) + "\n")
+	}
+	return out.String(), nil
 }
