@@ -67,9 +67,10 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 type Notifier struct {
 	opts Options
 
-	mu     sync.Mutex
-	state  *State
-	status map[string]*TargetStatus
+	mu      sync.Mutex
+	state   *State
+	status  map[string]*TargetStatus
+	saveErr error // of the last save; a restart would repeat what was sent since
 }
 
 // New loads the state and returns a notifier.
@@ -90,6 +91,11 @@ func New(o Options) (*Notifier, error) {
 	if o.StatePath != "" {
 		var err error
 		if st, err = LoadState(o.StatePath); err != nil {
+			return nil, err
+		}
+		// Write it back at once: a state that cannot be saved would announce everything again after a restart,
+		// so that is found out now rather than after the first change.
+		if err := st.Save(o.StatePath); err != nil {
 			return nil, err
 		}
 	}
@@ -170,7 +176,15 @@ func (n *Notifier) saveLocked() error {
 	if n.opts.StatePath == "" {
 		return nil
 	}
-	return n.state.Save(n.opts.StatePath)
+	n.saveErr = n.state.Save(n.opts.StatePath)
+	return n.saveErr
+}
+
+// StateError returns why the state could not be saved the last time, or nil.
+func (n *Notifier) StateError() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.saveErr
 }
 
 // Flush delivers every target's outbox, each as one batch, trying up to Attempts times with a doubling wait. A

@@ -3,8 +3,10 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +208,35 @@ func TestDigestOncePerDayAfterItsTime(t *testing.T) {
 	}
 	if got := changes(target.batches[1].Events); !slices.Equal(got, []string{"digest c", "digest b", "digest c", "digest b"}) {
 		t.Errorf("digests: %q", got)
+	}
+}
+
+func TestStateFileProblemsStopTheStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A missing directory is created.
+	path := filepath.Join(dir, "new", "state.json")
+	if _, err := notify.New(notify.Options{StatePath: path}); err != nil {
+		t.Fatalf("missing directory: %v", err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v %v", st, err)
+	}
+	// A corrupt file is refused with what to do, not overwritten.
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := notify.New(notify.Options{StatePath: bad}); err == nil || !strings.Contains(err.Error(), "move it away") {
+		t.Errorf("corrupt state: %v", err)
+	}
+	if b, _ := os.ReadFile(bad); string(b) != "{not json" {
+		t.Error("a corrupt state file was overwritten")
+	}
+	// A path that cannot be written fails at start.
+	blocker := filepath.Join(dir, "file")
+	_ = os.WriteFile(blocker, nil, 0o600)
+	if _, err := notify.New(notify.Options{StatePath: filepath.Join(blocker, "state.json")}); err == nil || !strings.Contains(err.Error(), "notification state") {
+		t.Errorf("unwritable state: %v", err)
 	}
 }

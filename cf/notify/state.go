@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -59,8 +60,12 @@ func LoadState(path string) (*State, error) {
 	return st, nil
 }
 
-// Save replaces the state file atomically (readable by its owner only: it names orgs and keys).
+// Save replaces the state file atomically (readable by its owner only: it names orgs and keys), creating its
+// directory when missing.
 func (s *State) Save(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("saving notification state: %w", err)
+	}
 	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")

@@ -202,6 +202,9 @@ func (w *Watcher) Health() (bool, []string) {
 		}
 	}
 	if n := w.opts.Notifier; n != nil {
+		if err := n.StateError(); err != nil {
+			reasons = append(reasons, "the notification state cannot be saved (a restart would repeat notifications): "+safetext.Clean(err.Error()))
+		}
 		for _, t := range n.Status() {
 			if t.LastError != "" {
 				reasons = append(reasons, fmt.Sprintf("notifications to %s failing since %s (%d waiting): %s", safetext.Clean(t.ID),

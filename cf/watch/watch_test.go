@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -131,4 +133,35 @@ func scrape(t *testing.T, w *watch.Watcher) string {
 		t.Fatalf("parsing /metrics: %v", err)
 	}
 	return string(b)
+}
+
+func TestHealthReportsAStateThatCannotBeSaved(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: start}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state", "state.json")
+	n, err := notify.New(notify.Options{StatePath: path, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n,
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: (&sweeper{clock: c}).Sweep}}})
+	w.Round(context.Background())
+	if ok, reasons := w.Health(); !ok {
+		t.Fatalf("healthy set-up: %q", reasons)
+	}
+	// The directory goes away and a file takes its place: the next change cannot be saved.
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Dir(path), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Observe(notify.Foundation{Name: "other"}, nil); err == nil {
+		t.Fatal("saved into a file's place")
+	}
+	ok, reasons := w.Health()
+	if ok || !strings.Contains(strings.Join(reasons, "\n"), "notification state cannot be saved") {
+		t.Errorf("unsaved state: %v %q", ok, reasons)
+	}
 }
