@@ -130,6 +130,19 @@ func TestWebhookErrorsDoNotRevealTheURL(t *testing.T) {
 			t.Errorf("error %v", err)
 		}
 	}
+	// A redirect is not followed: the payload goes to the URL given or nowhere.
+	elsewhere := &hook{}
+	other := httptest.NewServer(elsewhere)
+	t.Cleanup(other.Close)
+	redirect := httptest.NewServer(http.RedirectHandler(other.URL+"/steal", http.StatusTemporaryRedirect))
+	t.Cleanup(redirect.Close)
+	w, _ := notify.ParseWebhook("json="+redirect.URL+"/s3cr3t-token", nil)
+	if err := w.Send(context.Background(), hostileBatch()); err == nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("redirect: %v", err)
+	}
+	if len(elsewhere.bodies) != 0 {
+		t.Error("the payload followed a redirect")
+	}
 	if _, err := notify.ParseWebhook("slack=ftp://x/s3cr3t", nil); err == nil || strings.Contains(err.Error(), "s3cr3t") {
 		t.Errorf("bad URL error: %v", err)
 	}

@@ -171,10 +171,12 @@ func teamsPayload(m Message) map[string]any {
 			body = append(body, map[string]any{"type": "TextBlock", "text": fmt.Sprintf("and %d more", len(m.Rows)-i), "wrap": true})
 			break
 		}
-		facts := []map[string]string{
-			{"title": "Foundation", "value": r.Foundation}, {"title": "Org", "value": r.Org}, {"title": "Space", "value": r.Space},
-			{"title": "Instance", "value": r.Instance}, {"title": "Days", "value": r.Days}, {"title": "Expires", "value": r.Expiry},
-			{"title": "Subject CN", "value": r.SubjectCN}, {"title": "Look at it", "value": r.Command},
+		var facts []map[string]string
+		for _, f := range [][2]string{{"Foundation", r.Foundation}, {"Org", r.Org}, {"Space", r.Space}, {"Instance", r.Instance},
+			{"Days", r.Days}, {"Expires", r.Expiry}, {"Subject CN", r.SubjectCN}, {"Look at it", r.Command}} {
+			if f[1] != "" {
+				facts = append(facts, map[string]string{"title": f[0], "value": f[1]})
+			}
 		}
 		body = append(body,
 			map[string]any{"type": "TextBlock", "text": r.Key + ": " + r.Change, "weight": "Bolder", "wrap": true, "separator": true},
