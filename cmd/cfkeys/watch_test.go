@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -314,6 +315,23 @@ func TestWatchEndToEnd(t *testing.T) {
 		t.Errorf("webhook payload %v: %s", err, hooks[1])
 	}
 
+	// A key is created and another deleted: one mail says both.
+	inst, _ := f.fake.Key("orders-app-x509-next")
+	adminRequest(t, f, http.MethodPost, "/v3/service_credential_bindings",
+		`{"type":"key","name":"orders-app-x509-rotated","relationships":{"service_instance":{"data":{"guid":"`+inst.InstanceGUID+`"}}}}`)
+	adminRequest(t, f, http.MethodDelete, "/v3/service_credential_bindings/"+inst.GUID, "")
+	clock.Advance(time.Minute) // the broker finishes both jobs
+	w.tick()
+	got = mails(t, mailServer)
+	if len(got) != 3 || !strings.Contains(got[2], "Subject: cfkeys: 1 new key, 1 key gone") || !strings.Contains(got[2], "orders-app-x509-rotated") ||
+		!strings.Contains(got[2], "orders-app-x509-next") {
+		t.Fatalf("new and gone keys: %d mails\n%s", len(got), got[len(got)-1])
+	}
+	w.tick()
+	if n := len(mailServer.Messages()); n != 3 {
+		t.Errorf("new and gone keys announced twice: %d mails", n)
+	}
+
 	// The foundation fails: /healthz says so, /metrics too, and nobody gets mail about keys "gone".
 	f.fake.Inject(cffake.Fault{PathPrefix: "/v3/service_instances", Status: http.StatusForbidden, ContentType: "application/json",
 		Body: `{"errors":[{"detail":"You are not authorized to perform the requested action","title":"CF-NotAuthorized","code":10003}]}`})
@@ -330,7 +348,7 @@ func TestWatchEndToEnd(t *testing.T) {
 	if v, _ := sample(fams, "cfkeys_sweep_errors_total", nil); v != 1 {
 		t.Errorf("sweep errors: %v", v)
 	}
-	if n := len(mailServer.Messages()); n != 2 {
+	if n := len(mailServer.Messages()); n != 3 {
 		t.Errorf("a failed sweep sent mail: %d", n)
 	}
 	f.fake.ClearFaults()
@@ -344,10 +362,10 @@ func TestWatchEndToEnd(t *testing.T) {
 	w2 := startWatch(t, env, clock, roots, args...)
 	w2.tick()
 	w2.stop()
-	if n := len(mailServer.Messages()); n != 2 {
+	if n := len(mailServer.Messages()); n != 3 {
 		t.Errorf("a restart sent mail again: %d mails", n)
 	}
-	if n := len(hook.Bodies()); n != 2 {
+	if n := len(hook.Bodies()); n != 3 {
 		t.Errorf("a restart posted again: %d posts", n)
 	}
 
@@ -357,5 +375,37 @@ func TestWatchEndToEnd(t *testing.T) {
 		if s != "" && strings.Contains(everything, s) {
 			t.Errorf("a secret leaked: %.12s...", s)
 		}
+	}
+}
+
+// adminRequest sends a Cloud Controller request to the fake as its admin, as the cf CLI would.
+func adminRequest(t *testing.T, f *testFoundation, method, path, body string) {
+	t.Helper()
+	form := url.Values{"grant_type": {"password"}, "username": {cffake.AdminUser}, "password": {f.fake.Password(cffake.AdminUser)}}
+	req, _ := http.NewRequest(http.MethodPost, f.url+"/oauth/token", strings.NewReader(form.Encode()))
+	req.SetBasicAuth("cf", "")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %v", err)
+	}
+	req, _ = http.NewRequest(method, f.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%s %s: %s", method, path, resp.Status)
 	}
 }
