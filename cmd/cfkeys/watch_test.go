@@ -95,11 +95,16 @@ type watchRun struct {
 // startWatch runs cfkeys watch with args and waits for its first round of sweeps.
 func startWatch(t *testing.T, env map[string]string, clock *testClock, smtpRoots *tls.Config, args ...string) *watchRun {
 	t.Helper()
+	return startWatchWith(t, keystore.NewMemory(), env, clock, smtpRoots, args...)
+}
+
+// startWatchWith is startWatch with a given keyring (holding the sessions of stored profiles).
+func startWatchWith(t *testing.T, mem *keystore.Memory, env map[string]string, clock *testClock, smtpRoots *tls.Config, args ...string) *watchRun {
+	t.Helper()
 	stderr := &lockedBuffer{}
 	a := defaultApp(strings.NewReader(""), io.Discard, stderr, func(k string) string { return env[k] })
 	a.now = clock.Now
 	a.details = cf.NewDetailsCache()
-	mem := keystore.NewMemory()
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(mem, timeout) }
 	w := &watchRun{t: t, ticks: make(chan time.Time), swept: make(chan struct{}, 1), done: make(chan error, 1), stderr: stderr}
 	listening := make(chan string, 1)
@@ -407,5 +412,52 @@ func adminRequest(t *testing.T, f *testFoundation, method, path, body string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("%s %s: %s", method, path, resp.Status)
+	}
+}
+
+func TestWatchStoredProfiles(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: testNow}
+	one, two := newTestFoundation(t, cffake.DemoData), newTestFoundation(t, cffake.DemoData)
+	ws := newWorkstation(t)
+	ws.mustRun("login", "-a", one.url, "--name", "one", "-u", cffake.AdminUser, "-p", one.fake.Password(cffake.AdminUser))
+	ws.mustRun("login", "-a", two.url, "--name", "two", "--client-credentials", "--client-id", cffake.MonitorClient, "--client-secret", two.fake.ClientSecret(cffake.MonitorClient))
+	hook := &hookRecorder{}
+	hookServer := httptest.NewServer(hook)
+	t.Cleanup(hookServer.Close)
+
+	w := startWatchWith(t, ws.keyring, ws.env, clock, nil, "--all-profiles", "--listen", "127.0.0.1:0", "--org", "acme-prod",
+		"--webhook", "slack="+hookServer.URL+"/t0k3n")
+	fams, _ := w.metrics()
+	for _, name := range []string{"one", "two"} {
+		if v, ok := sample(fams, "cfkeys_scan_success", map[string]string{"foundation": name}); !ok || v != 1 {
+			t.Errorf("foundation %s: success %v %v\n%s", name, v, ok, w.stderr)
+		}
+	}
+	bodies := hook.Bodies()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], "--profile one") || !strings.Contains(bodies[0], "--profile two") {
+		t.Fatalf("slack posts: %q", bodies)
+	}
+
+	// One foundation down: the other still reports, and /healthz names the one that failed.
+	two.fake.Inject(cffake.Fault{PathPrefix: "/v3/organizations", Status: http.StatusForbidden, ContentType: "application/json",
+		Body: `{"errors":[{"detail":"You are not authorized","title":"CF-NotAuthorized","code":10003}]}`})
+	w.tick()
+	code, body := w.get("/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "foundation two:") || strings.Contains(body, "foundation one:") {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	fams, _ = w.metrics()
+	if v, _ := sample(fams, "cfkeys_scan_success", map[string]string{"foundation": "one"}); v != 1 {
+		t.Errorf("foundation one after two failed: %v", v)
+	}
+	if v, ok := sample(fams, "cfkeys_scan_success", map[string]string{"foundation": "two"}); !ok || v != 0 {
+		t.Errorf("foundation two: %v %v", v, ok)
+	}
+	w.stop()
+	for _, s := range append(append(one.fake.Secrets(), two.fake.Secrets()...), "t0k3n") {
+		if strings.Contains(w.stderr.String(), s) || strings.Contains(strings.Join(hook.Bodies(), ""), s) {
+			t.Errorf("a secret leaked: %.12s...", s)
+		}
 	}
 }
