@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,7 +287,7 @@ func TestPrometheusFormat(t *testing.T) {
 	for _, want := range []string{
 		`cfkeys_certificate_expiry_seconds{api="https://api.example.org",org="acme",space="prod",instance="cpi",key="expired-key",guid="guid-expired-key",acked="false",subject="CN=old,O=x"} -237600`,
 		`cfkeys_key_status{api="https://api.example.org",org="acme",space="dev",instance="cpi",key="unknown-key",guid="guid-unknown-key",acked="false",status="unknown"} 1`,
-		`cfkeys_keys{status="ok"} 2`, "cfkeys_scan_errors 0", "cfkeys_scan_timestamp_seconds 1795338000",
+		`cfkeys_keys{status="ok"} 2`, "cfkeys_scan_errors 0", "cfkeys_scan_timestamp_seconds 1.795338e+09", // expfmt's shortest float
 		"# TYPE cfkeys_certificate_expiry_seconds gauge",
 	} {
 		if !strings.Contains(out, want) {
@@ -311,7 +311,7 @@ func TestPrometheusScanSuccess(t *testing.T) {
 		"# cfkeys scan failed: login failed: boom\n" +
 		"# HELP cfkeys_scan_timestamp_seconds When the scan ran, as a Unix timestamp.\n" +
 		"# TYPE cfkeys_scan_timestamp_seconds gauge\n" +
-		"cfkeys_scan_timestamp_seconds 1795338000\n"
+		"cfkeys_scan_timestamp_seconds 1.795338e+09\n" // 1795338000 as Prometheus' own encoder writes it
 	if buf.String() != want {
 		t.Errorf("failed scan:\n%s\nwant:\n%s", buf.String(), want)
 	}
@@ -444,7 +444,8 @@ func TestPrometheusFarFutureExpiry(t *testing.T) {
 	if err := WritePrometheus(&p, r); err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("} %d\n", far.NotAfter.Unix()-now.Unix())
+	// expfmt writes the shortest float that reads back exactly: 2.51606962799e+11.
+	want := "} " + strconv.FormatFloat(float64(far.NotAfter.Unix()-now.Unix()), 'g', -1, 64) + "\n"
 	if !strings.Contains(p.String(), want) {
 		t.Errorf("expiry seconds: want %q in\n%s", want, p.String())
 	}

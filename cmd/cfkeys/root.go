@@ -37,5 +37,7 @@ Scan a foundation:          CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api htt
 	root.AddCommand(newScanCmd(a, nil), newFindCmd(a, nil), newDemoCmd(a, nil), newLoginCmd(a, nil), newLogoutCmd(a),
 		newProfilesCmd(a), newVersionCmd(a), newPolicyCmd(a), newAckCmd(a, nil))
 	root.AddCommand(newCacheCmd(a))
+	root.AddCommand(newWatchCmd(a, nil))
+	root.AddCommand(newNotifyCmd(a))
 	return root
 }

@@ -1,0 +1,167 @@
+package watch_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/watch"
+)
+
+var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// clock is a clock the test moves.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// sweeper answers sweeps with one key expiring in 20 days, or fails while failing is set.
+type sweeper struct {
+	clock   *clock
+	failing bool
+}
+
+func (s *sweeper) Sweep(context.Context) (*cf.SweepResult, error) {
+	if s.failing {
+		return nil, errors.New("dial tcp: connection refused \x1b[31mred")
+	}
+	cert := &expiry.Certificate{SubjectDN: "CN=orders", NotAfter: s.clock.Now().Add(20 * 24 * time.Hour)}
+	return &cf.SweepResult{Requests: 3, Keys: []cf.KeyReport{{GUID: "g1", Name: "orders-key",
+		Instance: cf.ServiceInstance{Name: "cpi", OrgName: "acme", SpaceName: "prod"}, Finding: expiry.Finding{Kind: expiry.KindCertificate, Certificate: cert}}}}, nil
+}
+
+// dead is a notification target that always fails.
+type dead struct{}
+
+func (dead) ID() string                               { return "hook:example" }
+func (dead) Send(context.Context, notify.Batch) error { return errors.New("503 Service Unavailable") }
+
+func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: start}
+	s := &sweeper{clock: c}
+	n, err := notify.New(notify.Options{Targets: []notify.Target{dead{}}, Clock: c.Now, Attempts: 2,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n, Thresholds: expiry.DefaultThresholds,
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10", API: "https://api.example"}, Sweep: s.Sweep}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, reasons := w.Health(); ok || !strings.Contains(reasons[0], "no sweep has finished yet") {
+		t.Errorf("before the first sweep: %v %q", ok, reasons)
+	}
+	w.Round(context.Background())
+	ok, reasons := w.Health()
+	if ok || len(reasons) != 1 || !strings.Contains(reasons[0], "notifications to hook:example failing") || !strings.Contains(reasons[0], "(1 waiting)") {
+		t.Errorf("with a dead target: %v %q", ok, reasons)
+	}
+	body := scrape(t, w)
+	for _, want := range []string{`cfkeys_notification_failures_total{target="hook:example"} 2`, `cfkeys_notification_pending{target="hook:example"} 1`,
+		`cfkeys_notification_failing{target="hook:example"} 1`, `cfkeys_key_status{api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",status="warning"} 1`,
+		`cfkeys_certificate_expiry_seconds{api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",subject="CN=orders"} 1.728e+06`,
+		`cfkeys_sweep_requests_total{foundation="eu10"} 3`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s\n%s", want, body)
+		}
+	}
+
+	// A policy engine decides the status through the seam; metrics follow it.
+	w2, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Classify: func(report.Entry) expiry.Status { return expiry.StatusCritical },
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: s.Sweep}}})
+	w2.Round(context.Background())
+	if body := scrape(t, w2); !strings.Contains(body, `status="critical"} 1`) {
+		t.Errorf("classifier ignored:\n%s", body)
+	}
+
+	// Two intervals and a bit without a successful sweep: unhealthy even though the last one succeeded.
+	w3, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now,
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: s.Sweep}}})
+	w3.Round(context.Background())
+	if ok, _ := w3.Health(); !ok {
+		t.Error("unhealthy right after a sweep")
+	}
+	c.Advance(2*time.Hour + time.Second)
+	if ok, reasons := w3.Health(); ok || !strings.Contains(reasons[0], "more than two intervals") {
+		t.Errorf("stale: %v %q", ok, reasons)
+	}
+	s.failing = true
+	w3.Round(context.Background())
+	ok, reasons = w3.Health()
+	if ok || !strings.Contains(reasons[0], "the last sweep failed: dial tcp: connection refused red") {
+		t.Errorf("failed: %v %q", ok, reasons)
+	}
+}
+
+// scrape reads /metrics through the handler and checks it parses.
+func scrape(t *testing.T, w *watch.Watcher) string {
+	t.Helper()
+	srv := httptest.NewServer(w.Handler())
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	if _, err := p.TextToMetricFamilies(strings.NewReader(string(b))); err != nil {
+		t.Fatalf("parsing /metrics: %v", err)
+	}
+	return string(b)
+}
+
+func TestHealthReportsAStateThatCannotBeSaved(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: start}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state", "state.json")
+	n, err := notify.New(notify.Options{StatePath: path, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n,
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: (&sweeper{clock: c}).Sweep}}})
+	w.Round(context.Background())
+	if ok, reasons := w.Health(); !ok {
+		t.Fatalf("healthy set-up: %q", reasons)
+	}
+	// The directory goes away and a file takes its place: the next change cannot be saved.
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Dir(path), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Observe(notify.Foundation{Name: "other"}, nil); err == nil {
+		t.Fatal("saved into a file's place")
+	}
+	ok, reasons := w.Health()
+	if ok || !strings.Contains(strings.Join(reasons, "\n"), "notification state cannot be saved") {
+		t.Errorf("unsaved state: %v %q", ok, reasons)
+	}
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/keystore"
+	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// smtpPasswordKind is the keyring entry of an SMTP password; its profile part is smtpKeyringName.
+const smtpPasswordKind keystore.Kind = "smtp-password"
+
+// defaultSMTPPasswordEnv is where the SMTP password is read from when the keyring has none.
+const defaultSMTPPasswordEnv = "CFKEYS_SMTP_PASSWORD"
+
+// notifyFlags say where notifications go; watch and notify test share them.
+type notifyFlags struct {
+	smtpServer      string
+	smtpSecurity    string
+	smtpUser        string
+	smtpPasswordEnv string
+	from            string
+	to              []string
+	webhooks        []string
+
+	tlsConfig *tls.Config // test hook: the TLS settings of the SMTP connection
+}
+
+func (n *notifyFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&n.smtpServer, "smtp-server", "", "SMTP server for e-mail notifications, host:port (e.g. smtp.example.org:587)")
+	f.StringVar(&n.smtpSecurity, "smtp-security", "starttls", "how the SMTP connection is protected: starttls, tls or none (none refuses authentication except to localhost)")
+	f.StringVar(&n.smtpUser, "smtp-user", "", "SMTP user name; the password comes from the keyring (cfkeys notify set-smtp-password) or the environment")
+	f.StringVar(&n.smtpPasswordEnv, "smtp-password-env", defaultSMTPPasswordEnv, "environment variable holding the SMTP password, when the keyring has none")
+	f.StringVar(&n.from, "from", "", "sender address of e-mail notifications (default cfkeys@ the SMTP server's domain)")
+	f.StringArrayVar(&n.to, "to", nil, "recipient of e-mail notifications (repeatable)")
+	f.StringArrayVar(&n.webhooks, "webhook", nil, "webhook for notifications, FORMAT=URL with FORMAT slack, teams or json; URL may be env:NAME (repeatable)")
+}
+
+// smtpKeyringName is the keyring entry of the password of user at server.
+func smtpKeyringName(user, server string) string { return "smtp:" + user + "@" + server }
+
+// targets builds the notification targets the flags name.
+func (a *app) notifyTargets(n notifyFlags, th expiry.Thresholds) ([]notify.Target, error) {
+	var targets []notify.Target
+	if n.smtpServer != "" || len(n.to) > 0 {
+		m, err := a.mailTarget(n)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, m)
+	}
+	for _, spec := range n.webhooks {
+		w, err := notify.ParseWebhook(spec, a.getenv)
+		if err != nil {
+			return nil, err
+		}
+		w.Thresholds = th
+		targets = append(targets, w)
+	}
+	return targets, nil
+}
+
+func (a *app) mailTarget(n notifyFlags) (*notify.Mail, error) {
+	if n.smtpServer == "" {
+		return nil, errors.New("--to needs --smtp-server")
+	}
+	sec, err := notify.ParseSecurity(n.smtpSecurity)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-security: %w", err)
+	}
+	m := &notify.Mail{Addr: n.smtpServer, Security: sec, Username: n.smtpUser, From: n.from, To: n.to, TLSConfig: n.tlsConfig}
+	if m.From == "" {
+		host, _, _ := strings.Cut(n.smtpServer, ":")
+		m.From = "cfkeys@" + strings.TrimPrefix(host, "smtp.")
+	}
+	if n.smtpUser != "" {
+		pw, err := a.keyring(a.keyringTimeout(false)).Get(smtpKeyringName(n.smtpUser, n.smtpServer), smtpPasswordKind)
+		switch {
+		case err == nil:
+			m.Password = cf.NewSecret(pw)
+		case errors.Is(err, keystore.ErrNotFound):
+			m.Password = cf.NewSecret(a.getenv(n.smtpPasswordEnv))
+		default:
+			if v := a.getenv(n.smtpPasswordEnv); v != "" {
+				m.Password = cf.NewSecret(v) // a headless host without a keyring: the environment is the way
+			} else {
+				return nil, fmt.Errorf("reading the SMTP password: %w", err)
+			}
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// notifyTestOptions are the inputs of cfkeys notify test.
+type notifyTestOptions struct {
+	targets notifyFlags
+}
+
+func newNotifyCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "notify",
+		Short: "Check and set up the notifications of cfkeys watch",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newNotifyTestCmd(a, nil), newSetSMTPPasswordCmd(a))
+	return cmd
+}
+
+func newNotifyTestCmd(a *app, runF func(*cobra.Command, *notifyTestOptions) error) *cobra.Command {
+	o := &notifyTestOptions{}
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Send one sample notification to check the e-mail and webhook settings",
+		Long: `Test sends one sample message, about a made-up key, to every target the flags name, as cfkeys watch
+would: e-mail through the SMTP server and each webhook. It exits 0 when every target accepted it.`,
+		Example: `  CFKEYS_SMTP_PASSWORD=... cfkeys notify test --smtp-server smtp.example.org:587 --smtp-user cfkeys --to ops@example.org
+  SLACK_URL=https://hooks.slack.com/services/... cfkeys notify test --webhook slack=env:SLACK_URL`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.targets.smtpServer == "" && len(o.targets.to) == 0 && len(o.targets.webhooks) == 0 {
+				return usageError(cmd, "name a target: --to with --smtp-server, or --webhook")
+			}
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return runNotifyTest(cmd, a, o)
+		},
+	}
+	o.targets.add(cmd.Flags())
+	return cmd
+}
+
+func runNotifyTest(cmd *cobra.Command, a *app, o *notifyTestOptions) error {
+	targets, err := a.notifyTargets(o.targets, expiry.DefaultThresholds)
+	if err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	now := a.now()
+	days := 12
+	sample := notify.Event{Kind: notify.KindTest, At: now, Key: notify.Key{
+		Foundation: "example", Org: "example-org", Space: "example-space", Instance: "example-instance",
+		InstanceGUID: "00000000-0000-4000-8000-000000000001", Name: "example-key", GUID: "00000000-0000-4000-8000-000000000002",
+		Status: "warning", Days: &days, Certificate: &expiry.Certificate{SubjectDN: "CN=example-key,OU=cfkeys test", NotAfter: now.Add(time.Duration(days) * 24 * time.Hour)},
+	}}
+	failed := 0
+	for _, t := range targets {
+		if err := t.Send(cmd.Context(), notify.Batch{Events: []notify.Event{sample}, Now: now}); err != nil {
+			failed++
+			fmt.Fprintln(a.errOut, "cfkeys: "+safetext.Clean(err.Error()))
+			continue
+		}
+		fmt.Fprintln(a.out, "sent to "+safetext.Clean(t.ID()))
+	}
+	if failed > 0 {
+		return exitWith(3)
+	}
+	return nil
+}
+
+func newSetSMTPPasswordCmd(a *app) *cobra.Command {
+	var server, user string
+	cmd := &cobra.Command{
+		Use:   "set-smtp-password",
+		Short: "Store the SMTP password of watch's e-mail notifications in the OS keyring",
+		Long: `Set-smtp-password reads the password from the terminal (never from a flag) and stores it in the OS keyring,
+where cfkeys watch and cfkeys notify test find it for the same --smtp-server and --smtp-user.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if server == "" || user == "" {
+				return usageError(cmd, "give --smtp-server and --smtp-user")
+			}
+			pw, err := a.readSecret("SMTP password for " + user + "@" + server + ": ")
+			if err != nil {
+				return fmt.Errorf("reading the SMTP password: %w", err)
+			}
+			if pw == "" {
+				return errors.New("empty password: nothing stored")
+			}
+			if err := a.keyring(a.keyringTimeout(true)).Set(smtpKeyringName(user, server), smtpPasswordKind, pw); err != nil {
+				return fmt.Errorf("storing the SMTP password: %w", err)
+			}
+			fmt.Fprintln(a.out, "stored the SMTP password of "+safetext.Clean(user)+" at "+safetext.Clean(server)+" in the OS keyring")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&server, "smtp-server", "", "SMTP server, host:port")
+	cmd.Flags().StringVar(&user, "smtp-user", "", "SMTP user name")
+	return cmd
+}
