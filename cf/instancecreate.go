@@ -137,4 +137,3 @@ func (c *Client) findInstance(ctx context.Context, spaceGUID, name string) (stri
 	}
 	return "", false, nil
 }
-

@@ -1,7 +1,9 @@
 package cf
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -169,4 +171,25 @@ func checkCertificatePEM(text string) error {
 		return errors.New("the certificate file holds no PEM certificate")
 	}
 	return nil
+}
+
+// ParseParameters reads a JSON object of create parameters (--parameters).
+func ParseParameters(data []byte) (map[string]any, error) {
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil || out == nil {
+		return nil, errors.New("--parameters must be a JSON object, inline or as @FILE")
+	}
+	return out, nil
+}
+
+// SafeJSON renders a request body for a dry run or a plan: indented, secrets masked, PEM abbreviated.
+func SafeJSON(body map[string]any) (string, error) {
+	tree := abbreviatePEM(mask(toPlainJSON(body), ""))
+	data, err := json.MarshalIndent(tree, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(data), nil
 }

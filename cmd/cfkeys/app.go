@@ -40,6 +40,8 @@ type app struct {
 	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
 	// own, as each run of the binary has.
 	details *cf.DetailsCache
+	// sleep waits while a write polls its job; nil means real waiting. In-process tests make it return at once.
+	sleep func(context.Context, time.Duration) error
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
@@ -173,5 +175,6 @@ func usageError(cmd *cobra.Command, format string, args ...any) error {
 func (a *app) cfOptions(o cf.Options) cf.Options {
 	o.Clock = a.now
 	o.DetailsCache = a.details
+	o.Sleep = a.sleep
 	return o
 }
