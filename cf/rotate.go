@@ -264,6 +264,16 @@ func (c *Client) rotateOne(stop, work context.Context, it *RotationItem, opts Ro
 		fail(err)
 		return
 	}
+	if successor != nil && successor.LastOperation.Type == "create" && successor.LastOperation.State == "failed" {
+		// A successor whose create failed never worked for anyone: remove it, then make a new one.
+		it.Step, it.NewGUID = StepCreating, successor.GUID
+		record(it)
+		if err := c.DeleteKey(work, successor.GUID, opts.WaitTimeout); err != nil {
+			fail(fmt.Errorf("removing the failed successor %s of %s: %w", successor.Name, it.Old.Name, err))
+			return
+		}
+		successor, it.NewGUID = nil, ""
+	}
 	var created CreatedKey
 	if successor == nil {
 		it.Step = StepCreating

@@ -226,15 +226,25 @@ func TestKeyRotateResume(t *testing.T) {
 	if _, ok := b.f.fake.Key("crm-sync-sender"); !ok {
 		t.Fatal("old key deleted after a failure")
 	}
-	// The failed successor stays on the foundation, as the Cloud Controller keeps it: resume must not make a
-	// second one, and says what to do.
+	// The failed successor stays on the foundation, as the Cloud Controller keeps it. Resuming removes it and
+	// makes one that works: one successor in the end, and the old key deleted only then.
+	failed := successorsOf(b, crm.GUID)
+	if len(failed) != 1 {
+		t.Fatalf("%d successors after the failure", len(failed))
+	}
 	b.f.fake.FailBroker("cpi-orders-inbound", "")
 	stdout, stderr, code = b.run("key", "rotate", "--resume", "--api", b.f.url, "--allow-writes", "--yes", "--delete-old")
-	if !strings.Contains(stderr, "resuming") || code != 3 || !strings.Contains(stdout, "create failed") {
+	if !strings.Contains(stderr, "resuming") || code != 0 {
 		t.Errorf("resume: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if n := len(successorsOf(b, crm.GUID)); n != 1 {
-		t.Errorf("%d successors", n)
+	if succ := successorsOf(b, crm.GUID); len(succ) != 1 || succ[0].GUID == failed[0].GUID {
+		t.Errorf("successors %+v (the failed one was %s)", succ, failed[0].GUID)
+	}
+	if _, ok := b.f.fake.Key("crm-sync-sender"); ok {
+		t.Error("old key not deleted after the resumed rotation")
+	}
+	if _, stderr, code = b.run("key", "rotate", "--resume", "--api", b.f.url, "--allow-writes", "--yes"); code != 3 || !strings.Contains(stderr, "no unfinished rotation") {
+		t.Errorf("nothing left to resume: exit %d %q", code, stderr)
 	}
 	if _, stderr, code = b.run("key", "rotate", "--resume", "--api", "http://127.0.0.1:1", "--allow-writes", "--yes"); code != 3 {
 		t.Errorf("resume elsewhere: exit %d %q", code, stderr)
