@@ -366,3 +366,28 @@ func assertNoSecrets(t *testing.T, b *writeBench) {
 		}
 	}
 }
+
+// TestRotateRequestCounts pins the figures the README gives: the requests of a dry run and of a rotation of one
+// key named by GUID, login included.
+func TestRotateRequestCounts(t *testing.T) {
+	t.Parallel()
+	b := newWriteBench(t, cffake.DemoData)
+	crm := b.key("crm-sync-sender")
+	start := b.f.fake.Requests()
+	if _, stderr, code := b.run("key", "rotate", crm.GUID, "--dry-run", "--api", b.f.url); code != 0 {
+		t.Fatal(stderr)
+	}
+	dry := b.f.fake.Requests() - start
+	start = b.f.fake.Requests()
+	if _, stderr, code := b.run("key", "rotate", crm.GUID, "--yes", "--delete-old", "--api", b.f.url, "--allow-writes"); code != 0 {
+		t.Fatal(stderr)
+	}
+	full := b.f.fake.Requests() - start
+	// Dry run: GET /, token, the key, its instance, its details, its parameters. The rotation adds the 11 of the
+	// lifecycle (list the instance's keys, create, 2 job polls, the new key, its details, the old key, PATCH,
+	// DELETE, 2 job polls).
+	if dry != 6 || full != 17 {
+		t.Errorf("dry run %d requests, rotation %d", dry, full)
+	}
+	t.Logf("dry run: %d requests; rotation with --delete-old: %d", dry, full)
+}
