@@ -184,11 +184,13 @@ func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts Rota
 // run made (by its cfkeys.dev/replaces annotation) or creates one, waits for it, reads and verifies it, marks the
 // old key replaced-by, and with DeleteOld deletes the old key. The old key is never deleted before its successor
 // is verified. When ctx is cancelled, steps in flight finish and no new step starts; the items say how far each
-// key came. The journal, when set, is written after every step.
-func (c *Client) ApplyRotation(ctx context.Context, items []RotationItem, opts RotateOptions) {
+// key came. The journal, when set, is written after every step; the first failure to write it is returned (the
+// rotation goes on regardless: the annotations on the foundation are what a resumed run relies on).
+func (c *Client) ApplyRotation(ctx context.Context, items []RotationItem, opts RotateOptions) error {
 	n := max(opts.Concurrency, 1)
 	work := context.WithoutCancel(ctx) // a step that has started finishes; ctx only stops new steps
 	var mu sync.Mutex                  // serialises Progress and journal calls
+	var journalErr error
 	record := func(it *RotationItem) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -200,18 +202,16 @@ func (c *Client) ApplyRotation(ctx context.Context, items []RotationItem, opts R
 			} else if it.SkipReason != "" {
 				e.Error = it.SkipReason
 			}
-			_ = opts.Journal.Record(e, c.opts.Clock()) // a journal that cannot be written must not stop a rotation half-way
+			if err := opts.Journal.Record(e, c.opts.Clock()); err != nil && journalErr == nil {
+				journalErr = err // a journal that cannot be written must not stop a rotation half-way
+			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(*it)
 		}
 	}
 	for i := range items {
-		if items[i].Step == StepPlanned {
-			record(&items[i])
-		} else if items[i].Step == StepSkipped {
-			record(&items[i])
-		}
+		record(&items[i]) // the whole plan goes into the journal before anything changes
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -223,17 +223,19 @@ func (c *Client) ApplyRotation(ctx context.Context, items []RotationItem, opts R
 		select {
 		case <-ctx.Done():
 		case sem <- struct{}{}:
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				c.rotateOne(ctx, work, it, opts, record)
-			}()
-			continue
 		}
-		break
+		if ctx.Err() != nil {
+			break // the keys not started stay planned
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c.rotateOne(ctx, work, it, opts, record)
+		}()
 	}
 	wg.Wait()
+	return journalErr
 }
 
 // errInterrupted marks a key whose rotation stopped between steps because the run was interrupted.

@@ -58,7 +58,9 @@ func rotate(t *testing.T, c *Client, keys []KeyReport, opts RotateOptions) []Rot
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	c.ApplyRotation(context.Background(), items, opts)
+	if err := c.ApplyRotation(context.Background(), items, opts); err != nil {
+		t.Fatalf("journal: %v", err)
+	}
 	return items
 }
 
@@ -130,6 +132,16 @@ func TestRotateExternalCertificate(t *testing.T) {
 	}
 	if f.fake.RouteRequests("POST /v3/service_credential_bindings") != before || !exists(f, old.GUID) {
 		t.Fatal("a skipped key was touched")
+	}
+
+	// The same certificate again: SAP's broker accepts an external certificate once, and says so.
+	params, err := c.KeyParameters(context.Background(), old.GUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items = rotate(t, c, []KeyReport{old}, RotateOptions{DeleteOld: true, CertificatePEM: params["X.509"].(string)})
+	if items[0].Step != StepFailed || !strings.Contains(items[0].Err.Error(), "already used by another service key") || !exists(f, old.GUID) {
+		t.Fatalf("reused certificate: %s %v", items[0].Step, items[0].Err)
 	}
 
 	pemText := newExternalPEM(t, 400)
@@ -248,7 +260,9 @@ func TestRotateInterruptedAndResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.ApplyRotation(ctx, items, ropts)
+	if err := c.ApplyRotation(ctx, items, ropts); err != nil {
+		t.Fatal(err)
+	}
 	if items[0].Step == StepDone || !exists(f, old.GUID) {
 		t.Fatalf("first run: step %s, old exists %v", items[0].Step, exists(f, old.GUID))
 	}
@@ -380,7 +394,7 @@ func TestRotationRequestCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	planned := f.fake.Requests() - start
-	c.ApplyRotation(context.Background(), items, RotateOptions{DeleteOld: true})
+	_ = c.ApplyRotation(context.Background(), items, RotateOptions{DeleteOld: true})
 	total := f.fake.Requests() - start
 	// Plan: GET parameters. Apply: list instance keys, POST, 2 job polls, GET key, GET details, GET old key,
 	// PATCH, DELETE, 2 job polls: 1 + 11.

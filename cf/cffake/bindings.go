@@ -308,6 +308,9 @@ func (s *Server) finishJob(j *job) {
 	case "service_keys.create":
 		si := s.instanceByGUID(b.InstanceGUID)
 		creds, err := s.brokerCredentials(si, b.Name, b.Parameters, now)
+		if err == nil && s.certificateInUse(b) {
+			err = errors.New("the certificate is already used by another service key; an external certificate may be used only once")
+		}
 		if msg, ok := s.brokerFailures[si.GUID]; ok && err == nil {
 			err = errors.New(msg)
 		}

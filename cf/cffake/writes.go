@@ -338,3 +338,18 @@ func (s *Server) Instance(name string) (InstanceInfo, bool) {
 	}
 	return InstanceInfo{}, false
 }
+
+// certificateInUse reports whether b brings an external certificate another key already uses: SAP's broker
+// accepts each external certificate once.
+func (s *Server) certificateInUse(b *binding) bool {
+	pemText, _ := b.Parameters["X.509"].(string)
+	if b.Parameters["key-type"] != "certificate_external" || pemText == "" {
+		return false
+	}
+	for _, other := range s.binds {
+		if other != b && other.Parameters["X.509"] == pemText && !(other.LastOp.Type == "create" && other.LastOp.State == "failed") {
+			return true
+		}
+	}
+	return false
+}

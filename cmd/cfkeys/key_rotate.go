@@ -13,6 +13,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // keyRotateOptions are the inputs of cfkeys key rotate.
@@ -176,7 +177,29 @@ func runKeyRotate(cmd *cobra.Command, a *app, o *keyRotateOptions) error {
 		}
 	}
 	ropts.Journal = journal
-	c.ApplyRotation(ctx, items, ropts)
+	if a.stderrTTY {
+		ropts.Progress = func(it cf.RotationItem) {
+			if it.Step != cf.StepPlanned && it.Step != cf.StepSkipped {
+				fmt.Fprintf(a.errOut, "cfkeys: %s: %s\n", safetext.Clean(it.Old.Name), it.Step)
+			}
+		}
+	}
+	stopNote := make(chan struct{})
+	noteDone := make(chan struct{})
+	go func() { // tells an interrupted user why cfkeys does not stop at once
+		defer close(noteDone)
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(a.errOut, "cfkeys: interrupted: finishing the steps in flight (each at most --wait-timeout), starting no new one")
+		case <-stopNote:
+		}
+	}()
+	jerr := c.ApplyRotation(ctx, items, ropts)
+	close(stopNote)
+	<-noteDone
+	if jerr != nil {
+		fmt.Fprintf(a.errOut, "cfkeys: warning: %v (the foundation's annotations still let a new run continue)\n", jerr)
+	}
 	code := rotationExit(items, false)
 	if code != report.ExitFailed {
 		_ = journal.Finish(a.now())
