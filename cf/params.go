@@ -187,9 +187,12 @@ func ParseParameters(data []byte) (map[string]any, error) {
 // SafeJSON renders a request body for a dry run or a plan: indented, secrets masked, PEM abbreviated.
 func SafeJSON(body map[string]any) (string, error) {
 	tree := abbreviatePEM(mask(toPlainJSON(body), ""))
-	data, err := json.MarshalIndent(tree, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tree); err != nil {
 		return "", err
 	}
-	return string(data), nil
+	return strings.TrimRight(buf.String(), "\n"), nil
 }

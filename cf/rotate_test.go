@@ -177,17 +177,32 @@ func TestRotateDerivesParametersWhenNotRetrievable(t *testing.T) {
 	t.Parallel()
 	f := newWriteFoundation(t)
 	c, _ := f.login(t, cffake.DeveloperUser, f.options())
-	old := keyReport(t, c, f, "crm-sync-sender")
+	keys := []KeyReport{keyReport(t, c, f, "crm-sync-sender"), keyReport(t, c, f, "orders-app-x509"), keyReport(t, c, f, "legacy-basic-auth"), keyReport(t, c, f, "partner-edi-external")}
 	f.fake.Inject(cffake.Fault{Method: "GET", PathPrefix: "/v3/service_credential_bindings/", PathSuffix: "/parameters", Status: 400, ContentType: "application/json",
 		Body: `{"errors":[{"detail":"This service does not support fetching service binding parameters.","title":"CF-ServiceFetchBindingParametersNotSupported","code":90007}]}`})
-	items, err := c.PlanRotation(context.Background(), []KeyReport{old}, RotateOptions{})
+	items, err := c.PlanRotation(context.Background(), keys, RotateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(items[0].Parameters)
-	// The seeded certificate was issued an hour before its creation a year before its expiry: 366 days, capped.
-	if string(got) != `{"key-length":2048,"key-type":"certificate","validity":365}` || items[0].ParamsSource != "derived from the old key" {
-		t.Errorf("derived %s (%s)", got, items[0].ParamsSource)
+	// The seeded certificates were issued an hour before their creation a year before their expiry: 366 days,
+	// capped at what each broker allows.
+	want := []struct {
+		params string
+		shape  KeyShape
+	}{
+		{`{"key-length":2048,"key-type":"certificate","validity":365}`, ShapeCertificate},
+		{`{"credential-type":"x509","x509":{"key-length":2048,"validity":30,"validity-type":"DAYS"}}`, ShapeCertificate},
+		{`null`, ShapeSecret},
+		{`null`, ShapeExternal}, // skipped: needs a new certificate
+	}
+	for i, w := range want {
+		got, _ := json.Marshal(items[i].Parameters)
+		if items[i].Step == StepSkipped {
+			got = []byte("null")
+		}
+		if string(got) != w.params || items[i].Shape != w.shape || items[i].ParamsSource != "derived from the old key" && w.shape == ShapeCertificate {
+			t.Errorf("%s: derived %s, shape %s (%s)", keys[i].Name, got, items[i].Shape, items[i].ParamsSource)
+		}
 	}
 }
 
