@@ -288,7 +288,9 @@ func TestRotateInterruptedAndResumed(t *testing.T) {
 		t.Errorf("journal says %s", got)
 	}
 
-	// The re-run: a new process, resuming the journal.
+	// The re-run: a new process, a day later (so a successor named afresh would not clash with the first one),
+	// resuming the journal.
+	f.clock.Advance(24 * time.Hour)
 	resumed, err := LatestUnfinished(dir, f.srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +308,7 @@ func TestRotateInterruptedAndResumed(t *testing.T) {
 		t.Fatalf("re-run: %s %v", items[0].Step, items[0].Err)
 	}
 	succ := successors(f, old.GUID)
-	if len(succ) != 1 || succ[0].GUID != items[0].NewGUID || exists(f, old.GUID) {
+	if len(succ) != 1 || succ[0].GUID != items[0].NewGUID || succ[0].Name != "crm-sync-sender-2026-11-22" || exists(f, old.GUID) {
 		t.Fatalf("after the re-run: successors %+v, old exists %v", succ, exists(f, old.GUID))
 	}
 	want := "planned,creating,created,verified,annotated,deleting,done"
