@@ -26,6 +26,8 @@ type writeBench struct {
 	stdin    string
 	stdinTTY bool
 	all      strings.Builder // every output, for the secret check
+	ctx      context.Context // the run's context (default: never cancelled)
+	onSleep  func()          // called at every job-poll wait
 }
 
 func newWriteBench(t *testing.T, data cffake.Dataset) *writeBench {
@@ -50,9 +52,16 @@ func (b *writeBench) run(args ...string) (string, string, int) {
 		if polls++; polls > 200 {
 			return errors.New("polled 200 times: the test would hang")
 		}
+		if b.onSleep != nil {
+			b.onSleep()
+		}
 		return ctx.Err()
 	}
-	code := Main(context.Background(), args, a)
+	ctx := b.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	code := Main(ctx, args, a)
 	b.all.WriteString(out.String() + errOut.String())
 	return out.String(), errOut.String(), code
 }
@@ -390,4 +399,71 @@ func TestRotateRequestCounts(t *testing.T) {
 		t.Errorf("dry run %d requests, rotation %d", dry, full)
 	}
 	t.Logf("dry run: %d requests; rotation with --delete-old: %d", dry, full)
+}
+
+func TestKeyRotateJSONSummary(t *testing.T) {
+	t.Parallel()
+	b := newWriteBench(t, cffake.DemoData)
+	crm, ext := b.key("crm-sync-sender"), b.key("partner-edi-external")
+	stdout, stderr, code := b.run("key", "rotate", crm.GUID, ext.GUID, "--yes", "-o", "json", "--api", b.f.url, "--allow-writes")
+	if code != 1 {
+		t.Fatalf("exit %d (want 1: one key skipped)\n%s%s", code, stdout, stderr)
+	}
+	// The plan, then the summary: two JSON documents.
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	var plan struct{ Plan []planRow }
+	var sum struct {
+		Summary []planRow
+		Journal string
+	}
+	if err := dec.Decode(&plan); err != nil || len(plan.Plan) != 2 {
+		t.Fatalf("plan: %v\n%s", err, stdout)
+	}
+	if err := dec.Decode(&sum); err != nil || len(sum.Summary) != 2 || sum.Journal == "" {
+		t.Fatalf("summary: %v\n%s", err, stdout)
+	}
+	done, skipped := sum.Summary[0], sum.Summary[1]
+	if done.OldName != "crm-sync-sender" || done.Step != cf.StepDone || done.NewGUID == "" || done.NewExpiry == nil || !done.NewExpiry.After(*done.OldExpiry) {
+		t.Errorf("rotated row %+v", done)
+	}
+	if skipped.Step != cf.StepSkipped || !strings.Contains(skipped.Note, "needs a new certificate") {
+		t.Errorf("skipped row %+v", skipped)
+	}
+	if _, ok := b.f.fake.Key("crm-sync-sender"); !ok {
+		t.Error("without --delete-old the old key must stay")
+	}
+	assertNoSecrets(t, b)
+}
+
+// TestKeyRotateCtrlC interrupts a rotation of two keys while the first successor's job runs: that step finishes,
+// nothing new starts, the summary says what remains, and --resume completes the work without a second successor.
+func TestKeyRotateCtrlC(t *testing.T) {
+	t.Parallel()
+	b := newWriteBench(t, cffake.DemoData)
+	crm, x509 := b.key("crm-sync-sender"), b.key("orders-app-x509")
+	ctx, cancel := context.WithCancel(context.Background())
+	b.ctx, b.onSleep = ctx, cancel // Ctrl-C at the first wait for a job
+	stdout, stderr, code := b.run("key", "rotate", crm.GUID, x509.GUID, "--yes", "--delete-old", "--api", b.f.url, "--allow-writes")
+	if code != 3 || !strings.Contains(stderr, "interrupted: finishing the steps in flight") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "interrupted after this step: run again with --resume") || !strings.Contains(stdout, "not started (interrupted)") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	if _, ok := b.f.fake.Key("crm-sync-sender"); !ok || len(successorsOf(b, crm.GUID)) != 1 || len(successorsOf(b, x509.GUID)) != 0 {
+		t.Fatalf("after Ctrl-C: old kept %v, successors %d/%d", ok, len(successorsOf(b, crm.GUID)), len(successorsOf(b, x509.GUID)))
+	}
+	b.ctx, b.onSleep = nil, nil
+	stdout, stderr, code = b.run("key", "rotate", "--resume", "--yes", "--delete-old", "--api", b.f.url, "--allow-writes")
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if len(successorsOf(b, crm.GUID)) != 1 || len(successorsOf(b, x509.GUID)) != 1 {
+		t.Errorf("successors %d/%d", len(successorsOf(b, crm.GUID)), len(successorsOf(b, x509.GUID)))
+	}
+	for _, name := range []string{"crm-sync-sender", "orders-app-x509"} {
+		if _, ok := b.f.fake.Key(name); ok {
+			t.Errorf("%s not deleted after the resumed run", name)
+		}
+	}
 }
