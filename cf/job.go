@@ -29,6 +29,7 @@ type JobFailedError struct {
 	Errors    []CCError
 }
 
+// Error gives the operation and the errors the job carried, in the broker's or Cloud Controller's words.
 func (e *JobFailedError) Error() string {
 	var parts []string
 	for _, ce := range e.Errors {
@@ -46,6 +47,7 @@ type WaitTimeoutError struct {
 	Timeout time.Duration
 }
 
+// Error says what did not finish in time and that it may still finish.
 func (e *WaitTimeoutError) Error() string {
 	return fmt.Sprintf("%s did not finish within %s; it may still finish (look again later, or raise --wait-timeout)", e.What, e.Timeout)
 }

@@ -49,6 +49,7 @@ type PresetError struct {
 	Reason   string
 }
 
+// Error says what does not fit.
 func (e *PresetError) Error() string {
 	if e.Offering == "" {
 		return "key parameters: " + e.Reason

@@ -365,6 +365,7 @@ type VerifyError struct {
 	Reason   string
 }
 
+// Error says why the successor cannot replace the old key.
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("successor %s of %s did not verify: %s; the old key stays", e.New, e.Old, e.Reason)
 }

@@ -17,10 +17,12 @@ type UncertainWriteError struct {
 	Err          error
 }
 
+// Error says which write got no answer and that it may have been carried out.
 func (e *UncertainWriteError) Error() string {
 	return fmt.Sprintf("%s %s: no answer, the request may or may not have been carried out: %v", e.Method, e.Path, e.Err)
 }
 
+// Unwrap returns the network error or timeout.
 func (e *UncertainWriteError) Unwrap() error { return e.Err }
 
 // IsUncertainWrite reports whether err is a write that may or may not have happened.
@@ -95,10 +97,12 @@ type PermissionError struct {
 	Err        error
 }
 
+// Error names the role and the space the write needs.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("not allowed: this needs the Space Developer role in space %q of org %q (%v)", e.Space, e.Org, e.Err)
 }
 
+// Unwrap returns the Cloud Controller's 403.
 func (e *PermissionError) Unwrap() error { return e.Err }
 
 // ExplainWrite turns a 403 answer to a write into a *PermissionError naming the role and space it needs; other
