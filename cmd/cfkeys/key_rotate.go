@@ -272,9 +272,9 @@ type planRow struct {
 func rowOf(it cf.RotationItem, deleteOld bool) planRow {
 	r := planRow{Org: it.Old.Instance.OrgName, Space: it.Old.Instance.SpaceName, Instance: it.Old.Instance.Name, OldName: it.Old.Name, OldGUID: it.Old.GUID,
 		NewName: it.NewName, NewGUID: it.NewGUID, Parameters: it.SafeParameters(), ParamsSource: it.ParamsSource, Step: it.Step, Note: it.SkipReason,
-		OldKey: "kept, marked replaced-by"}
+		OldKey: "kept, marked replaced-by its successor"}
 	if deleteOld {
-		r.OldKey = "deleted once the successor is verified"
+		r.OldKey = "deleted once its successor is verified"
 	}
 	if c := it.Old.Finding.Certificate; c != nil {
 		t := c.Effective()
@@ -301,7 +301,7 @@ func (a *app) writePlan(o *keyRotateOptions, items []cf.RotationItem) error {
 	if o.Output == "json" {
 		return writeJSONDoc(a, map[string]any{"plan": rows})
 	}
-	table := [][]string{{"KEY", "ORG / SPACE / INSTANCE", "OLD EXPIRY", "NEW NAME", "PARAMETERS", "OLD KEY"}}
+	table := [][]string{{"KEY", "ORG / SPACE / INSTANCE", "OLD EXPIRY", "NEW NAME", "PARAMETERS", "THE OLD KEY IS"}}
 	for _, r := range rows {
 		params := "none"
 		if r.Parameters != nil {

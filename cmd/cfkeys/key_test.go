@@ -148,7 +148,7 @@ func TestKeyRotateDryRun(t *testing.T) {
 		t.Errorf("a dry run sent %d writes", b.writes())
 	}
 	for _, want := range []string{"crm-sync-sender-2026-11-22", `{"key-length":2048,"key-type":"certificate","validity":365} (read from the broker)`,
-		"skipped: needs a new certificate (--certificate-file)", "orders-app-x509-2026-11-22", "kept, marked replaced-by"} {
+		"skipped: needs a new certificate (--certificate-file)", "orders-app-x509-2026-11-22", "kept, marked replaced-by its successor"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("plan lacks %q:\n%s", want, stdout)
 		}
