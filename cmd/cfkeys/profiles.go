@@ -22,11 +22,13 @@ func newProfilesCmd(a *app) *cobra.Command {
 		Short: "List the foundations you are logged in to and whether their sessions are valid",
 		Long: `Profiles lists the foundations you logged in to: name (* marks the current one), API, user or client, grant,
 and the session as the keyring holds it: until when its access token runs, and what can renew it (refresh token,
-stored client secret, remembered password). It contacts no foundation, so a session the foundation revoked still
+stored client secret, remembered password), and whether cfkeys may change keys there (WRITES: read-only unless
+allowed with login --allow-writes or profiles set NAME --allow-writes on). It contacts no foundation, so a session the foundation revoked still
 looks usable; --check asks each foundation (one cheap request each) and says whether the session works. No
 secret is shown.`,
 		Example: `  cfkeys profiles
-  cfkeys profiles --check`,
+  cfkeys profiles --check
+  cfkeys profiles set eu10 --allow-writes on`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runProfiles(cmd.Context(), a, check) },
 	}
