@@ -117,6 +117,7 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		fmt.Fprintf(a.out, "developer-username: %s\ndeveloper-password: %s\n", cffake.DeveloperUser, d.fake.Password(cffake.DeveloperUser))
 		fmt.Fprintf(a.out, "client-id: %s\nclient-secret: %s\n", cffake.MonitorClient, d.fake.ClientSecret(cffake.MonitorClient))
 		fmt.Fprintln(a.errOut, "cfkeys: serving the demo foundation; press Ctrl+C to stop")
+		fmt.Fprintf(a.errOut, "cfkeys: it allows writes: try CF_USERNAME=%s CF_PASSWORD=... cfkeys key rotate --api %s --allow-writes --within 30d --dry-run\n", cffake.AdminUser, d.api)
 		<-ctx.Done()
 		return nil
 	}

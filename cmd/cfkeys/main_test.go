@@ -228,6 +228,8 @@ func TestNoSecretInOutput(t *testing.T) {
 	for _, args := range [][]string{
 		{"scan", "--output", "table"}, {"scan", "--output", "json"}, {"scan", "--output", "csv"}, {"scan", "--output", "prometheus"},
 		{"find", crm.GUID}, {"find", crm.GUID, "--output", "json"}, {"find", "CN="}, {"scan", "--org", "nope"},
+		{"key", "rotate", "--within", "400d", "--dry-run"}, {"key", "rotate", "--within", "400d", "--dry-run", "-o", "json"},
+		{"key", "create", "--instance", "cpi-dev", "--name", "x", "--key-type", "certificate", "--dry-run"}, {"key", "delete", crm.GUID, "--dry-run"},
 	} {
 		stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
 		all.WriteString(stdout + stderr)
