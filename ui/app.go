@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -23,14 +24,15 @@ const statusTTL = 5 * time.Second
 // Model is the root of the UI: it routes messages to the page on top of the stack and owns the stack, the help
 // overlay, the global keys and the refresh schedule. Build it with New.
 type Model struct {
-	c        common
-	opts     Options
-	stack    []page
-	help     bool
-	status   string
-	statusAt time.Time
-	spinner  spinner.Model
-	dropped  int // answers dropped because their page or generation was gone (tests look at it)
+	c         common
+	opts      Options
+	stack     []page
+	help      bool
+	status    string
+	statusAt  time.Time
+	spinner   spinner.Model
+	animating bool // an animation tick is scheduled (the spinner turns while something loads)
+	dropped   int  // answers dropped because their page or generation was gone (tests look at it)
 }
 
 // New builds the UI for the options.
@@ -40,6 +42,9 @@ func New(opts Options) *Model {
 	}
 	if opts.Context == nil {
 		opts.Context = context.Background()
+	}
+	if opts.Tick == nil {
+		opts.Tick = tea.Tick
 	}
 	if opts.Thresholds == (expiry.Thresholds{}) {
 		opts.Thresholds = expiry.DefaultThresholds
@@ -77,26 +82,44 @@ type (
 		idx  *index // built off the event loop, with the snapshot
 		err  error
 	}
-	progressMsg struct {
-		name string
-		gen  int
-		p    cf.Progress
-		ch   <-chan cf.Progress
-	}
 	tickMsg time.Time
+	// animMsg turns the spinner and brings a running load's latest progress onto the screen.
+	animMsg time.Time
 )
 
 // Init connects every foundation, starts the clock and asks the terminal for its background colour.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tickCmd(), m.spinner.Tick, tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{m.tickCmd(), tea.RequestBackgroundColor}
 	for _, f := range m.c.foundations {
 		cmds = append(cmds, m.connect(f))
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, m.animate())...)
 }
 
-func tickCmd() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+// tickCmd schedules the next clock tick, once a second: statuses follow the clock and refreshes fall due.
+func (m *Model) tickCmd() tea.Cmd {
+	return m.opts.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// animate starts the animation ticks unless they run: the spinner turns and progress shows while something
+// loads, and they stop when nothing does.
+func (m *Model) animate() tea.Cmd {
+	if m.animating || !m.anyBusy() {
+		return nil
+	}
+	m.animating = true
+	return m.opts.Tick(m.spinner.Spinner.FPS, func(t time.Time) tea.Msg { return animMsg(t) })
+}
+
+// pullProgress copies each running load's latest progress report into its foundation.
+func (m *Model) pullProgress() {
+	for _, f := range m.c.foundations {
+		if f.busy && f.latest != nil {
+			if p := f.latest.Load(); p != nil {
+				f.progress = *p
+			}
+		}
+	}
 }
 
 // connect opens a foundation (keyring, session) in a Cmd: it may take seconds, never in Update.
@@ -119,46 +142,24 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 		return nil
 	}
 	if f.backend == nil {
-		return m.connect(f)
+		return tea.Batch(m.connect(f), m.animate())
 	}
 	f.gen++
 	f.busy, f.progress = true, cf.Progress{}
+	latest := &atomic.Pointer[cf.Progress]{}
+	f.latest = latest
 	gen, name, backend, ctx := f.gen, f.Name, f.backend, m.opts.Context
-	ch := make(chan cf.Progress, 1)
-	send := func(p cf.Progress) {
-		for {
-			select {
-			case ch <- p:
-				return
-			default: // keep only the latest progress
-				select {
-				case <-ch:
-				default:
-				}
-			}
-		}
-	}
+	// The load keeps only its latest progress; the animation ticks bring it to the screen.
+	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
 		snap, err := backend.Load(ctx, send)
-		close(ch)
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
 			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update
 		}
 		return msg
 	}
-	return tea.Batch(load, waitProgress(name, gen, ch), m.spinner.Tick)
-}
-
-// waitProgress delivers the next progress report of a load.
-func waitProgress(name string, gen int, ch <-chan cf.Progress) tea.Cmd {
-	return func() tea.Msg {
-		p, ok := <-ch
-		if !ok {
-			return nil
-		}
-		return progressMsg{name: name, gen: gen, p: p, ch: ch}
-	}
+	return tea.Batch(load, m.animate())
 }
 
 func (m *Model) foundationNamed(name string) *foundationState {
@@ -186,25 +187,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.c.styles = NewStyles(msg.IsDark(), m.opts.NoColor)
 		return m, nil
-	case spinner.TickMsg:
+	case animMsg:
+		m.animating = false
+		m.pullProgress()
 		if !m.anyBusy() {
 			return m, nil
 		}
-		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
-		return m, cmd
+		// The spinner's own tick is not used (it would sleep on the wall clock): its frame moves on ours.
+		m.spinner, _ = m.spinner.Update(spinner.TickMsg{ID: m.spinner.ID(), Time: time.Time(msg)})
+		return m, m.animate()
 	case tickMsg:
-		return m, tea.Batch(m.dueRefreshes(), tickCmd())
+		m.pullProgress()
+		return m, tea.Batch(m.dueRefreshes(), m.tickCmd())
 	case connectedMsg:
 		return m, m.connected(msg)
-	case progressMsg:
-		f := m.foundationNamed(msg.name)
-		if f == nil || msg.gen != f.gen {
-			m.dropped++
-			return m, nil
-		}
-		f.progress = msg.p
-		return m, waitProgress(msg.name, msg.gen, msg.ch)
 	case loadedMsg:
 		m.loaded(msg)
 		return m, nil

@@ -308,7 +308,9 @@ func TestWorksWhileLoading(t *testing.T) {
 	b.gate = make(chan struct{})
 	b.progress = []cf.Progress{{Stage: cf.StageCredentials, Done: 120, Total: 500}}
 	h := oneFoundation(t, b, defaultOpts(), 100, 24)
-	h.mustShow("loading eu10…", "reading key credentials 120/500")
+	h.mustShow("loading eu10…")
+	h.tick(100 * time.Millisecond) // the next animation frame brings the load's progress
+	h.mustShow("reading key credentials 120/500")
 	h.press("?")
 	h.mustShow("cfkeys keys", "expires within 7 days")
 	h.press("q") // closes the help

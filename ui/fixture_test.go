@@ -64,19 +64,23 @@ type stubBackend struct {
 	details  int
 	loadErr  error
 	gate     chan struct{} // when set, Load waits for it
+	parked   chan<- struct{} // told when Load starts waiting at the gate
 	progress []cf.Progress
 	creds    map[string]string
 }
 
 func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
 	b.mu.Lock()
-	gate, err := b.gate, b.loadErr
+	gate, err, parked := b.gate, b.loadErr, b.parked
 	steps := b.progress
 	b.mu.Unlock()
 	for _, p := range steps {
 		progress(p)
 	}
 	if gate != nil {
+		if parked != nil {
+			parked <- struct{}{}
+		}
 		select {
 		case <-gate:
 		case <-ctx.Done():

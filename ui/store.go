@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf"
@@ -22,8 +23,9 @@ type foundationState struct {
 	gen        int // generation of the refresh in flight (or last started)
 	busy       bool
 	progress   cf.Progress
-	updatedAt  time.Time // when the snapshot was taken
-	staleSince time.Time // when refreshes started failing (zero while fresh)
+	latest     *atomic.Pointer[cf.Progress] // the running load's latest progress, written by its goroutine
+	updatedAt  time.Time                    // when the snapshot was taken
+	staleSince time.Time                    // when refreshes started failing (zero while fresh)
 	lastErr    error
 	nextAt     time.Time // when the next background refresh is due (zero: none planned)
 }

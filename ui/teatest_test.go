@@ -29,7 +29,7 @@ func demoFoundation(t *testing.T, now func() time.Time, data cffake.Dataset) (Fo
 	t.Cleanup(srv.Close)
 	f := Foundation{Name: "demo", API: srv.URL, Connect: func(ctx context.Context) (Backend, error) {
 		c, _, err := cf.Login(ctx, srv.URL, cf.Credentials{Grant: cf.GrantPassword, Username: cffake.AdminUser, Password: cf.NewSecret(fake.Password(cffake.AdminUser))},
-			cf.Options{Clock: now, HTTPClient: srv.Client()})
+			cf.Options{Clock: now, HTTPClient: srv.Client(), Sleep: noSleep})
 		if err != nil {
 			return nil, err
 		}
@@ -37,6 +37,9 @@ func demoFoundation(t *testing.T, now func() time.Time, data cffake.Dataset) (Fo
 	}}
 	return f, fake
 }
+
+// noSleep stands in for the client's retry backoff: a test never waits on the wall clock.
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // TestProgramAgainstFakeFoundation runs the whole bubbletea program (renderer, input, commands) against the fake
 // foundation over HTTP at 100x40: it loads, drills to a key's detail, shows the final screen and quits.
