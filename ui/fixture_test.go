@@ -63,7 +63,7 @@ type stubBackend struct {
 	loads    int
 	details  int
 	loadErr  error
-	gate     chan struct{} // when set, Load waits for it
+	gate     chan struct{}   // when set, Load waits for it
 	parked   chan<- struct{} // told when Load starts waiting at the gate
 	progress []cf.Progress
 	creds    map[string]string
