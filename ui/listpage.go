@@ -501,7 +501,7 @@ func (p *listPage) renderRow(r *row, selected bool, cols []column, widths []int,
 			b.WriteString(renderCounts(cl.counts, widths[i], st, selected))
 			continue
 		}
-		b.WriteString(sel(cl.style).Render(safetext.Pad(safetext.Clean(cl.text), widths[i])))
+		b.WriteString(sel(cl.style).Render(safetext.Fit(cl.text, widths[i])))
 	}
 	return b.String()
 }

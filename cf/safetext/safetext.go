@@ -167,7 +167,8 @@ func Pad(s string, width int) string {
 	return s
 }
 
-// Fit cleans s and truncates it to width cells: the one call for drawing an API string in a column.
+// Fit cleans s and makes it exactly width cells, cut with an ellipsis or padded with spaces: the one call for
+// drawing an API string in a column.
 func Fit(s string, width int) string {
-	return Truncate(Clean(s), width)
+	return Pad(Clean(s), width)
 }
