@@ -130,7 +130,7 @@ func TestFitCleansAndFillsTheColumn(t *testing.T) {
 		{"pay\x1b[31mroll", 10, "payroll   "},
 		{"\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\", 6, "link  "},
 		{"cpi-inbound-orders", 8, "cpi-inb…"},
-		{"東京都庁", 5, "東京… "},
+		{"東京都庁", 5, "東京…"},
 	} {
 		if got := Fit(tc.in, tc.width); got != tc.want {
 			t.Errorf("Fit(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
