@@ -178,46 +178,55 @@ func (m *Model) top() page {
 	return m.stack[len(m.stack)-1]
 }
 
-// Update routes one message.
+// Update routes one message, then lets the page on top lay itself out for the next frame.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if p := m.top(); p != nil {
+		p.layout(&m.c)
+	}
+	return m, cmd
+}
+
+// route handles one message.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width, m.c.height = max(msg.Width, 20), max(msg.Height, chromeHeight+2)
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.c.styles = NewStyles(msg.IsDark(), m.opts.NoColor)
-		return m, nil
+		return nil
 	case animMsg:
 		m.animating = false
 		m.pullProgress()
 		if !m.anyBusy() {
-			return m, nil
+			return nil
 		}
 		// The spinner's own tick is not used (it would sleep on the wall clock): its frame moves on ours.
 		m.spinner, _ = m.spinner.Update(spinner.TickMsg{ID: m.spinner.ID(), Time: time.Time(msg)})
-		return m, m.animate()
+		return m.animate()
 	case tickMsg:
 		m.pullProgress()
-		return m, tea.Batch(m.dueRefreshes(), m.tickCmd())
+		return tea.Batch(m.dueRefreshes(), m.tickCmd())
 	case connectedMsg:
-		return m, m.connected(msg)
+		return m.connected(msg)
 	case loadedMsg:
 		m.loaded(msg)
-		return m, nil
+		return nil
 	case detailsMsg:
 		if d, ok := m.top().(*detailPage); !ok || d.id != msg.pageID {
 			m.dropped++ // the user left the page that asked
-			return m, nil
+			return nil
 		}
-		return m, m.apply(m.top().update(msg, &m.c))
+		return m.apply(m.top().update(msg, &m.c))
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tea.PasteMsg:
 		if p := m.top(); p != nil && p.capturing() {
-			return m, m.apply(p.update(msg, &m.c))
+			return m.apply(p.update(msg, &m.c))
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func (m *Model) anyBusy() bool {
@@ -416,7 +425,7 @@ func (m *Model) render() string {
 	if m.help {
 		return m.helpView()
 	}
-	body := m.top().body(&m.c, m.c.height-chromeHeight)
+	body := m.top().body(&m.c)
 	return m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer()
 }
 

@@ -5,14 +5,19 @@ import (
 	"slices"
 )
 
-// column is one column of a list: its title, how narrow it may get, how much it wants, and when it is dropped
-// on a narrow terminal.
+// column is one column of a list, beside its cell: its title, how narrow it may get, how wide it may grow, in
+// which order it gets spare width and is dropped on a narrow terminal, and how a row's cell is drawn.
 type column struct {
 	title  string
 	min    int // narrowest useful width
 	max    int // widest it needs (0: as wide as its content)
-	weight int // share of spare width
+	weight int // among columns of the same drop order, the heavier gets spare width first
 	drop   int // dropped first when the terminal is too narrow (higher first); 0: never dropped
+	// cell draws a row's cell.
+	cell func(r *row, x *cellCtx) cell
+	// width is the width a row's cell wants, measured once when the row was built; nil measures the cell's text
+	// (fine for lists of tens of rows, not for lists of keys).
+	width func(r *row, x *cellCtx) int
 }
 
 // gap is the space between columns; marker is the selection marker's width at the start of each line.
@@ -21,10 +26,10 @@ const (
 	marker = 2
 )
 
-// layout gives each column a width for a terminal width, 0 for dropped columns. natural is each column's
+// layoutColumns gives each column a width for a terminal width, 0 for dropped columns. natural is each column's
 // content width (the widest cell, title included). Columns never get less than their minimum; when even the
 // minimums do not fit, columns are dropped by their drop order.
-func layout(cols []column, natural []int, width int) []int {
+func layoutColumns(cols []column, natural []int, width int) []int {
 	widths := make([]int, len(cols))
 	active := make([]bool, len(cols))
 	for i := range cols {

@@ -108,9 +108,9 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 		case key.Matches(m, c.keys.Down):
 			p.offset++
 		case key.Matches(m, c.keys.PageUp):
-			p.offset -= c.height - chromeHeight
+			p.offset -= c.bodyHeight()
 		case key.Matches(m, c.keys.PageDown):
-			p.offset += c.height - chromeHeight
+			p.offset += c.bodyHeight()
 		case key.Matches(m, c.keys.Top):
 			p.offset = 0
 		case key.Matches(m, c.keys.Bottom):
@@ -259,7 +259,10 @@ func (p *detailPage) jsonLines(raw []byte, c *common) []string {
 	return out
 }
 
-func (p *detailPage) body(c *common, height int) string {
+func (p *detailPage) layout(c *common) {}
+
+func (p *detailPage) body(c *common) string {
+	height := c.bodyHeight()
 	lines := p.lines(c)
 	maxOff := max(len(lines)-height, 0)
 	p.offset = min(max(p.offset, 0), maxOff)

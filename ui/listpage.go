@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -32,12 +31,21 @@ type listPage struct {
 	sort       sortMode
 	expiring   bool
 
+	spec    *listSpec
 	base    []*row // every row of the page, rebuilt when the data changes
 	baseGen int
 	rows    []*row // the rows shown: base filtered and sorted
-	natural []int
 	sums    map[string]summary
 	key     rowsKey
+	cols    []column // the columns, and their widths for the terminal (0: dropped)
+	widths  []int
+	laidOut layoutKey
+}
+
+// layoutKey says what the columns' widths were computed for.
+type layoutKey struct {
+	rows  rowsKey
+	width int
 }
 
 // rowsKey says what the cached rows were computed from.
@@ -58,7 +66,7 @@ func newListPage(kind pageKind, sc scope, title string, c *common) *listPage {
 	styles := ti.Styles()
 	styles.Cursor.Blink = false // a steady cursor: no redraw every half second while typing
 	ti.SetStyles(styles)
-	return &listPage{kind: kind, sc: sc, title: title, input: ti, expiring: c.startExpiring}
+	return &listPage{kind: kind, spec: specs[kind], sc: sc, title: title, input: ti, expiring: c.startExpiring}
 }
 
 func (p *listPage) crumb() string                { return p.title }
@@ -88,12 +96,11 @@ func (p *listPage) refresh(c *common) {
 	sortRows(rows, p.sort)
 	p.rows = rows
 	p.sums = map[string]summary{}
-	if p.kind != kindKeys && p.kind != kindAllKeys {
+	if !p.spec.keys {
 		for _, r := range rows {
 			p.sums[r.id] = summarise(r.keys, now, c.th)
 		}
 	}
-	p.natural = p.naturalWidths(c)
 	p.cursor = 0
 	for i, r := range rows {
 		if r.id == p.selectedID {
@@ -103,47 +110,45 @@ func (p *listPage) refresh(c *common) {
 	p.clamp(0)
 }
 
-// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells. Key pages take
-// them from the widths measured once per snapshot, so a keystroke on 10,000 keys costs no text measuring.
+// layout brings the page up to date for the next frame: its rows (when the data, filter, sort, toggle or minute
+// changed), the columns' widths (when the rows or the terminal's width changed) and the cursor's window. The
+// root calls it after every message, so drawing the page computes nothing.
+func (p *listPage) layout(c *common) {
+	p.refresh(c)
+	if k := (layoutKey{rows: p.key, width: c.width}); k != p.laidOut {
+		p.laidOut = k
+		p.cols = p.spec.columns(c.multi() && p.sc.foundation == nil)
+		p.widths = layoutColumns(p.cols, p.naturalWidths(c), c.width)
+	}
+	p.clamp(c.listRows())
+	p.input.SetWidth(max(c.width-2, 10))
+}
+
+// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells. Lists of keys
+// take them from widths measured once per snapshot, so a keystroke on 10,000 keys measures no text.
 func (p *listPage) naturalWidths(c *common) []int {
-	cols := p.columns(c)
-	natural := make([]int, len(cols))
-	for i, col := range cols {
+	x := p.cellCtx(c)
+	natural := make([]int, len(p.cols))
+	for i, col := range p.cols {
 		natural[i] = safetext.Width(col.title)
-	}
-	if p.kind != kindKeys && p.kind != kindAllKeys {
+		if col.max > 0 && col.max == col.min {
+			continue // a fixed width: nothing to measure
+		}
 		for _, r := range p.rows {
-			for i, cell := range p.cells(r, c) {
-				natural[i] = max(natural[i], min(safetext.Width(safetext.Clean(cell.text)), 60))
+			w := 0
+			if col.width != nil {
+				w = col.width(r, x)
+			} else {
+				w = measure(col.cell(r, x).text)
 			}
-		}
-		return natural
-	}
-	// Key columns: status, days, valid until, key, [instance, space, org,] note; a foundation column first.
-	off := 0
-	if len(cols) == 9 {
-		off = 1
-		for _, r := range p.rows {
-			natural[0] = max(natural[0], min(safetext.Width(safetext.Clean(r.foundation.Name)), 60))
-		}
-	}
-	natural[off], natural[off+2] = 8, 11
-	now := c.now()
-	for _, r := range p.rows {
-		if r.meta.hasCert {
-			natural[off+1] = max(natural[off+1], len(strconv.Itoa(expiry.DaysRemaining(r.earliest, now)))+1)
-		}
-	}
-	textCols := []int{0, 4} // key, note
-	if p.kind == kindAllKeys {
-		textCols = []int{0, 1, 2, 3, 4} // key, instance, space, org, note
-	}
-	for _, r := range p.rows {
-		for j, w := range textCols {
-			natural[off+3+j] = max(natural[off+3+j], min(r.meta.widths[w], 60))
+			natural[i] = max(natural[i], min(w, 60))
 		}
 	}
 	return natural
+}
+
+func (p *listPage) cellCtx(c *common) *cellCtx {
+	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, c: c}
 }
 
 // clamp keeps the cursor on a row and the offset such that the cursor is visible in height rows.
@@ -181,9 +186,6 @@ func (p *listPage) selected() (*row, bool) {
 	return p.rows[p.cursor], true
 }
 
-// rowsHeight is the number of rows the page shows in a body of height lines (one goes to the column titles).
-func rowsHeight(height int) int { return max(height-1, 1) }
-
 func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	p.refresh(c)
 	if p.typing {
@@ -193,7 +195,7 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	if !ok {
 		return outcome{}
 	}
-	page := rowsHeight(c.height - chromeHeight)
+	page := c.listRows()
 	switch {
 	case key.Matches(km, c.keys.Up):
 		p.cursor--
@@ -212,7 +214,7 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		if !ok {
 			return outcome{handled: true}
 		}
-		return outcome{handled: true, push: openRow(p.kind, r, c)}
+		return outcome{handled: true, push: p.spec.open(r, c)}
 	case key.Matches(km, c.keys.Filter):
 		p.typing = true
 		p.input.SetValue(p.query)
@@ -271,7 +273,7 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	p.input, cmd = p.input.Update(msg)
 	p.query = strings.TrimSpace(p.input.Value())
 	p.refresh(c)
-	p.clamp(rowsHeight(c.height - chromeHeight))
+	p.clamp(c.listRows())
 	if p.kind == kindAllKeys && cf.IsGUID(p.query) {
 		// A full binding GUID jumps straight to its key, even one the expiring toggle hides: the user asked for
 		// exactly that key.
@@ -293,21 +295,6 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	return outcome{handled: true, cmd: cmd}
 }
 
-// openRow returns the page a row opens.
-func openRow(kind pageKind, r *row, c *common) page {
-	switch kind {
-	case kindFoundations:
-		return newListPage(kindOrgs, scope{foundation: r.foundation}, r.name, c)
-	case kindOrgs:
-		return newListPage(kindSpaces, scope{foundation: r.foundation, orgGUID: r.orgGUID}, r.name, c)
-	case kindSpaces:
-		return newListPage(kindInstances, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID}, r.name, c)
-	case kindInstances:
-		return newListPage(kindKeys, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID, instGUID: r.inst.GUID}, r.name, c)
-	}
-	return newDetailPage(r.foundation, r.key)
-}
-
 // copyKey puts a key's binding GUID or subject DN on the clipboard with OSC 52, which works over SSH.
 func copyKey(k *cf.KeyReport, dn bool) outcome {
 	if !dn {
@@ -324,69 +311,6 @@ type cell struct {
 	text   string
 	style  lipgloss.Style
 	counts []countPart // a counts cell, drawn part by part
-}
-
-// columns are the page's columns.
-func (p *listPage) columns(c *common) []column {
-	status := column{title: "STATUS", min: 8, max: 8}
-	counts := column{title: "KEYS", min: 12, weight: 3}
-	switch p.kind {
-	case kindFoundations:
-		return []column{{title: "FOUNDATION", min: 10, weight: 2}, {title: "API", min: 12, weight: 2, drop: 2}, status, counts, {title: "UPDATED", min: 8, max: 19, drop: 1}}
-	case kindOrgs:
-		return []column{{title: "ORG", min: 12, weight: 2}, status, counts}
-	case kindSpaces:
-		return []column{{title: "SPACE", min: 12, weight: 2}, status, counts}
-	case kindInstances:
-		return []column{{title: "INSTANCE", min: 12, weight: 2}, {title: "OFFERING / PLAN", min: 10, weight: 1, drop: 1}, status, counts}
-	case kindKeys:
-		return []column{status, {title: "DAYS", min: 5, max: 7}, {title: "VALID UNTIL", min: 11, max: 11, drop: 2}, {title: "KEY", min: 14, weight: 3},
-			{title: "SUBJECT CN / NOTE", min: 12, weight: 2, drop: 1}}
-	}
-	cols := []column{status, {title: "DAYS", min: 5, max: 7}, {title: "VALID UNTIL", min: 11, max: 11, drop: 5}, {title: "KEY", min: 14, weight: 3},
-		{title: "INSTANCE", min: 10, weight: 2, drop: 3}, {title: "SPACE", min: 8, weight: 1, drop: 2}, {title: "ORG", min: 8, weight: 1, drop: 1},
-		{title: "SUBJECT CN / NOTE", min: 12, weight: 2, drop: 6}}
-	if c.multi() && p.sc.foundation == nil {
-		cols = append([]column{{title: "FOUNDATION", min: 8, max: 20, drop: 4}}, cols...)
-	}
-	return cols
-}
-
-// cells are a row's cells, in column order.
-func (p *listPage) cells(r *row, c *common) []cell {
-	st := c.styles
-	if r.key == nil {
-		sum := p.sums[r.id]
-		statusCell := cell{text: sum.worst.String(), style: st.Status(sum.worst)}
-		if len(r.keys) == 0 {
-			statusCell = cell{text: "-", style: st.Dim}
-		}
-		countsCell := cell{text: joinCounts(countsText(sum, c.th)), counts: countsText(sum, c.th)}
-		switch p.kind {
-		case kindFoundations:
-			return []cell{{text: r.name}, {text: r.detail, style: st.Dim}, statusCell, countsCell, {text: updatedText(r.foundation, c), style: st.Dim}}
-		case kindInstances:
-			return []cell{{text: r.name}, {text: r.detail, style: st.Dim}, statusCell, countsCell}
-		}
-		return []cell{{text: r.name}, statusCell, countsCell}
-	}
-	k := r.key
-	ks := stateOf(k, c.now(), c.th)
-	days, until := "-", "-"
-	if ks.hasDays {
-		days = fmt.Sprintf("%dd", ks.days)
-		until = k.Finding.Certificate.Effective().UTC().Format("2006-01-02")
-	}
-	note := r.meta.note
-	cells := []cell{{text: ks.status.String(), style: st.Status(ks.status)}, {text: days, style: st.Status(ks.status)}, {text: until}, {text: k.Name}}
-	if p.kind == kindKeys {
-		return append(cells, cell{text: note, style: st.Dim})
-	}
-	cells = append(cells, cell{text: k.Instance.Name}, cell{text: k.Instance.SpaceName}, cell{text: k.Instance.OrgName}, cell{text: note, style: st.Dim})
-	if c.multi() && p.sc.foundation == nil {
-		cells = append([]cell{{text: r.foundation.Name}}, cells...)
-	}
-	return cells
 }
 
 // noteOf is a key's last column: its subject CN, a CA warning, or why there is no expiry.
@@ -419,33 +343,35 @@ func updatedText(f *foundationState, c *common) string {
 	return f.updatedAt.In(c.now().Location()).Format("15:04:05")
 }
 
-func (p *listPage) body(c *common, height int) string {
-	p.refresh(c)
-	rowsH := rowsHeight(height)
-	p.clamp(rowsH)
-	cols := p.columns(c)
-	widths := layout(cols, p.natural, c.width)
+// body draws the column titles and the rows in the cursor's window, as layout left them.
+func (p *listPage) body(c *common) string {
 	st := c.styles
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", marker))
 	first := true
-	for i, col := range cols {
-		if widths[i] == 0 {
+	for i, col := range p.cols {
+		if p.widths[i] == 0 {
 			continue
 		}
 		if !first {
 			b.WriteString(strings.Repeat(" ", gap))
 		}
 		first = false
-		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, widths[i])))
+		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, p.widths[i])))
 	}
 	lines := []string{b.String()}
 	if len(p.rows) == 0 {
 		lines = append(lines, truncateStyled("  "+st.Dim.Render(p.emptyText(c)), c.width))
 	}
-	for i := p.offset; i < len(p.rows) && i < p.offset+rowsH; i++ {
-		lines = append(lines, p.renderRow(p.rows[i], i == p.cursor, cols, widths, c))
+	x := p.cellCtx(c)
+	for i := p.offset; i < len(p.rows) && i < p.offset+c.listRows(); i++ {
+		lines = append(lines, p.renderRow(p.rows[i], i == p.cursor, x))
 	}
+	return fillLines(lines, c.bodyHeight())
+}
+
+// fillLines joins lines into exactly height lines, cutting or padding with empty ones.
+func fillLines(lines []string, height int) string {
 	for len(lines) < height {
 		lines = append(lines, "")
 	}
@@ -467,14 +393,12 @@ func (p *listPage) emptyText(c *common) string {
 	case p.expiring:
 		return fmt.Sprintf("no key expires within %d days (x shows all)", c.within)
 	}
-	return map[pageKind]string{kindFoundations: "no foundations", kindOrgs: "no orgs visible to this user", kindSpaces: "no spaces in this org",
-		kindInstances: "no managed service instances in this space", kindKeys: "no service keys on this instance", kindAllKeys: "no service keys"}[p.kind]
+	return p.spec.empty
 }
 
 // renderRow draws one row: a marker, then each visible cell padded to its width.
-func (p *listPage) renderRow(r *row, selected bool, cols []column, widths []int, c *common) string {
-	st := c.styles
-	cells := p.cells(r, c)
+func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
+	st := x.st
 	var b strings.Builder
 	sel := func(s lipgloss.Style) lipgloss.Style {
 		if selected {
@@ -488,20 +412,21 @@ func (p *listPage) renderRow(r *row, selected bool, cols []column, widths []int,
 		b.WriteString("  ")
 	}
 	first := true
-	for i := range cols {
-		if widths[i] == 0 {
+	for i, col := range p.cols {
+		w := p.widths[i]
+		if w == 0 {
 			continue
 		}
 		if !first {
 			b.WriteString(sel(lipgloss.NewStyle()).Render(strings.Repeat(" ", gap)))
 		}
 		first = false
-		cl := cells[i]
+		cl := col.cell(r, x)
 		if cl.counts != nil {
-			b.WriteString(renderCounts(cl.counts, widths[i], st, selected))
+			b.WriteString(renderCounts(cl.counts, w, st, selected))
 			continue
 		}
-		b.WriteString(sel(cl.style).Render(safetext.Fit(cl.text, widths[i])))
+		b.WriteString(sel(cl.style).Render(safetext.Fit(cl.text, w)))
 	}
 	return b.String()
 }
@@ -538,7 +463,6 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 
 func (p *listPage) statusLine(c *common) string {
 	if p.typing {
-		p.input.SetWidth(max(c.width-2, 10))
 		return p.input.View()
 	}
 	var parts []string
@@ -556,7 +480,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 	// Most wanted first: the footer is cut at the screen's edge, and on 80 columns the last ones go.
 	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
 		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back")}
-	if p.kind == kindKeys || p.kind == kindAllKeys {
+	if p.spec.keys {
 		b = append(b, k.CopyGUID)
 	}
 	return b
@@ -566,7 +490,7 @@ func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
 	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh}
-	if p.kind == kindKeys || p.kind == kindAllKeys {
+	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
 	return [][]key.Binding{nav, list, {k.Help, k.Quit}}

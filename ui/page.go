@@ -24,6 +24,12 @@ type common struct {
 	ctx           context.Context
 }
 
+// bodyHeight is the number of lines a page's body has: the screen less the header, status line and footer.
+func (c *common) bodyHeight() int { return max(c.height-chromeHeight, 1) }
+
+// listRows is the number of rows a list shows: its body less the column titles.
+func (c *common) listRows() int { return max(c.bodyHeight()-1, 1) }
+
 // multi reports whether several foundations are shown (pages then name them).
 func (c *common) multi() bool { return len(c.foundations) > 1 }
 
@@ -44,8 +50,11 @@ type page interface {
 	// update reacts to a key or a message meant for the page; keys it does not handle go to the root (back,
 	// quit, help, ...).
 	update(msg tea.Msg, c *common) outcome
-	// body draws the page's area of the screen, exactly height lines.
-	body(c *common, height int) string
+	// layout brings the page up to date after a message (rows, widths, wrapping, scroll position), so that
+	// drawing it computes nothing.
+	layout(c *common)
+	// body draws the page's area of the screen, exactly c.bodyHeight() lines. It changes nothing.
+	body(c *common) string
 	// statusLine is what the page says on the status line (filter input, loading, warnings), if anything.
 	statusLine(c *common) string
 	// capturing reports whether the page is taking text input (a filter being typed): then every key but

@@ -38,6 +38,9 @@ type row struct {
 	keys       []*cf.KeyReport // the keys beneath (one for a key row)
 	detail     string          // a second text: API, offering/plan
 
+	// The widths of the row's texts on screen, measured when the row is built.
+	nameWidth, detailWidth, foundationWidth int
+
 	// Sort and search keys, computed when the row is built.
 	lname    string
 	lpath    string
@@ -54,61 +57,89 @@ type scope struct {
 	instGUID   string
 }
 
-// buildRows lists a page's rows from the foundations' indexes.
+// buildRows lists a page's rows from the foundations' indexes, as the page's spec says.
 func buildRows(kind pageKind, sc scope, all []*foundationState) []*row {
-	var rows []*row
-	group := func(r *row) {
-		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(safetext.Clean(r.name)+"\x00"+safetext.Clean(r.detail))
-		r.lpath, r.rank = r.lname, 1
-		for _, k := range r.keys {
-			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {
-				r.earliest, r.rank = c.Effective(), 0
-			}
+	return specs[kind].rows(sc, all)
+}
+
+// groupRow completes a row that groups keys (a foundation, org, space or instance): its sort and search keys,
+// and its texts' widths.
+func groupRow(r *row) *row {
+	r.lname, r.search = strings.ToLower(r.name), strings.ToLower(safetext.Clean(r.name)+"\x00"+safetext.Clean(r.detail))
+	r.lpath, r.rank = r.lname, 1
+	r.nameWidth, r.detailWidth = measure(r.name), measure(r.detail)
+	for _, k := range r.keys {
+		if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {
+			r.earliest, r.rank = c.Effective(), 0
 		}
-		rows = append(rows, r)
 	}
-	switch kind {
-	case kindFoundations:
-		for _, f := range all {
-			r := &row{id: f.Name, name: f.Name, foundation: f, detail: f.API}
-			if f.idx != nil {
-				r.keys = f.idx.keys
-			}
-			group(r)
+	return r
+}
+
+func foundationRows(_ scope, all []*foundationState) []*row {
+	var rows []*row
+	for _, f := range all {
+		r := &row{id: f.Name, name: f.Name, foundation: f, detail: f.API}
+		if f.idx != nil {
+			r.keys = f.idx.keys
 		}
-	case kindOrgs:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, o := range ix.orgs {
-				group(&row{id: o.GUID, name: o.Name, foundation: sc.foundation, orgGUID: o.GUID, keys: ix.keysByOrg[o.GUID]})
-			}
+		rows = append(rows, groupRow(r))
+	}
+	return rows
+}
+
+func orgRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, o := range ix.orgs {
+			rows = append(rows, groupRow(&row{id: o.GUID, name: o.Name, foundation: sc.foundation, orgGUID: o.GUID, keys: ix.keysByOrg[o.GUID]}))
 		}
-	case kindSpaces:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, sp := range ix.spacesByOrg[sc.orgGUID] {
-				group(&row{id: sp.GUID, name: sp.Name, foundation: sc.foundation, orgGUID: sc.orgGUID, spaceGUID: sp.GUID, keys: ix.keysBySpace[sp.GUID]})
-			}
+	}
+	return rows
+}
+
+func spaceRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, sp := range ix.spacesByOrg[sc.orgGUID] {
+			rows = append(rows, groupRow(&row{id: sp.GUID, name: sp.Name, foundation: sc.foundation, orgGUID: sc.orgGUID, spaceGUID: sp.GUID, keys: ix.keysBySpace[sp.GUID]}))
 		}
-	case kindInstances:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, si := range ix.instsBySpace[sc.spaceGUID] {
-				group(&row{id: si.GUID, name: si.Name, foundation: sc.foundation, orgGUID: si.OrgGUID, spaceGUID: si.SpaceGUID, inst: si,
-					keys: ix.keysByInstance[si.GUID], detail: strings.TrimSpace(si.OfferingName + " " + si.PlanName)})
-			}
+	}
+	return rows
+}
+
+func instanceRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, si := range ix.instsBySpace[sc.spaceGUID] {
+			rows = append(rows, groupRow(&row{id: si.GUID, name: si.Name, foundation: sc.foundation, orgGUID: si.OrgGUID, spaceGUID: si.SpaceGUID, inst: si,
+				keys: ix.keysByInstance[si.GUID], detail: strings.TrimSpace(si.OfferingName + " " + si.PlanName)}))
 		}
-	case kindKeys:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, k := range ix.keysByInstance[sc.instGUID] {
-				rows = append(rows, keyRow(sc.foundation, k))
-			}
+	}
+	return rows
+}
+
+func instanceKeyRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, k := range ix.keysByInstance[sc.instGUID] {
+			rows = append(rows, keyRow(sc.foundation, k))
 		}
-	case kindAllKeys:
-		for _, f := range all {
-			if (sc.foundation != nil && f != sc.foundation) || f.idx == nil {
-				continue
-			}
-			for _, k := range f.idx.keys {
-				rows = append(rows, keyRow(f, k))
-			}
+	}
+	return rows
+}
+
+func allKeyRows(sc scope, all []*foundationState) []*row {
+	var rows []*row
+	for _, f := range all {
+		if (sc.foundation != nil && f != sc.foundation) || f.idx == nil {
+			continue
+		}
+		fw := measure(f.Name)
+		for _, k := range f.idx.keys {
+			r := keyRow(f, k)
+			r.foundationWidth = fw
+			rows = append(rows, r)
 		}
 	}
 	return rows
