@@ -596,3 +596,24 @@ func TestFooterAt80Columns(t *testing.T) {
 	h.press("?")
 	h.mustShow("reveal secrets", "copy subject DN")
 }
+
+// The detail page scrolls in a viewport: it says where it is, G reaches the end, and a resize keeps the lines.
+func TestDetailScrollsInAViewport(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), Options{Refresh: 0}, 100, 16)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter")
+	total := h.m.top().(*detailPage).view.TotalLineCount()
+	h.mustShow(fmt.Sprintf("lines 1-12 of %d", total), "Status          critical")
+	h.mustNotShow(`"url"`)
+	h.press("G")
+	h.mustShow(fmt.Sprintf("lines %d-%d of %d", total-11, total, total), `"url": "https://crm.example"`)
+	h.mustNotShow("Status          critical")
+	h.press("g", "down", "down")
+	h.mustShow(fmt.Sprintf("lines 3-14 of %d", total))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
+	h.mustShow("Status          critical", `"url": "https://crm.example"`)
+	h.mustNotShow("lines ")
+	h.fits(100, 60)
+}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -38,11 +39,25 @@ type detailPage struct {
 	creds   *cf.KeyCredentials
 	credErr error
 	reveal  reveal
-	offset  int
+	view    viewport.Model // the page's lines, scrolled
+	built   detailKey      // what the lines were built from
+}
+
+// detailKey says what a detail page's lines were built from; when any of it changes they are built again.
+type detailKey struct {
+	key     *cf.KeyReport
+	creds   *cf.KeyCredentials
+	credErr error
+	loading bool
+	reveal  reveal
+	width   int
+	minute  int64
+	dark    bool
+	noColor bool
 }
 
 func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
-	return &detailPage{id: pageIDs.Add(1), f: f, guid: k.GUID, key: k, loading: true}
+	return &detailPage{id: pageIDs.Add(1), f: f, guid: k.GUID, key: k, loading: true, view: viewport.New()}
 }
 
 // detailsMsg carries a key's credentials to the detail page that asked for them.
@@ -104,17 +119,17 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 		}
 		switch {
 		case key.Matches(m, c.keys.Up):
-			p.offset--
+			p.view.ScrollUp(1)
 		case key.Matches(m, c.keys.Down):
-			p.offset++
+			p.view.ScrollDown(1)
 		case key.Matches(m, c.keys.PageUp):
-			p.offset -= c.bodyHeight()
+			p.view.PageUp()
 		case key.Matches(m, c.keys.PageDown):
-			p.offset += c.bodyHeight()
+			p.view.PageDown()
 		case key.Matches(m, c.keys.Top):
-			p.offset = 0
+			p.view.GotoTop()
 		case key.Matches(m, c.keys.Bottom):
-			p.offset = 1 << 30
+			p.view.GotoBottom()
 		case key.Matches(m, c.keys.CopyGUID):
 			return copyKey(k, false)
 		case key.Matches(m, c.keys.CopyDN):
@@ -259,29 +274,43 @@ func (p *detailPage) jsonLines(raw []byte, c *common) []string {
 	return out
 }
 
-func (p *detailPage) layout(c *common) {}
+// layout sizes the viewport to the body and builds the page's lines again when the key, its credentials, the
+// reveal state, the width, the minute or the palette changed; the scroll position is kept.
+func (p *detailPage) layout(c *common) {
+	p.view.SetWidth(c.width)
+	p.view.SetHeight(c.bodyHeight())
+	p.view.SetYOffset(p.view.YOffset()) // a taller screen may leave nothing below: scroll back up
+	k := detailKey{key: p.current(), creds: p.creds, credErr: p.credErr, loading: p.loading, reveal: p.reveal, width: c.width,
+		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor}
+	if k == p.built {
+		return
+	}
+	p.built = k
+	y := p.view.YOffset()
+	p.view.SetContentLines(p.lines(c))
+	p.view.SetYOffset(y)
+}
 
 func (p *detailPage) body(c *common) string {
-	height := c.bodyHeight()
-	lines := p.lines(c)
-	maxOff := max(len(lines)-height, 0)
-	p.offset = min(max(p.offset, 0), maxOff)
-	lines = lines[p.offset:]
-	if len(lines) > height {
-		lines = lines[:height]
+	return fillLines(strings.Split(p.view.View(), "\n"), c.bodyHeight())
+}
+
+// position says where the viewport is when the page is taller than the screen: "lines 1-20 of 64".
+func (p *detailPage) position() string {
+	total, h := p.view.TotalLineCount(), p.view.Height()
+	if total <= h {
+		return ""
 	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, c.width, "…")
-	}
-	for len(lines) < height {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
+	top := p.view.YOffset() + 1
+	return fmt.Sprintf("lines %d-%d of %d · ↑/↓ pgup/pgdn g/G scroll", top, min(top+h-1, total), total)
 }
 
 func (p *detailPage) statusLine(c *common) string {
 	if p.reveal == confirming {
 		return c.styles.Warning.Render(" Reveal secrets? v shows them, any other key cancels. Anyone who can see your screen can read them. ")
+	}
+	if pos := p.position(); pos != "" {
+		return c.styles.Dim.Render(pos)
 	}
 	return ""
 }
