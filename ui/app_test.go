@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/profile"
+	"github.com/cfkeys/cfkeys/cf/report"
 )
 
 func stub() *stubBackend {
@@ -616,4 +618,31 @@ func TestDetailScrollsInAViewport(t *testing.T) {
 	h.mustShow("Status          critical", `"url": "https://crm.example"`)
 	h.mustNotShow("lines ")
 	h.fits(100, 60)
+}
+
+// The UI's notes and day cells are the scan table's words: a CA that expires first reads the same in both.
+func TestNotesAndDaysAreTheScanTables(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	c := s.Keys[4].Finding.Certificate // dashboard, 187 days
+	c.ChainExpiresFirst, c.ChainNotAfter, c.ChainSubjectDN = true, uiNow.AddDate(0, 0, 45), "CN=Demo Legacy Client CA 2019,O=cffake"
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{s}}, Options{Refresh: 0}, 200, 30)
+	h.press("a")
+	var table bytes.Buffer
+	r := report.Report{GeneratedAt: uiNow, Thresholds: expiry.DefaultThresholds, Entries: report.FromKeys("", s.Keys, uiNow, expiry.DefaultThresholds)}
+	if err := report.WriteTable(&table, r, report.TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range r.Entries {
+		l := h.line(" " + e.Name + " ")
+		for _, want := range []string{report.Note(e), " " + report.DaysCell(e) + " "} {
+			if !strings.Contains(l, want) {
+				t.Errorf("%s: the UI row lacks the table's %q:\n%s", e.Name, want, l)
+			}
+			if !strings.Contains(table.String(), want) {
+				t.Fatalf("the scan table lacks %q", want)
+			}
+		}
+	}
+	h.mustShow("(CA expires first: 2027-01-06)")
 }

@@ -221,7 +221,7 @@ func (p *detailPage) lines(c *common) []string {
 			field("Expiring CA", cert.ChainSubjectDN)
 		}
 	} else {
-		field("Certificate", noteOf(k, ks.status))
+		field("Certificate", noteOf(k))
 	}
 	lo := k.LastOperation
 	opText := lo.Describe()

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -313,19 +314,16 @@ type cell struct {
 	counts []countPart // a counts cell, drawn part by part
 }
 
-// noteOf is a key's last column: its subject CN, a CA warning, or why there is no expiry.
-func noteOf(k *cf.KeyReport, s expiry.Status) string {
-	switch c := k.Finding.Certificate; {
-	case c != nil:
-		n := report.CommonName(c.SubjectDN)
-		if c.ChainExpiresFirst {
-			n += " (CA expires " + c.ChainNotAfter.UTC().Format("2006-01-02") + ")"
-		}
-		return n
-	case s == expiry.StatusNone:
-		return "no certificate"
-	}
-	return k.Finding.Reason
+// entryOf is a key as cf/report sees it at an instant: the UI draws its notes and day cells from it, so the
+// UI and cfkeys scan say the same words.
+func entryOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) report.Entry {
+	return report.FromKeys("", []cf.KeyReport{*k}, now, th)[0]
+}
+
+// noteOf is a key's last column, as the scan table writes it: its subject CN, a CA warning, or why there is no
+// expiry. It does not depend on the instant.
+func noteOf(k *cf.KeyReport) string {
+	return report.Note(entryOf(k, time.Time{}, expiry.DefaultThresholds))
 }
 
 // updatedText is a foundation row's refresh state.

@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -144,14 +144,15 @@ var keyStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row,
 // daysColumn is a key's days remaining.
 var daysColumn = column{title: "DAYS", min: 5, max: 7,
 	cell: func(r *row, x *cellCtx) cell {
-		ks := stateOf(r.key, x.now, x.th)
-		return cell{text: daysText(ks), style: x.st.Status(ks.status)}
+		e := entryOf(r.key, x.now, x.th)
+		return cell{text: report.DaysCell(e), style: x.st.Status(e.Status)}
 	},
 	width: func(r *row, x *cellCtx) int {
 		if !r.meta.hasCert {
 			return 1
 		}
-		return len(daysText(keyState{days: expiry.DaysRemaining(r.earliest, x.now), hasDays: true}))
+		d := expiry.DaysRemaining(r.earliest, x.now)
+		return len(report.DaysCell(report.Entry{DaysRemaining: &d}))
 	}}
 
 // untilColumn is the date a key stops working.
@@ -177,14 +178,6 @@ func keyTextColumn(title string, minWidth, weight, drop, field int) column {
 			return cell{text: text}
 		},
 		width: func(r *row, _ *cellCtx) int { return r.meta.widths[field] }}
-}
-
-// daysText is a key's DAYS cell: "-3d", "0d", "412d", "-" when it has no date.
-func daysText(ks keyState) string {
-	if !ks.hasDays {
-		return "-"
-	}
-	return strconv.Itoa(ks.days) + "d"
 }
 
 // measure is the width a cell's text takes on screen.

@@ -71,11 +71,7 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		parts[i] = safetext.Clean(part) // what is seen is what is found: hidden escape sequences match nothing
 	}
 	m.search = strings.ToLower(strings.Join(parts, "\x00"))
-	st := expiry.StatusUnknown
-	if k.Finding.Kind == expiry.KindNone {
-		st = expiry.StatusNone
-	}
-	m.note = noteOf(k, st)
+	m.note = noteOf(k)
 	for j, s := range []string{k.Name, i.Name, i.SpaceName, i.OrgName, m.note} {
 		m.widths[j] = safetext.Width(safetext.Clean(s))
 	}
