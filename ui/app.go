@@ -24,7 +24,9 @@ const statusTTL = 5 * time.Second
 // Model is the root of the UI: it routes messages to the page on top of the stack and owns the stack, the help
 // overlay, the global keys and the refresh schedule. Build it with New.
 type Model struct {
-	c         common
+	env       env
+	store     store
+	c         common // the two together, as pages get them
 	opts      Options
 	stack     []page
 	help      bool
@@ -54,16 +56,17 @@ func New(opts Options) *Model {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	m.c = common{width: 80, height: 24, styles: NewStyles(true, opts.NoColor), keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
+	m.env = env{width: 80, height: 24, styles: NewStyles(true, opts.NoColor), keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
 		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context}
+	m.c = common{env: &m.env, store: &m.store}
 	for _, f := range opts.Foundations {
-		m.c.foundations = append(m.c.foundations, &foundationState{Foundation: f})
+		m.store.foundations = append(m.store.foundations, &foundationState{Foundation: f})
 	}
-	if len(m.c.foundations) > 1 {
-		m.stack = []page{newListPage(kindFoundations, scope{}, "foundations", &m.c)}
-	} else if len(m.c.foundations) == 1 {
-		f := m.c.foundations[0]
-		m.stack = []page{newListPage(kindOrgs, scope{foundation: f}, f.Name, &m.c)}
+	if len(m.store.foundations) > 1 {
+		m.push(newListPage(kindFoundations, scope{}, "foundations", &m.c))
+	} else if len(m.store.foundations) == 1 {
+		f := m.store.foundations[0]
+		m.push(newListPage(kindOrgs, scope{foundation: f}, f.Name, &m.c))
 	}
 	return m
 }
@@ -162,20 +165,35 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 	return tea.Batch(load, m.animate())
 }
 
-func (m *Model) foundationNamed(name string) *foundationState {
-	for _, f := range m.c.foundations {
-		if f.Name == name {
-			return f
-		}
-	}
-	return nil
-}
-
+// top is the page on screen, nil when there is none.
 func (m *Model) top() page {
 	if len(m.stack) == 0 {
 		return nil
 	}
 	return m.stack[len(m.stack)-1]
+}
+
+// push opens a page on top of the stack and returns the work it needs.
+func (m *Model) push(p page) tea.Cmd {
+	m.stack = append(m.stack, p)
+	return p.init(&m.c)
+}
+
+// pop drops the page on top unless it is the last one; what it held (a detail page's revealed secrets, an answer
+// it waits for) goes with it.
+func (m *Model) pop() bool {
+	if len(m.stack) <= 1 {
+		return false
+	}
+	m.stack[len(m.stack)-1] = nil
+	m.stack = m.stack[:len(m.stack)-1]
+	return true
+}
+
+// popTo drops every page above the i-th.
+func (m *Model) popTo(i int) {
+	for len(m.stack) > i+1 && m.pop() {
+	}
 }
 
 // Update routes one message, then lets the page on top lay itself out for the next frame.
@@ -240,7 +258,7 @@ func (m *Model) anyBusy() bool {
 
 // connected installs a foundation's backend and starts its first load.
 func (m *Model) connected(msg connectedMsg) tea.Cmd {
-	f := m.foundationNamed(msg.name)
+	f := m.store.named(msg.name)
 	if f == nil {
 		return nil
 	}
@@ -259,7 +277,7 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 
 // loaded installs a load's snapshot, or keeps the last good one and marks it stale.
 func (m *Model) loaded(msg loadedMsg) {
-	f := m.foundationNamed(msg.name)
+	f := m.store.named(msg.name)
 	if f == nil || msg.gen != f.gen {
 		m.dropped++
 		return
@@ -279,8 +297,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		f.setSnapshot(msg.snap, msg.idx, now)
-		m.c.dataGen++
+		m.store.install(f, msg.snap, msg.idx, now)
 	}
 	m.schedule(f)
 }
@@ -342,8 +359,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.refreshNow()
 	}
 	out := p.update(msg, &m.c)
-	if !out.handled && key.Matches(msg, k.Back) && len(m.stack) > 1 {
-		m.stack = m.stack[:len(m.stack)-1] // the page is dropped: a detail page's revealed secrets go with it
+	if !out.handled && key.Matches(msg, k.Back) && m.pop() {
 		return nil
 	}
 	return m.apply(out)
@@ -357,8 +373,7 @@ func (m *Model) apply(out outcome) tea.Cmd {
 	if out.push == nil {
 		return out.cmd
 	}
-	m.stack = append(m.stack, out.push)
-	return tea.Batch(out.cmd, out.push.init(&m.c))
+	return tea.Batch(out.cmd, m.push(out.push))
 }
 
 func (m *Model) setStatus(s string) {
@@ -371,24 +386,22 @@ func (m *Model) allKeys() tea.Cmd {
 	f := m.top().foundation()
 	for i, p := range m.stack {
 		if lp, ok := p.(*listPage); ok && lp.kind == kindAllKeys && lp.sc.foundation == f {
-			m.stack = m.stack[:i+1]
+			m.popTo(i)
 			return nil
 		}
 	}
 	// A key's detail page is left, not covered: its revealed secrets go with it, and an answer it still waits
 	// for is dropped rather than left to a page under the list.
-	for len(m.stack) > 1 {
-		if _, ok := m.top().(*detailPage); !ok {
+	for {
+		if _, ok := m.top().(*detailPage); !ok || !m.pop() {
 			break
 		}
-		m.stack = m.stack[:len(m.stack)-1]
 	}
 	title := "all keys"
 	if f == nil {
 		title = "all keys, all foundations"
 	}
-	m.stack = append(m.stack, newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
-	return nil
+	return m.push(newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
 }
 
 // refreshNow refreshes the current foundation (every foundation at the root of several).

@@ -646,3 +646,32 @@ func TestNotesAndDaysAreTheScanTables(t *testing.T) {
 	}
 	h.mustShow("(CA expires first: 2027-01-06)")
 }
+
+// A page left with esc or a is gone from memory too: no slot of the stack's array still holds it (with its
+// revealed secrets).
+func TestLeftPagesAreReleased(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 100, 40)
+	held := func() int {
+		n := 0
+		for _, p := range h.m.stack[len(h.m.stack):cap(h.m.stack)] {
+			if p != nil {
+				n++
+			}
+		}
+		return n
+	}
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter", "v", "v")
+	h.mustShow("s3cr3t-crm-value")
+	h.press("esc")
+	if n := held(); n != 0 {
+		t.Errorf("esc left %d pages in the stack's array", n)
+	}
+	h.press("enter", "a")
+	h.mustShow("› all keys")
+	if n := held(); n != 0 {
+		t.Errorf("a left %d pages in the stack's array", n)
+	}
+}

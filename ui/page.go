@@ -10,28 +10,30 @@ import (
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
-// common is what every page draws and decides with (the soft-serve pattern: one small shared struct).
-type common struct {
+// env is the environment every page draws and decides with (the soft-serve pattern: one small shared struct):
+// the screen's size, styles, keys, the clock, the thresholds and the context of every request.
+type env struct {
 	width, height int
 	styles        Styles
 	keys          keyMap
 	now           func() time.Time
 	th            expiry.Thresholds
 	within        int // days the "expiring soon" filter keeps
-	foundations   []*foundationState
 	startExpiring bool
-	dataGen       int // bumped whenever a snapshot changes, so pages know to rebuild their rows
 	ctx           context.Context
 }
 
 // bodyHeight is the number of lines a page's body has: the screen less the header, status line and footer.
-func (c *common) bodyHeight() int { return max(c.height-chromeHeight, 1) }
+func (e *env) bodyHeight() int { return max(e.height-chromeHeight, 1) }
 
 // listRows is the number of rows a list shows: its body less the column titles.
-func (c *common) listRows() int { return max(c.bodyHeight()-1, 1) }
+func (e *env) listRows() int { return max(e.bodyHeight()-1, 1) }
 
-// multi reports whether several foundations are shown (pages then name them).
-func (c *common) multi() bool { return len(c.foundations) > 1 }
+// common is what a page is handed: the environment and the store of foundations.
+type common struct {
+	*env
+	*store
+}
 
 // outcome is what a page asks the root to do after a key.
 type outcome struct {

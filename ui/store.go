@@ -12,6 +12,32 @@ import (
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
+// store holds the foundations and what the pages derive from them: their snapshots and indexes, and a
+// generation bumped whenever a snapshot changes, so pages know to rebuild their rows.
+type store struct {
+	foundations []*foundationState
+	dataGen     int
+}
+
+// named returns the foundation of a name, or nil.
+func (s *store) named(name string) *foundationState {
+	for _, f := range s.foundations {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// multi reports whether several foundations are shown (pages then name them).
+func (s *store) multi() bool { return len(s.foundations) > 1 }
+
+// install puts a fresh snapshot in place and tells the pages.
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time) {
+	f.setSnapshot(snap, idx, at)
+	s.dataGen++
+}
+
 // foundationState is what the UI knows about one foundation: its latest snapshot (kept when a refresh fails),
 // indexed for the pages, and the state of its background refresh.
 type foundationState struct {
