@@ -6,9 +6,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -56,8 +58,10 @@ func New(opts Options) *Model {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	m.env = env{width: 80, height: 24, styles: NewStyles(true, opts.NoColor), keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
-		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context}
+	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
+		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
+	m.restyle(true, colorprofile.TrueColor)
+	m.env.help.SetWidth(m.env.width)
 	m.c = common{env: &m.env, store: &m.store}
 	for _, f := range opts.Foundations {
 		m.store.foundations = append(m.store.foundations, &foundationState{Foundation: f})
@@ -196,6 +200,15 @@ func (m *Model) popTo(i int) {
 	}
 }
 
+// restyle builds the styles for a background and colour profile, and the footer's help with them.
+func (m *Model) restyle(dark bool, profile colorprofile.Profile) {
+	m.env.styles = NewStyles(dark, profile, m.opts.NoColor)
+	m.env.help.Styles = help.DefaultStyles(dark)
+	if m.opts.NoColor {
+		m.env.help.Styles = help.Styles{}
+	}
+}
+
 // Update routes one message, then lets the page on top lay itself out for the next frame.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.route(msg)
@@ -210,9 +223,13 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width, m.c.height = max(msg.Width, 20), max(msg.Height, chromeHeight+2)
+		m.env.help.SetWidth(m.c.width)
 		return nil
 	case tea.BackgroundColorMsg:
-		m.c.styles = NewStyles(msg.IsDark(), m.opts.NoColor)
+		m.restyle(msg.IsDark(), m.env.styles.profile)
+		return nil
+	case tea.ColorProfileMsg:
+		m.restyle(m.env.styles.dark, msg.Profile)
 		return nil
 	case animMsg:
 		m.animating = false

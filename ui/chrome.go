@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -189,13 +188,7 @@ func (m *Model) statusView() string {
 
 // footer is one line of the page's main keys.
 func (m *Model) footer() string {
-	h := help.New()
-	h.Styles = help.DefaultStyles(m.c.styles.dark)
-	if m.opts.NoColor {
-		h.Styles = help.Styles{}
-	}
-	h.SetWidth(m.c.width)
-	return truncateStyled(h.ShortHelpView(m.top().shortHelp(&m.c)), m.c.width)
+	return truncateStyled(m.env.help.ShortHelpView(m.top().shortHelp(&m.c)), m.c.width)
 }
 
 // helpView is the ? overlay: the page's bindings and the colour legend.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -16,6 +17,7 @@ type env struct {
 	width, height int
 	styles        Styles
 	keys          keyMap
+	help          help.Model // the footer, built once, restyled with the palette
 	now           func() time.Time
 	th            expiry.Thresholds
 	within        int // days the "expiring soon" filter keeps
