@@ -14,7 +14,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // chromeHeight is the number of lines around a page's body: two header lines, the status line, the footer.
@@ -32,6 +31,7 @@ type Model struct {
 	opts      Options
 	stack     []page
 	help      bool
+	ask       *question // a yes/no question on the status line
 	status    string
 	statusAt  time.Time
 	spinner   spinner.Model
@@ -79,6 +79,7 @@ func New(opts Options) *Model {
 type (
 	connectedMsg struct {
 		name    string
+		gen     int
 		backend Backend
 		err     error
 	}
@@ -135,10 +136,14 @@ func (m *Model) connect(f *foundationState) tea.Cmd {
 		return nil
 	}
 	f.connecting = true
-	ctx, name, connect := m.opts.Context, f.Name, f.Connect
+	f.gen++
+	ctx, cancel := context.WithCancel(m.opts.Context)
+	f.cancel = cancel
+	name, gen, connect := f.Name, f.gen, f.Connect
 	return func() tea.Msg {
+		defer cancel()
 		b, err := connect(ctx)
-		return connectedMsg{name: name, backend: b, err: err}
+		return connectedMsg{name: name, gen: gen, backend: b, err: err}
 	}
 }
 
@@ -155,10 +160,13 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 	f.busy, f.progress = true, cf.Progress{}
 	latest := &atomic.Pointer[cf.Progress]{}
 	f.latest = latest
-	gen, name, backend, ctx := f.gen, f.Name, f.backend, m.opts.Context
+	ctx, cancel := context.WithCancel(m.opts.Context)
+	f.cancel = cancel
+	gen, name, backend := f.gen, f.Name, f.backend
 	// The load keeps only its latest progress; the animation ticks bring it to the screen.
 	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
+		defer cancel()
 		snap, err := backend.Load(ctx, send)
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
@@ -276,10 +284,11 @@ func (m *Model) anyBusy() bool {
 // connected installs a foundation's backend and starts its first load.
 func (m *Model) connected(msg connectedMsg) tea.Cmd {
 	f := m.store.named(msg.name)
-	if f == nil {
+	if f == nil || msg.gen != f.gen || !f.connecting {
+		m.dropped++ // cancelled, or a connection of an older generation
 		return nil
 	}
-	f.connecting = false
+	f.connecting, f.cancel = false, nil
 	if msg.err != nil {
 		f.lastErr = msg.err
 		if !f.updatedAt.IsZero() && f.staleSince.IsZero() {
@@ -299,7 +308,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		m.dropped++
 		return
 	}
-	f.busy = false
+	f.busy, f.cancel = false, nil
 	m.status = "" // a message about the refresh ("refreshing…") is out of date; the outcome takes the line
 	now := m.c.now()
 	if msg.err != nil {
@@ -353,6 +362,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.help = false // any key closes the overlay
 		return nil
 	}
+	if q := m.ask; q != nil {
+		m.ask = nil
+		if msg.String() == "y" {
+			return q.yes()
+		}
+		return nil
+	}
 	p := m.top()
 	if p == nil {
 		if key.Matches(msg, m.c.keys.Quit) {
@@ -374,9 +390,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.allKeys()
 	case key.Matches(msg, k.Refresh):
 		return m.refreshNow()
+	case key.Matches(msg, k.Errors):
+		if _, ok := p.(*errorsPage); !ok {
+			return m.push(newErrorsPage(p.foundation()))
+		}
+		return nil
 	}
 	out := p.update(msg, &m.c)
-	if !out.handled && key.Matches(msg, k.Back) && m.pop() {
+	if !out.handled && key.Matches(msg, k.Back) {
+		if !m.pop() && len(m.running()) > 0 {
+			m.offerCancel(m.running()) // esc on the first page while it loads
+		}
 		return nil
 	}
 	return m.apply(out)
@@ -433,7 +457,9 @@ func (m *Model) refreshNow() tea.Cmd {
 		}
 	}
 	if len(cmds) == 0 {
-		m.setStatus("a refresh is already running")
+		if fs := m.running(); len(fs) > 0 {
+			m.offerCancel(fs)
+		}
 		return nil
 	}
 	m.setStatus("refreshing…")
@@ -461,8 +487,3 @@ func (m *Model) render() string {
 
 // Dropped returns how many answers were dropped because their page or generation was gone.
 func (m *Model) Dropped() int { return m.dropped }
-
-// describeErr is an error as the status line shows it.
-func describeErr(err error) string {
-	return safetext.Clean(err.Error())
-}

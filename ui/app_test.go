@@ -319,7 +319,7 @@ func TestWorksWhileLoading(t *testing.T) {
 	h.press("a")
 	h.mustShow("all keys")
 	close(b.gate)
-	h.send(loadedMsg{name: "eu10", gen: 1, snap: testSnapshot()})
+	h.send(loadedMsg{name: "eu10", gen: h.m.store.foundations[0].gen, snap: testSnapshot()})
 	h.mustShow("crm-sender")
 	h.press("q")
 	if !h.quit {

@@ -130,6 +130,9 @@ func (m *Model) statusView() string {
 	w := m.c.width
 	// The page's own line comes first while it asks for something (a filter being typed, a reveal to confirm); a kept filter or the expiring toggle are shown in
 	// the header already, so they never hide a failure or a sweep's progress.
+	if m.ask != nil {
+		return truncateStyled(st.Warning.Render(" "+m.ask.text+" "), w)
+	}
 	if s := m.top().statusLine(&m.c); s != "" && m.top().asking() {
 		return truncateStyled(s, w)
 	}
@@ -173,7 +176,11 @@ func (m *Model) statusView() string {
 			}
 			tail := " [" + strings.Join(facts, ", ") + "]"
 			room := w/speaking(fs) - safetext.Width(prefix) - safetext.Width(tail)
-			parts = append(parts, st.Error.Render(prefix+fitTail(describeErr(f.lastErr), room)+tail))
+			text := fitTail(describeErr(f.lastErr), room)
+			if causeLeads(f.lastErr) {
+				text = safetext.Truncate(describeErr(f.lastErr), room)
+			}
+			parts = append(parts, st.Error.Render(prefix+text+tail))
 		case f.snap != nil && len(f.snap.Errors) > 0:
 			parts = append(parts, st.Status(expiry.StatusUnknown).Render(fmt.Sprintf("%s%d keys could not be read (a server error; their detail says why)", prefix, len(f.snap.Errors))))
 		}

@@ -67,11 +67,12 @@ type stubBackend struct {
 	parked   chan<- struct{} // told when Load starts waiting at the gate
 	progress []cf.Progress
 	creds    map[string]string
+	stopped  chan struct{} // when set, told when a load's context ends at the gate
 }
 
 func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
 	b.mu.Lock()
-	gate, err, parked := b.gate, b.loadErr, b.parked
+	gate, err, parked, stopped := b.gate, b.loadErr, b.parked, b.stopped
 	steps := b.progress
 	b.mu.Unlock()
 	for _, p := range steps {
@@ -84,6 +85,9 @@ func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Sn
 		select {
 		case <-gate:
 		case <-ctx.Done():
+			if stopped != nil {
+				stopped <- struct{}{}
+			}
 			return nil, ctx.Err()
 		}
 	}

@@ -8,6 +8,7 @@ type keyMap struct {
 	Open, Back                              key.Binding
 	Filter, Expiring, Sort, AllKeys         key.Binding
 	Refresh, CopyGUID, CopyDN, Reveal       key.Binding
+	Errors                                  key.Binding
 	Help, Quit                              key.Binding
 }
 
@@ -32,6 +33,7 @@ func defaultKeys() keyMap {
 		CopyGUID: b([]string{"y"}, "y", "copy GUID"),
 		CopyDN:   b([]string{"Y"}, "Y", "copy subject DN"),
 		Reveal:   b([]string{"v"}, "v", "reveal secrets"),
+		Errors:   b([]string{"e"}, "e", "errors in full"),
 		Help:     b([]string{"?"}, "?", "help"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}

@@ -358,7 +358,12 @@ func (p *listPage) body(c *common) string {
 		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, p.widths[i])))
 	}
 	lines := []string{b.String()}
-	if len(p.rows) == 0 {
+	switch f := p.sc.foundation; {
+	case len(p.rows) == 0 && f != nil && f.snap == nil && f.lastErr != nil:
+		// A foundation that never loaded: its failure, whole and wrapped, is the page.
+		lines = append(lines, st.Error.Render(truncateStyled("  could not read "+safetext.Clean(f.Name)+" (r retries, e lists every error):", c.width)))
+		lines = append(lines, wrapIndented(describeErr(f.lastErr), c.width, "  ")...)
+	case len(p.rows) == 0:
 		lines = append(lines, truncateStyled("  "+st.Dim.Render(p.emptyText(c)), c.width))
 	}
 	x := p.cellCtx(c)
@@ -477,7 +482,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
 	// Most wanted first: the footer is cut at the screen's edge, and on 80 columns the last ones go.
 	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
-		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back")}
+		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
 	if p.spec.keys {
 		b = append(b, k.CopyGUID)
 	}
@@ -487,7 +492,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh}
+	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh, k.Errors}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}

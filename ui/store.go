@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -46,8 +47,9 @@ type foundationState struct {
 	connecting bool
 	snap       *Snapshot
 	idx        *index
-	gen        int // generation of the refresh in flight (or last started)
+	gen        int // generation of the connection or refresh in flight (or last started)
 	busy       bool
+	cancel     context.CancelFunc // stops the connection or refresh in flight
 	progress   cf.Progress
 	latest     *atomic.Pointer[cf.Progress] // the running load's latest progress, written by its goroutine
 	updatedAt  time.Time                    // when the snapshot was taken
