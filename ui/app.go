@@ -59,7 +59,7 @@ func New(opts Options) *Model {
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
-		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
+		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
 	m.restyle(true, colorprofile.TrueColor)
 	m.env.help.SetWidth(m.env.width)
 	m.c = common{env: &m.env, store: &m.store}
@@ -257,11 +257,14 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.loaded(msg)
 		return nil
 	case detailsMsg:
-		if d, ok := m.top().(*detailPage); !ok || d.id != msg.pageID {
-			m.dropped++ // the user left the page that asked
-			return nil
+		for _, p := range m.stack {
+			if d, ok := p.(*detailPage); ok && d.id == msg.pageID {
+				d.update(msg, &m.c) // the page may be covered (a pressed on it): it gets its answer all the same
+				return nil
+			}
 		}
-		return m.apply(m.top().update(msg, &m.c))
+		m.dropped++ // the user left the page that asked
+		return nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
@@ -424,23 +427,19 @@ func (m *Model) setStatus(s string) {
 // allKeys shows every key of the current foundation (of all foundations at the root of several), going back to
 // such a list if it is already on the stack.
 func (m *Model) allKeys() tea.Cmd {
-	f := m.top().foundation()
-	for i, p := range m.stack {
-		if lp, ok := p.(*listPage); ok && lp.kind == kindAllKeys && lp.sc.foundation == f {
-			m.popTo(i)
-			return nil
-		}
+	top := m.top()
+	if lp, ok := top.(*listPage); ok && lp.kind == kindAllKeys {
+		return nil
 	}
-	// A key's detail page is left, not covered: its revealed secrets go with it, and an answer it still waits
-	// for is dropped rather than left to a page under the list.
-	for {
-		if _, ok := m.top().(*detailPage); !ok || !m.pop() {
-			break
-		}
+	// The list opens on top of where a was pressed, so esc comes back there; a key's detail page it covers hides
+	// its secrets first.
+	if d, ok := top.(*detailPage); ok {
+		d.reveal = hidden
 	}
-	title := "all keys"
-	if f == nil {
-		title = "all keys, all foundations"
+	f := top.foundation()
+	title := "all keys, all foundations"
+	if f != nil {
+		title = "all keys of " + f.Name
 	}
 	return m.push(newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
 }

@@ -141,7 +141,7 @@ func TestFullGUIDJumpsToKey(t *testing.T) {
 	h := oneFoundation(t, b, defaultOpts(), 100, 30)
 	h.press("a", "/")
 	h.typeText("22222222-2222-4222-8222-222222222222")
-	h.mustShow("eu10 › all keys › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", "critical · 5 days left")
+	h.mustShow("eu10 › all keys of eu10 › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", "critical · 5 days left")
 	h.press("esc")
 	if l := h.line("▶"); !strings.Contains(l, "crm-sender") {
 		t.Errorf("back in the list the cursor is not on the key: %q", l)
@@ -314,7 +314,7 @@ func TestWorksWhileLoading(t *testing.T) {
 	h.tick(100 * time.Millisecond) // the next animation frame brings the load's progress
 	h.mustShow("reading key credentials 120/500")
 	h.press("?")
-	h.mustShow("cfkeys keys", "expires within 7 days")
+	h.mustShow("cfkeys: keys and colours", "expires within 7 days")
 	h.press("q") // closes the help
 	h.press("a")
 	h.mustShow("all keys")
@@ -477,12 +477,12 @@ func TestDetailCAExpiresFirst(t *testing.T) {
 	h.fits(80, 24)
 }
 
-// `a` on a key's detail page leaves that page: going back lands on the key list, with no secret on screen and
-// no page left waiting for an answer.
-func TestAllKeysFromDetailLeavesIt(t *testing.T) {
+// `a` on a key's detail page opens the foundation's keys on top of it, named for the foundation (not read as
+// "all keys of cpi-orders"); the detail hides its secrets, and esc comes back to it (issue 13, defect 7).
+func TestAllKeysFromDetailComesBack(t *testing.T) {
 	t.Parallel()
 	b := stub()
-	h := oneFoundation(t, b, defaultOpts(), 100, 40)
+	h := oneFoundation(t, b, defaultOpts(), 120, 40)
 	for _, name := range []string{"acme-prod", "integration", "cpi-orders", "crm-sender"} {
 		h.press("/")
 		h.typeText(name)
@@ -492,11 +492,19 @@ func TestAllKeysFromDetailLeavesIt(t *testing.T) {
 	h.press("v", "v")
 	h.mustShow("s3cr3t-crm-value")
 	h.press("a")
-	h.mustShow("› all keys")
+	h.mustShow("› crm-sender › all keys of eu10")
 	h.mustNotShow("s3cr3t-crm-value")
 	h.press("esc")
-	h.mustShow("› cpi-orders", "crm-sender")
-	h.mustNotShow("s3cr3t-crm-value", "Binding GUID", "loading credentials")
+	h.mustShow("› cpi-orders › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", `"clientsecret": "[redacted]"`)
+	h.mustNotShow("s3cr3t-crm-value", "loading credentials")
+	// An answer that arrives while the detail page is covered still reaches it.
+	h.press("esc")
+	_, fetch := h.m.Update(keyMsg("enter")) // the detail page opens; its fetch has not run yet
+	h.press("a")
+	h.run(fetch)
+	h.press("esc")
+	h.mustShow("Binding GUID", `"clientsecret": "[redacted]"`)
+	h.mustNotShow("loading credentials")
 }
 
 // At 80 columns the cause of a failed refresh (its end) and when the next try is stay visible, and a kept

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -39,6 +40,7 @@ type detailPage struct {
 	creds   *cf.KeyCredentials
 	credErr error
 	reveal  reveal
+	goneAt  time.Time      // when a refresh first no longer listed the key (zero while it is listed)
 	view    viewport.Model // the page's lines, scrolled
 	built   detailKey      // what the lines were built from
 }
@@ -54,6 +56,7 @@ type detailKey struct {
 	minute  int64
 	dark    bool
 	noColor bool
+	goneAt  time.Time
 }
 
 func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
@@ -85,11 +88,14 @@ func (p *detailPage) capturing() bool              { return false }
 func (p *detailPage) asking() bool                 { return p.reveal == confirming }
 func (p *detailPage) foundation() *foundationState { return p.f }
 
-// current follows the key into the latest snapshot, so a refresh updates the page.
+// current follows the key into the latest snapshot, so a refresh updates the page; when a refresh no longer
+// lists it, the page keeps what it knew and notes since when it is gone.
 func (p *detailPage) current() *cf.KeyReport {
 	if p.f.idx != nil {
 		if k, ok := p.f.idx.keyByGUID[p.guid]; ok {
-			p.key = k
+			p.key, p.goneAt = k, time.Time{}
+		} else if p.goneAt.IsZero() {
+			p.goneAt = p.f.updatedAt
 		}
 	}
 	return p.key
@@ -165,6 +171,10 @@ func (p *detailPage) lines(c *common) []string {
 	now := c.now()
 	ks := stateOf(k, now, c.th)
 	var out []string
+	if !p.goneAt.IsZero() {
+		out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ GONE: the refresh of %s no longer lists this key (deleted?); esc goes back ",
+			p.goneAt.In(now.Location()).Format("15:04:05"))), "")
+	}
 	valueWidth := max(c.width-16, 20)
 	field := func(label, value string) {
 		// Long values (DNs, paths) wrap under themselves rather than being cut.
@@ -198,7 +208,7 @@ func (p *detailPage) lines(c *common) []string {
 	field("Binding GUID", k.GUID)
 	if cert := k.Finding.Certificate; cert != nil {
 		until := cert.Effective() // a CA that expires first ends the key's life then
-		field("Valid until", until.UTC().Format("2006-01-02 15:04:05 UTC")+"  ("+until.In(now.Location()).Format("2006-01-02 15:04:05 MST")+" local)")
+		field("Valid until", utcAndLocal(until, now.Location()))
 		if cert.ChainExpiresFirst {
 			field("Leaf valid to", cert.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC")+"  (the certificate itself)")
 		}
@@ -215,9 +225,7 @@ func (p *detailPage) lines(c *common) []string {
 		field("Expiry from", source+" ("+cert.Path+")")
 		if cert.ChainExpiresFirst {
 			// The date leads, so it survives a narrow screen; the CA's DN, which can be long, wraps as a field.
-			d := expiry.DaysRemaining(cert.ChainNotAfter, now)
-			out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ its CA expires first, on %s (%d days): the key stops working then ",
-				cert.ChainNotAfter.UTC().Format("2006-01-02"), d)))
+			out = append(out, st.Warning.Render(" ⚠ "+caWarning(cert.ChainNotAfter, now)+" "))
 			field("Expiring CA", cert.ChainSubjectDN)
 		}
 	} else {
@@ -281,7 +289,7 @@ func (p *detailPage) layout(c *common) {
 	p.view.SetHeight(c.bodyHeight())
 	p.view.SetYOffset(p.view.YOffset()) // a taller screen may leave nothing below: scroll back up
 	k := detailKey{key: p.current(), creds: p.creds, credErr: p.credErr, loading: p.loading, reveal: p.reveal, width: c.width,
-		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor}
+		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt}
 	if k == p.built {
 		return
 	}
@@ -317,11 +325,38 @@ func (p *detailPage) statusLine(c *common) string {
 
 func (p *detailPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
-	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), footerKey(k.Reveal, "v", "reveal"), k.AllKeys, k.Refresh, k.Quit,
+	reveal := footerKey(k.Reveal, "v", "reveal")
+	if p.reveal == revealed {
+		reveal = footerKey(k.Reveal, "v", "hide")
+	}
+	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), reveal, k.AllKeys, k.Refresh, k.Quit,
 		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), k.Up, k.Down}
 }
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}, {k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh}, {k.Help, k.Quit}}
+}
+
+// caWarning says when a CA that expires before the key's own certificate ends the key: ahead, today or past.
+func caWarning(at, now time.Time) string {
+	day := at.UTC().Format("2006-01-02")
+	switch d := expiry.DaysRemaining(at, now); {
+	case d < 0:
+		return fmt.Sprintf("its CA expired %d days ago (%s): the key stopped working then", -d, day)
+	case d == 0:
+		return fmt.Sprintf("its CA expires today (%s): the key stops working then", day)
+	default:
+		return fmt.Sprintf("its CA expires first, on %s (%d days): the key stops working then", day, d)
+	}
+}
+
+// utcAndLocal is an instant in UTC, and in the local zone beside it unless that is UTC too.
+func utcAndLocal(t time.Time, loc *time.Location) string {
+	utc := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	local := t.In(loc)
+	if _, off := local.Zone(); off == 0 {
+		return utc
+	}
+	return utc + "  (" + local.Format("2006-01-02 15:04:05 MST") + " local)"
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 )
 
 // listPage is a list of foundations, orgs, spaces, instances or keys. It keeps its own cursor, filter, sort and
-// "expiring soon" toggle, so going back to it restores them; its rows are derived from the snapshots, so it
+// position, so going back to it restores them (the "expiring soon" toggle is the session's, kept across pages); its rows are derived from the snapshots, so it
 // never fetches anything itself.
 type listPage struct {
 	kind       pageKind
@@ -30,7 +31,6 @@ type listPage struct {
 	input      textinput.Model
 	typing     bool
 	sort       sortMode
-	expiring   bool
 
 	spec    *listSpec
 	base    []*row // every row of the page, rebuilt when the data changes
@@ -67,7 +67,7 @@ func newListPage(kind pageKind, sc scope, title string, c *common) *listPage {
 	styles := ti.Styles()
 	styles.Cursor.Blink = false // a steady cursor: no redraw every half second while typing
 	ti.SetStyles(styles)
-	return &listPage{kind: kind, spec: specs[kind], sc: sc, title: title, input: ti, expiring: c.startExpiring}
+	return &listPage{kind: kind, spec: specs[kind], sc: sc, title: title, input: ti}
 }
 
 func (p *listPage) crumb() string                { return p.title }
@@ -79,10 +79,11 @@ func (p *listPage) init(*common) tea.Cmd         { return nil }
 // refresh recomputes the rows when the data, filter, sort, toggle or minute changed, keeping the selected row.
 func (p *listPage) refresh(c *common) {
 	now := c.now()
-	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, expiring: p.expiring, minute: now.Unix() / 60, valid: true}
+	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, expiring: c.expiring, minute: now.Unix() / 60, valid: true}
 	if k == p.key {
 		return
 	}
+	filtered := k.query != p.key.query || k.expiring != p.key.expiring
 	p.key = k
 	if p.base == nil || p.baseGen != c.dataGen {
 		p.base, p.baseGen = buildRows(p.kind, p.sc, c.foundations), c.dataGen
@@ -90,7 +91,7 @@ func (p *listPage) refresh(c *common) {
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
 	for _, r := range p.base {
-		if r.matches(q) && (!p.expiring || r.expiring(now, c.within)) {
+		if r.matches(q) && (!c.expiring || r.expiring(now, c.within)) {
 			rows = append(rows, r)
 		}
 	}
@@ -102,11 +103,16 @@ func (p *listPage) refresh(c *common) {
 			p.sums[r.id] = summarise(r.keys, now, c.th)
 		}
 	}
-	p.cursor = 0
+	// The cursor follows its row (foundations re-sorting as they load, a refresh); when the row is gone, it keeps
+	// its place (the row now there, or the last); a new filter starts at the top.
+	found := false
 	for i, r := range rows {
 		if r.id == p.selectedID {
-			p.cursor = i
+			p.cursor, found = i, true
 		}
+	}
+	if !found && filtered {
+		p.cursor = 0
 	}
 	p.clamp(0)
 }
@@ -226,10 +232,10 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.refresh(c)
 		return outcome{handled: true}
 	case key.Matches(km, c.keys.Expiring):
-		p.expiring = !p.expiring
+		c.expiring = !c.expiring
 		p.refresh(c)
 		state := "off"
-		if p.expiring {
+		if c.expiring {
 			state = fmt.Sprintf("on: keys expiring within %d days, expired included", c.within)
 		}
 		return outcome{handled: true, status: "expiring only " + state}
@@ -389,11 +395,11 @@ func (p *listPage) emptyText(c *common) string {
 		return "could not read " + f.Name + " (see the status line); r retries"
 	case f != nil && f.snap == nil:
 		return "loading " + f.Name + "…"
-	case p.query != "" && p.expiring:
+	case p.query != "" && c.expiring:
 		return "nothing matches among keys expiring within " + fmt.Sprint(c.within) + " days (esc clears, x shows all)"
 	case p.query != "":
 		return "nothing matches the filter (esc clears it)"
-	case p.expiring:
+	case c.expiring:
 		return fmt.Sprintf("no key expires within %d days (x shows all)", c.within)
 	}
 	return p.spec.empty
@@ -470,9 +476,9 @@ func (p *listPage) statusLine(c *common) string {
 	}
 	var parts []string
 	if p.query != "" {
-		parts = append(parts, fmt.Sprintf("filter %q (%d match)", safetext.Clean(p.query), len(p.rows)))
+		parts = append(parts, fmt.Sprintf("filter %q (%s)", safetext.Clean(p.query), matchCount(len(p.rows))))
 	}
-	if p.expiring {
+	if c.expiring {
 		parts = append(parts, fmt.Sprintf("expiring within %dd only", c.within))
 	}
 	return strings.Join(parts, " · ")
@@ -484,7 +490,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
 		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
 	if p.spec.keys {
-		b = append(b, k.CopyGUID)
+		b = append(b, k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))
 	}
 	return b
 }
@@ -497,4 +503,24 @@ func (p *listPage) fullHelp(c *common) [][]key.Binding {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
 	return [][]key.Binding{nav, list, {k.Help, k.Quit}}
+}
+
+// matchCount says how many rows a filter keeps: "no match", "1 match", "1,204 matches".
+func matchCount(n int) string {
+	switch n {
+	case 0:
+		return "no match"
+	case 1:
+		return "1 match"
+	}
+	return thousands(n) + " matches"
+}
+
+// thousands writes n with thousands separators: 9,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

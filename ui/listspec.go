@@ -131,6 +131,16 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 
 // countsColumn counts the keys beneath a group row by status.
 var countsColumn = column{title: "KEYS", min: 12, weight: 3, cell: func(r *row, x *cellCtx) cell {
+	if f := r.foundation; f.snap == nil { // a foundation not read yet has no keys to count, not "no keys"
+		text := "loading…"
+		switch {
+		case f.connecting:
+			text = "connecting…"
+		case f.lastErr != nil && !f.busy:
+			text = "failed (e shows why)"
+		}
+		return cell{text: text, style: x.st.Dim}
+	}
 	parts := countsText(x.sums[r.id], x.th)
 	return cell{text: joinCounts(parts), counts: parts}
 }}

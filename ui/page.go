@@ -20,8 +20,8 @@ type env struct {
 	help          help.Model // the footer, built once, restyled with the palette
 	now           func() time.Time
 	th            expiry.Thresholds
-	within        int // days the "expiring soon" filter keeps
-	startExpiring bool
+	within        int  // days the "expiring soon" filter keeps
+	expiring      bool // the "expiring soon" filter, one setting of the session (x, --within)
 	ctx           context.Context
 }
 

@@ -61,7 +61,7 @@ func TestProgramAgainstFakeFoundation(t *testing.T) {
 	tm.Send(keyMsg("q"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*observed).Model
 	screen := ansi.Strip(final.View().Content)
-	for _, want := range []string{"cfkeys demo › all keys › crm-sync-sender", "critical · 5 days left", "L=sap-uaa", `"key": "[redacted]"`, "<PEM: 3 certificates"} {
+	for _, want := range []string{"cfkeys demo › all keys of demo › crm-sync-sender", "critical · 5 days left", "L=sap-uaa", `"key": "[redacted]"`, "<PEM: 3 certificates"} {
 		if !strings.Contains(screen, want) && !strings.Contains(strings.ReplaceAll(screen, "\n", ""), want) {
 			t.Errorf("final screen lacks %q:\n%s", want, screen)
 		}
