@@ -184,3 +184,36 @@ func TestSmallWords(t *testing.T) {
 		t.Errorf("matchCount(9000) = %q", matchCount(9000))
 	}
 }
+
+// Issue 13, defect 5: the detail page wraps DNs at RDN boundaries and keeps JSON punctuation with its value.
+func TestDetailWrapsDNsAndJSON(t *testing.T) {
+	t.Parallel()
+	dn := "CN=partner-edi-external,OU=cc4cbc8a-28eb-54fc-9a1b-0123456789ab,OU=SAP Cloud Platform Clients,O=SAP SE,L=sap-uaa,C=DE"
+	for i, want := range []string{"CN=partner-edi-external,OU=cc4cbc8a-28eb-54fc-9a1b-0123456789ab,", "OU=SAP Cloud Platform Clients,O=SAP SE,L=sap-uaa,C=DE"} {
+		if got := wrapDN(dn, 64); len(got) != 2 || got[i] != want {
+			t.Errorf("wrapDN line %d = %q, want %q", i, got, want)
+		}
+	}
+	if got := wrapDN(`CN=a\,b,O=c`, 6); strings.Join(got, "|") != `CN=a\,|b,O=c` && strings.Join(got, "|") != `CN=a\,b,|O=c` {
+		t.Errorf("an escaped comma is no boundary: %q", got)
+	}
+	line := `    "clientid": "sb-123456789",` // 31 cells
+	got := wrapJSONLine(line, 30)
+	if len(got) != 2 || strings.TrimSpace(got[1]) == "," || !strings.HasSuffix(got[1], ",") || !strings.HasPrefix(got[1], "      ") {
+		t.Errorf("a line one cell too long: %q", got)
+	}
+	for _, l := range got {
+		if w := len(l); w > 30 {
+			t.Errorf("%q is %d cells", l, w)
+		}
+	}
+
+	s := testSnapshot()
+	s.Keys[1].Finding.Certificate.SubjectDN = dn
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{s}, creds: stub().creds}, defaultOpts(), 80, 40)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter")
+	h.mustShow("Subject DN      CN=partner-edi-external,OU=cc4cbc8a-28eb-54fc-9a1b-0123456789ab,", "                OU=SAP Cloud Platform Clients,O=SAP SE,L=sap-uaa,C=DE")
+	h.fits(80, 40)
+}

@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -176,9 +175,8 @@ func (p *detailPage) lines(c *common) []string {
 			p.goneAt.In(now.Location()).Format("15:04:05"))), "")
 	}
 	valueWidth := max(c.width-16, 20)
-	field := func(label, value string) {
-		// Long values (DNs, paths) wrap under themselves rather than being cut.
-		for i, l := range strings.Split(ansi.Hardwrap(safetext.Clean(value), valueWidth, true), "\n") {
+	put := func(label string, lines []string) {
+		for i, l := range lines {
 			if i == 0 {
 				out = append(out, st.Bold.Render(safetext.Pad(label, 16))+l)
 			} else {
@@ -186,6 +184,9 @@ func (p *detailPage) lines(c *common) []string {
 			}
 		}
 	}
+	// Long values wrap under themselves rather than being cut: DNs at their RDNs, other text at spaces and slashes.
+	field := func(label, value string) { put(label, wrapText(safetext.Clean(value), valueWidth)) }
+	dnField := func(label, dn string) { put(label, wrapDN(safetext.Clean(dn), valueWidth)) }
 	statusText := ks.status.String()
 	if ks.hasDays {
 		switch {
@@ -215,8 +216,8 @@ func (p *detailPage) lines(c *common) []string {
 		if !cert.NotBefore.IsZero() {
 			field("Valid from", cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
-		field("Subject DN", cert.SubjectDN)
-		field("Issuer DN", cert.IssuerDN)
+		dnField("Subject DN", cert.SubjectDN)
+		dnField("Issuer DN", cert.IssuerDN)
 		field("Serial", cert.Serial)
 		source := "SAP certificatedetails"
 		if cert.Source == expiry.SourcePEM {
@@ -226,7 +227,7 @@ func (p *detailPage) lines(c *common) []string {
 		if cert.ChainExpiresFirst {
 			// The date leads, so it survives a narrow screen; the CA's DN, which can be long, wraps as a field.
 			out = append(out, st.Warning.Render(" ⚠ "+caWarning(cert.ChainNotAfter, now)+" "))
-			field("Expiring CA", cert.ChainSubjectDN)
+			dnField("Expiring CA", cert.ChainSubjectDN)
 		}
 	} else {
 		field("Certificate", noteOf(k))
@@ -274,8 +275,7 @@ func (p *detailPage) jsonLines(raw []byte, c *common) []string {
 	var out []string
 	width := max(c.width-2, 20)
 	for _, l := range strings.Split(buf.String(), "\n") {
-		l = safetext.Clean(l)
-		for _, w := range strings.Split(ansi.Hardwrap(l, width, true), "\n") {
+		for _, w := range wrapJSONLine(safetext.Clean(l), width) {
 			out = append(out, "  "+w)
 		}
 	}
