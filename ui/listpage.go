@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -32,21 +33,26 @@ type listPage struct {
 	typing     bool
 	sort       sortMode
 
-	spec    *listSpec
-	base    []*row // every row of the page, rebuilt when the data changes
-	baseGen int
-	rows    []*row // the rows shown: base filtered and sorted
-	sums    map[string]summary
-	key     rowsKey
-	cols    []column // the columns, and their widths for the terminal (0: dropped)
-	widths  []int
-	laidOut layoutKey
+	spec     *listSpec
+	base     []*row // every row of the page, rebuilt when the data changes
+	baseGen  int
+	baseSort sortMode
+	rows     []*row // the rows shown: base filtered and sorted
+	sums     map[string]summary
+	key      rowsKey
+	cols     []column // the columns, and their widths for the terminal (0: dropped)
+	widths   []int
+	full     []int // every column at the width it wants: the line < and > scroll over
+	hx       int   // cells scrolled to the right (0: the fitted columns)
+	laidOut  layoutKey
 }
 
-// layoutKey says what the columns' widths were computed for.
+// layoutKey says what the columns' widths were computed for: every row of the page (not only those the filter
+// keeps, so columns stand still while a filter is typed), the minute (days change) and the width.
 type layoutKey struct {
-	rows  rowsKey
-	width int
+	gen    int
+	minute int64
+	width  int
 }
 
 // rowsKey says what the cached rows were computed from.
@@ -85,8 +91,13 @@ func (p *listPage) refresh(c *common) {
 	}
 	filtered := k.query != p.key.query || k.expiring != p.key.expiring
 	p.key = k
-	if p.base == nil || p.baseGen != c.dataGen {
-		p.base, p.baseGen = buildRows(p.kind, p.sc, c.foundations), c.dataGen
+	if p.base == nil || p.baseGen != c.dataGen || p.baseSort != p.sort {
+		// The base is kept sorted, so a keystroke of the filter only filters: the rows it keeps are in order.
+		if p.base == nil || p.baseGen != c.dataGen {
+			p.base = buildRows(p.kind, p.sc, c.foundations)
+		}
+		sortRows(p.base, p.sort)
+		p.baseGen, p.baseSort = c.dataGen, p.sort
 	}
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
@@ -95,7 +106,6 @@ func (p *listPage) refresh(c *common) {
 			rows = append(rows, r)
 		}
 	}
-	sortRows(rows, p.sort)
 	p.rows = rows
 	p.sums = map[string]summary{}
 	if !p.spec.keys {
@@ -122,17 +132,46 @@ func (p *listPage) refresh(c *common) {
 // root calls it after every message, so drawing the page computes nothing.
 func (p *listPage) layout(c *common) {
 	p.refresh(c)
-	if k := (layoutKey{rows: p.key, width: c.width}); k != p.laidOut {
+	if k := (layoutKey{gen: p.baseGen, minute: p.key.minute, width: c.width}); k != p.laidOut {
 		p.laidOut = k
 		p.cols = p.spec.columns(c.multi() && p.sc.foundation == nil)
-		p.widths = layoutColumns(p.cols, p.naturalWidths(c), c.width)
+		natural := p.naturalWidths(c)
+		p.widths = layoutColumns(p.cols, natural, c.width)
+		p.full = make([]int, len(p.cols))
+		for i, col := range p.cols {
+			p.full[i] = max(natural[i], col.min)
+		}
 	}
+	p.hx = min(p.hx, p.maxScroll(c))
 	p.clamp(c.listRows())
 	p.input.SetWidth(max(c.width-2, 10))
 }
 
-// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells. Lists of keys
-// take them from widths measured once per snapshot, so a keystroke on 10,000 keys measures no text.
+// lineWidth is the width of a line whose columns have the given widths (0: dropped).
+func lineWidth(widths []int) int {
+	n, sum := 0, marker
+	for _, w := range widths {
+		if w > 0 {
+			n++
+			sum += w
+		}
+	}
+	return sum + gap*max(n-1, 0)
+}
+
+// maxScroll is how far < and > can scroll: how much wider the whole line is than the screen.
+func (p *listPage) maxScroll(c *common) int { return max(lineWidth(p.full)-c.width, 0) }
+
+// shown are the widths the rows are drawn with: the fitted ones, or every column whole while scrolled.
+func (p *listPage) shown() []int {
+	if p.hx > 0 {
+		return p.full
+	}
+	return p.widths
+}
+
+// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells for names, over
+// every row of the page. Lists of keys take them from widths measured once per snapshot.
 func (p *listPage) naturalWidths(c *common) []int {
 	x := p.cellCtx(c)
 	natural := make([]int, len(p.cols))
@@ -141,14 +180,17 @@ func (p *listPage) naturalWidths(c *common) []int {
 		if col.max > 0 && col.max == col.min {
 			continue // a fixed width: nothing to measure
 		}
-		for _, r := range p.rows {
+		for _, r := range p.base {
 			w := 0
 			if col.width != nil {
 				w = col.width(r, x)
 			} else {
 				w = measure(col.cell(r, x).text)
 			}
-			natural[i] = max(natural[i], min(w, 60))
+			if !col.wide {
+				w = min(w, 60)
+			}
+			natural[i] = max(natural[i], w)
 		}
 	}
 	return natural
@@ -239,6 +281,15 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 			state = fmt.Sprintf("on: keys expiring within %d days, expired included", c.within)
 		}
 		return outcome{handled: true, status: "expiring only " + state}
+	case key.Matches(km, c.keys.ScrollRight):
+		if p.maxScroll(c) == 0 {
+			return outcome{handled: true, status: "every column is whole: nothing to scroll"}
+		}
+		p.hx = min(p.hx+hstep, p.maxScroll(c))
+		return outcome{handled: true}
+	case key.Matches(km, c.keys.ScrollLeft):
+		p.hx = max(p.hx-hstep, 0)
+		return outcome{handled: true}
 	case key.Matches(km, c.keys.Sort):
 		p.sort = (p.sort + 1) % sortModes
 		p.refresh(c)
@@ -350,20 +401,21 @@ func updatedText(f *foundationState, c *common) string {
 // body draws the column titles and the rows in the cursor's window, as layout left them.
 func (p *listPage) body(c *common) string {
 	st := c.styles
+	widths := p.shown()
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", marker))
 	first := true
 	for i, col := range p.cols {
-		if p.widths[i] == 0 {
+		if widths[i] == 0 {
 			continue
 		}
 		if !first {
 			b.WriteString(strings.Repeat(" ", gap))
 		}
 		first = false
-		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, p.widths[i])))
+		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, widths[i])))
 	}
-	lines := []string{b.String()}
+	lines := []string{p.scrolled(b.String(), c)}
 	switch f := p.sc.foundation; {
 	case len(p.rows) == 0 && f != nil && f.snap == nil && f.lastErr != nil:
 		// A foundation that never loaded: its failure, whole and wrapped, is the page.
@@ -374,9 +426,17 @@ func (p *listPage) body(c *common) string {
 	}
 	x := p.cellCtx(c)
 	for i := p.offset; i < len(p.rows) && i < p.offset+c.listRows(); i++ {
-		lines = append(lines, p.renderRow(p.rows[i], i == p.cursor, x))
+		lines = append(lines, p.scrolled(p.renderRow(p.rows[i], i == p.cursor, x), c))
 	}
 	return fillLines(lines, c.bodyHeight())
+}
+
+// scrolled is a drawn line as the screen shows it: the marker, then the columns from the scroll position on.
+func (p *listPage) scrolled(line string, c *common) string {
+	if p.hx == 0 {
+		return line
+	}
+	return ansi.Cut(line, 0, marker) + ansi.Cut(line, marker+p.hx, marker+p.hx+c.width-marker)
 }
 
 // fillLines joins lines into exactly height lines, cutting or padding with empty ones.
@@ -421,8 +481,9 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 		b.WriteString("  ")
 	}
 	first := true
+	widths := p.shown()
 	for i, col := range p.cols {
-		w := p.widths[i]
+		w := widths[i]
 		if w == 0 {
 			continue
 		}
@@ -435,7 +496,11 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 			b.WriteString(renderCounts(cl.counts, w, st, selected))
 			continue
 		}
-		b.WriteString(sel(cl.style).Render(safetext.Fit(cl.text, w)))
+		text := safetext.Fit(cl.text, w)
+		if col.middle {
+			text = safetext.FitMiddle(cl.text, w)
+		}
+		b.WriteString(sel(cl.style).Render(text))
 	}
 	return b.String()
 }
@@ -478,6 +543,12 @@ func (p *listPage) statusLine(c *common) string {
 	if p.query != "" {
 		parts = append(parts, fmt.Sprintf("filter %q (%s)", safetext.Clean(p.query), matchCount(len(p.rows))))
 	}
+	switch {
+	case p.hx > 0:
+		parts = append(parts, fmt.Sprintf("scrolled %d cells right (< back)", p.hx))
+	case p.maxScroll(c) > 0:
+		parts = append(parts, "some columns are cut or hidden: > scrolls")
+	}
 	if c.expiring {
 		parts = append(parts, fmt.Sprintf("expiring within %dd only", c.within))
 	}
@@ -498,12 +569,15 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh, k.Errors}
+	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
 	return [][]key.Binding{nav, list, {k.Help, k.Quit}}
 }
+
+// hstep is how many cells < and > scroll.
+const hstep = 8
 
 // matchCount says how many rows a filter keeps: "no match", "1 match", "1,204 matches".
 func matchCount(n int) string {

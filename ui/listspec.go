@@ -39,7 +39,7 @@ func init() {
 	specs = map[pageKind]*listSpec{
 		kindFoundations: {
 			columns: func(bool) []column {
-				return []column{nameColumn("FOUNDATION", 10), detailColumn("API", 12, 2, 2), groupStatusColumn, countsColumn,
+				return []column{nameColumn("FOUNDATION", 10), detailColumn("API", 12, 1, 2), groupStatusColumn, countsColumn,
 					{title: "UPDATED", min: 8, max: 19, drop: 1, cell: func(r *row, x *cellCtx) cell {
 						return cell{text: updatedText(r.foundation, x.c), style: x.st.Dim}
 					}}}
@@ -76,7 +76,7 @@ func init() {
 		},
 		kindKeys: {
 			columns: func(bool) []column {
-				return []column{keyStatusColumn, daysColumn, untilColumn(2), keyTextColumn("KEY", 14, 3, 0, 0),
+				return []column{keyStatusColumn, daysColumn, untilColumn(3), keyTextColumn("KEY", 14, 3, 0, 0),
 					keyTextColumn("SUBJECT CN / NOTE", 12, 2, 1, 4)}
 			},
 			rows:  instanceKeyRows,
@@ -86,11 +86,11 @@ func init() {
 		},
 		kindAllKeys: {
 			columns: func(multi bool) []column {
-				cols := []column{keyStatusColumn, daysColumn, untilColumn(5), keyTextColumn("KEY", 14, 3, 0, 0),
+				cols := []column{keyStatusColumn, daysColumn, untilColumn(7), keyTextColumn("KEY", 14, 3, 0, 0),
 					keyTextColumn("INSTANCE", 10, 2, 3, 1), keyTextColumn("SPACE", 8, 1, 2, 2), keyTextColumn("ORG", 8, 1, 1, 3),
 					keyTextColumn("SUBJECT CN / NOTE", 12, 2, 6, 4)}
 				if multi {
-					cols = append([]column{{title: "FOUNDATION", min: 8, max: 20, drop: 4,
+					cols = append([]column{{title: "FOUNDATION", min: 8, max: 20, drop: 4, middle: true,
 						cell:  func(r *row, _ *cellCtx) cell { return cell{text: r.foundation.Name} },
 						width: func(r *row, _ *cellCtx) int { return r.foundationWidth }}}, cols...)
 				}
@@ -108,7 +108,7 @@ func openKey(r *row, _ *common) page { return newDetailPage(r.foundation, r.key)
 
 // nameColumn is a group row's name.
 func nameColumn(title string, minWidth int) column {
-	return column{title: title, min: minWidth, weight: 2,
+	return column{title: title, min: minWidth, weight: 2, middle: true,
 		cell:  func(r *row, _ *cellCtx) cell { return cell{text: r.name} },
 		width: func(r *row, _ *cellCtx) int { return r.nameWidth }}
 }
@@ -130,7 +130,7 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 }}
 
 // countsColumn counts the keys beneath a group row by status.
-var countsColumn = column{title: "KEYS", min: 12, weight: 3, cell: func(r *row, x *cellCtx) cell {
+var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, x *cellCtx) cell {
 	if f := r.foundation; f.snap == nil { // a foundation not read yet has no keys to count, not "no keys"
 		text := "loading…"
 		switch {
@@ -161,13 +161,20 @@ var daysColumn = column{title: "DAYS", min: 5, max: 7,
 		if !r.meta.hasCert {
 			return 1
 		}
-		d := expiry.DaysRemaining(r.earliest, x.now)
-		return len(report.DaysCell(report.Entry{DaysRemaining: &d}))
+		// The width of report.DaysCell's "-12d", counted without building the text: this runs for every row.
+		d, w := expiry.DaysRemaining(r.earliest, x.now), 2
+		if d < 0 {
+			d, w = -d, 3
+		}
+		for ; d >= 10; d /= 10 {
+			w++
+		}
+		return w
 	}}
 
 // untilColumn is the date a key stops working.
 func untilColumn(drop int) column {
-	return column{title: "VALID UNTIL", min: 11, max: 11, drop: drop, cell: func(r *row, x *cellCtx) cell {
+	return column{title: "VALID UNTIL", min: 11, max: 11, drop: drop, yield: true, cell: func(r *row, x *cellCtx) cell {
 		if !stateOf(r.key, x.now, x.th).hasDays {
 			return cell{text: "-"}
 		}
@@ -178,7 +185,7 @@ func untilColumn(drop int) column {
 // keyTextColumn is one of a key's texts, measured once per snapshot: 0 name, 1 instance, 2 space, 3 org,
 // 4 note (dimmed).
 func keyTextColumn(title string, minWidth, weight, drop, field int) column {
-	return column{title: title, min: minWidth, weight: weight, drop: drop,
+	return column{title: title, min: minWidth, weight: weight, drop: drop, middle: field != 4, wide: field == 4, yield: field == 4,
 		cell: func(r *row, x *cellCtx) cell {
 			i := r.key.Instance
 			text := [...]string{r.key.Name, i.Name, i.SpaceName, i.OrgName, r.meta.note}[field]
