@@ -57,3 +57,25 @@ func TestColumnsShareTheRoom(t *testing.T) {
 		t.Errorf("at 160 columns the note has %d cells beside a 60-cell key name: %v", note, lp.widths)
 	}
 }
+
+// Issue 13, friction "Counts and position": how many rows, where the cursor is, and how many match while typing.
+func TestCountsAndPosition(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 120, 30)
+	h.mustShow("1/2 orgs")
+	h.press("a")
+	h.mustShow("1/9 keys")
+	h.press("j", "j")
+	h.mustShow("3/9 keys")
+	h.press("/")
+	h.typeText("sender")
+	h.mustShow("/sender", "2 matches")
+	h.press("enter")
+	h.mustShow("1/2 of 9 keys")
+	if got := thousands(9000); got != "9,000" {
+		t.Errorf("thousands(9000) = %q", got)
+	}
+	if got := thousands(1234567); got != "1,234,567" {
+		t.Errorf("thousands(1234567) = %q", got)
+	}
+}

@@ -144,7 +144,7 @@ func (p *listPage) layout(c *common) {
 	}
 	p.hx = min(p.hx, p.maxScroll(c))
 	p.clamp(c.listRows())
-	p.input.SetWidth(max(c.width-2, 10))
+	p.input.SetWidth(max(c.width-2-16, 10)) // room for the match count beside it
 }
 
 // lineWidth is the width of a line whose columns have the given widths (0: dropped).
@@ -537,7 +537,7 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 
 func (p *listPage) statusLine(c *common) string {
 	if p.typing {
-		return p.input.View()
+		return p.input.View() + "  " + c.styles.Dim.Render(matchCount(len(p.rows)))
 	}
 	var parts []string
 	if p.query != "" {
@@ -597,4 +597,22 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// position says where the cursor is among the rows and how many there are: "412/9,000 keys", or with a
+// filter or the toggle on, "3/12 of 9,000 keys".
+func (p *listPage) position() string {
+	n := len(p.rows)
+	noun := p.spec.noun[1]
+	if len(p.base) == 1 {
+		noun = p.spec.noun[0]
+	}
+	at := "0"
+	if n > 0 {
+		at = thousands(p.cursor + 1)
+	}
+	if n == len(p.base) {
+		return at + "/" + thousands(n) + " " + noun
+	}
+	return at + "/" + thousands(n) + " of " + thousands(len(p.base)) + " " + noun
 }

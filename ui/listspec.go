@@ -21,6 +21,8 @@ type listSpec struct {
 	empty string
 	// keys marks lists of keys: their rows can be copied, and their counts come from the rows themselves.
 	keys bool
+	// noun names the rows, singular and plural, for "412/9,000 keys".
+	noun [2]string
 }
 
 // cellCtx is what a cell is drawn with: the instant, the thresholds, the styles and the rows' summaries.
@@ -46,6 +48,7 @@ func init() {
 			},
 			rows:  foundationRows,
 			open:  func(r *row, c *common) page { return newListPage(kindOrgs, scope{foundation: r.foundation}, r.name, c) },
+			noun:  [2]string{"foundation", "foundations"},
 			empty: "no foundations",
 		},
 		kindOrgs: {
@@ -54,6 +57,7 @@ func init() {
 			open: func(r *row, c *common) page {
 				return newListPage(kindSpaces, scope{foundation: r.foundation, orgGUID: r.orgGUID}, r.name, c)
 			},
+			noun:  [2]string{"org", "orgs"},
 			empty: "no orgs visible to this user",
 		},
 		kindSpaces: {
@@ -62,6 +66,7 @@ func init() {
 			open: func(r *row, c *common) page {
 				return newListPage(kindInstances, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID}, r.name, c)
 			},
+			noun:  [2]string{"space", "spaces"},
 			empty: "no spaces in this org",
 		},
 		kindInstances: {
@@ -72,6 +77,7 @@ func init() {
 			open: func(r *row, c *common) page {
 				return newListPage(kindKeys, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID, instGUID: r.inst.GUID}, r.name, c)
 			},
+			noun:  [2]string{"instance", "instances"},
 			empty: "no managed service instances in this space",
 		},
 		kindKeys: {
@@ -81,6 +87,7 @@ func init() {
 			},
 			rows:  instanceKeyRows,
 			open:  openKey,
+			noun:  [2]string{"key", "keys"},
 			empty: "no service keys on this instance",
 			keys:  true,
 		},
@@ -98,6 +105,7 @@ func init() {
 			},
 			rows:  allKeyRows,
 			open:  openKey,
+			noun:  [2]string{"key", "keys"},
 			empty: "no service keys",
 			keys:  true,
 		},
