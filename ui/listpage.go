@@ -68,7 +68,7 @@ type rowsKey struct {
 func newListPage(kind pageKind, sc scope, title string, c *common) *listPage {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "key, instance, space, org, GUID, subject/issuer DN, serial"
+	ti.Placeholder = "key, instance, space, org, GUID, subject/issuer DN, serial; paste a GUID or DN to jump"
 	ti.CharLimit = 256
 	styles := ti.Styles()
 	styles.Cursor.Blink = false // a steady cursor: no redraw every half second while typing
@@ -332,23 +332,20 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	p.query = strings.TrimSpace(p.input.Value())
 	p.refresh(c)
 	p.clamp(c.listRows())
-	if p.kind == kindAllKeys && cf.IsGUID(p.query) {
-		// A full binding GUID jumps straight to its key, even one the expiring toggle hides: the user asked for
-		// exactly that key.
-		for _, r := range p.base {
-			if r.key != nil && strings.EqualFold(r.key.GUID, p.query) {
-				p.typing, p.query = false, ""
-				p.input.Blur()
-				p.input.SetValue("")
-				p.refresh(c)
-				for i, shown := range p.rows {
-					if shown.id == r.id {
-						p.cursor, p.selectedID = i, r.id
-					}
-				}
-				return outcome{handled: true, cmd: cmd, push: newDetailPage(r.foundation, r.key)}
+	// A full binding GUID, a subject DN (written any way) or a UUID CN jumps straight to its key from any list,
+	// even one the filter or the expiring toggle hides: the user asked for exactly that key.
+	if f, k := lookup(p.query, p.sc.foundation, c.foundations); k != nil {
+		p.typing, p.query = false, ""
+		p.input.Blur()
+		p.input.SetValue("")
+		p.refresh(c)
+		id := f.Name + "/" + k.GUID
+		for i, shown := range p.rows {
+			if shown.id == id {
+				p.cursor, p.selectedID = i, id
 			}
 		}
+		return outcome{handled: true, cmd: cmd, push: newDetailPage(f, k)}
 	}
 	return outcome{handled: true, cmd: cmd}
 }
@@ -558,7 +555,7 @@ func (p *listPage) statusLine(c *common) string {
 func (p *listPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
 	// Most wanted first: the footer is cut at the screen's edge, and on 80 columns the last ones go.
-	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
+	b := []key.Binding{k.Help, footerKey(k.Filter, "/", "filter"), k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
 		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
 	if p.spec.keys {
 		b = append(b, k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))

@@ -229,11 +229,12 @@ func joinCounts(parts []countPart) string {
 // query is a filter text, folded once for matching.
 type query struct {
 	lower, serial string
+	rdns          []string // when the text is a DN: its RDNs, matched in any order and spacing
 }
 
 func newQuery(q string) query {
 	q = strings.TrimSpace(q)
-	return query{lower: strings.ToLower(q), serial: foldSerial(q)}
+	return query{lower: strings.ToLower(q), serial: foldSerial(q), rdns: rdns(q)}
 }
 
 // matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and
@@ -252,6 +253,9 @@ func (r *row) matches(q query) bool {
 			m = r.foundation.idx.meta[k]
 		}
 		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
+			return true
+		}
+		if q.rdns != nil && (containsRDNs(m.subjectRDNs, q.rdns) || containsRDNs(m.issuerRDNs, q.rdns)) {
 			return true
 		}
 	}

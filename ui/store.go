@@ -83,6 +83,8 @@ type keyMeta struct {
 	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
 	hasCert bool
 	unknown bool
+	// The subject's and issuer's RDNs, folded and sorted (see rdns), so a DN pasted in any order matches.
+	subjectRDNs, issuerRDNs []string
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -93,6 +95,7 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
 		m.serial = foldSerial(c.Serial)
 		m.hasCert = true
+		m.subjectRDNs, m.issuerRDNs = rdns(safetext.Clean(c.SubjectDN)), rdns(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
 	for i, part := range parts {
