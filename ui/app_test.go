@@ -82,13 +82,13 @@ func TestAllKeysSortFilterExpiring(t *testing.T) {
 	if got := order(); got != "dev-old,grafana,dev-today,crm-sender,app-x509,dashboard,erp-sender,dev-broken,basic-auth" {
 		t.Errorf("days order: %s", got)
 	}
-	if l := h.line("dev-old"); !strings.Contains(l, "expired   -40d   2026-10-13") {
+	if l := h.line("dev-old"); !strings.Contains(l, "expired   -40d    2026-10-13") {
 		t.Errorf("expired row: %q", l)
 	}
 	if l := h.line("dev-today"); !strings.Contains(l, "critical  0d") {
 		t.Errorf("0d row: %q", l)
 	}
-	if l := h.line("basic-auth"); !strings.Contains(l, "none      -      -") || !strings.Contains(l, "no certificate") {
+	if l := h.line("basic-auth"); !strings.Contains(l, "none      -       -") || !strings.Contains(l, "no certificate") {
 		t.Errorf("none row: %q", l)
 	}
 	h.press("s")

@@ -38,7 +38,7 @@ func (m *Model) header() string {
 	}
 	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
 	if lp, ok := m.top().(*listPage); ok {
-		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sort.String()))
+		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sortText()))
 		if m.env.expiring {
 			parts = append(parts, st.Status(expiry.StatusWarning).Render(fmt.Sprintf("expiring ≤%dd only", m.c.within)))
 		}

@@ -79,3 +79,35 @@ func TestCountsAndPosition(t *testing.T) {
 		t.Errorf("thousands(1234567) = %q", got)
 	}
 }
+
+// Issue 13, friction "Sort": S reverses, the sorted column is marked, and the org page has no second name order.
+func TestSortReversesAndIsMarked(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 140, 30)
+	h.mustShow("STATUS ↓")
+	h.press("s")
+	h.mustShow("ORG ↓", "sort: name")
+	h.press("s")
+	h.mustShow("sort: days remaining") // org/space is the same as name on the org page: not offered
+	h.press("a")
+	h.mustShow("DAYS ↓")
+	first := func() string {
+		for _, l := range strings.Split(h.screen(), "\n") {
+			if strings.HasPrefix(l, "▶") {
+				return strings.Fields(l)[4]
+			}
+		}
+		return ""
+	}
+	if got := first(); got != "dev-old" {
+		t.Fatalf("first by days: %q", got)
+	}
+	h.press("S")
+	h.mustShow("DAYS ↑", "sort: days remaining, reversed")
+	h.press("g")
+	if got := first(); got != "basic-auth" {
+		t.Errorf("first reversed: %q", got)
+	}
+	h.press("s", "s")
+	h.mustShow("ORG ↑", "sort: org/space, reversed")
+}

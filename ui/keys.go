@@ -4,12 +4,12 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap holds every key binding; pages pick theirs for the footer and the help overlay.
 type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Open, Back                              key.Binding
-	Filter, Expiring, Sort, AllKeys         key.Binding
-	Refresh, CopyGUID, CopyDN, Reveal       key.Binding
-	Errors, ScrollLeft, ScrollRight         key.Binding
-	Help, Quit                              key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom  key.Binding
+	Open, Back                               key.Binding
+	Filter, Expiring, Sort, Reverse, AllKeys key.Binding
+	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
+	Errors, ScrollLeft, ScrollRight          key.Binding
+	Help, Quit                               key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -28,6 +28,7 @@ func defaultKeys() keyMap {
 		Filter:      b([]string{"/"}, "/", "filter"),
 		Expiring:    b([]string{"x"}, "x", "expiring only"),
 		Sort:        b([]string{"s"}, "s", "sort"),
+		Reverse:     b([]string{"S"}, "S", "reverse the order"),
 		AllKeys:     b([]string{"a"}, "a", "all keys"),
 		Refresh:     b([]string{"r"}, "r", "refresh"),
 		CopyGUID:    b([]string{"y"}, "y", "copy GUID"),

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,11 +33,13 @@ type listPage struct {
 	input      textinput.Model
 	typing     bool
 	sort       sortMode
+	reverse    bool // S: the order reversed
 
 	spec     *listSpec
 	base     []*row // every row of the page, rebuilt when the data changes
 	baseGen  int
 	baseSort sortMode
+	baseRev  bool
 	rows     []*row // the rows shown: base filtered and sorted
 	sums     map[string]summary
 	key      rowsKey
@@ -50,6 +53,7 @@ type listPage struct {
 // layoutKey says what the columns' widths were computed for: every row of the page (not only those the filter
 // keeps, so columns stand still while a filter is typed), the minute (days change) and the width.
 type layoutKey struct {
+	sort   sortMode // the sorted column's title carries a mark
 	gen    int
 	minute int64
 	width  int
@@ -60,6 +64,7 @@ type rowsKey struct {
 	gen      int
 	query    string
 	sort     sortMode
+	reverse  bool
 	expiring bool
 	minute   int64
 	valid    bool
@@ -85,19 +90,22 @@ func (p *listPage) init(*common) tea.Cmd         { return nil }
 // refresh recomputes the rows when the data, filter, sort, toggle or minute changed, keeping the selected row.
 func (p *listPage) refresh(c *common) {
 	now := c.now()
-	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, expiring: c.expiring, minute: now.Unix() / 60, valid: true}
+	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, reverse: p.reverse, expiring: c.expiring, minute: now.Unix() / 60, valid: true}
 	if k == p.key {
 		return
 	}
 	filtered := k.query != p.key.query || k.expiring != p.key.expiring
 	p.key = k
-	if p.base == nil || p.baseGen != c.dataGen || p.baseSort != p.sort {
+	if p.base == nil || p.baseGen != c.dataGen || p.baseSort != p.sort || p.baseRev != p.reverse {
 		// The base is kept sorted, so a keystroke of the filter only filters: the rows it keeps are in order.
 		if p.base == nil || p.baseGen != c.dataGen {
 			p.base = buildRows(p.kind, p.sc, c.foundations)
 		}
 		sortRows(p.base, p.sort)
-		p.baseGen, p.baseSort = c.dataGen, p.sort
+		if p.reverse {
+			slices.Reverse(p.base)
+		}
+		p.baseGen, p.baseSort, p.baseRev = c.dataGen, p.sort, p.reverse
 	}
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
@@ -132,7 +140,7 @@ func (p *listPage) refresh(c *common) {
 // root calls it after every message, so drawing the page computes nothing.
 func (p *listPage) layout(c *common) {
 	p.refresh(c)
-	if k := (layoutKey{gen: p.baseGen, minute: p.key.minute, width: c.width}); k != p.laidOut {
+	if k := (layoutKey{sort: p.sort, gen: p.baseGen, minute: p.key.minute, width: c.width}); k != p.laidOut {
 		p.laidOut = k
 		p.cols = p.spec.columns(c.multi() && p.sc.foundation == nil)
 		natural := p.naturalWidths(c)
@@ -177,6 +185,9 @@ func (p *listPage) naturalWidths(c *common) []int {
 	natural := make([]int, len(p.cols))
 	for i, col := range p.cols {
 		natural[i] = safetext.Width(col.title)
+		if col.title == p.sortTitle() {
+			natural[i] += 2 // room for the sort mark
+		}
 		if col.max > 0 && col.max == col.min {
 			continue // a fixed width: nothing to measure
 		}
@@ -291,9 +302,14 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.hx = max(p.hx-hstep, 0)
 		return outcome{handled: true}
 	case key.Matches(km, c.keys.Sort):
-		p.sort = (p.sort + 1) % sortModes
+		sorts := p.spec.sorts
+		p.sort = sorts[(slices.Index(sorts, p.sort)+1)%len(sorts)]
 		p.refresh(c)
-		return outcome{handled: true, status: "sorted by " + p.sort.String()}
+		return outcome{handled: true, status: "sorted by " + p.sortText()}
+	case key.Matches(km, c.keys.Reverse):
+		p.reverse = !p.reverse
+		p.refresh(c)
+		return outcome{handled: true, status: "sorted by " + p.sortText()}
 	case key.Matches(km, c.keys.CopyGUID), key.Matches(km, c.keys.CopyDN):
 		r, ok := p.selected()
 		if !ok || r.key == nil {
@@ -410,7 +426,11 @@ func (p *listPage) body(c *common) string {
 			b.WriteString(strings.Repeat(" ", gap))
 		}
 		first = false
-		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, widths[i])))
+		title := col.title
+		if title == p.sortTitle() {
+			title += map[bool]string{false: " ↓", true: " ↑"}[p.reverse]
+		}
+		b.WriteString(st.TableHeader.Render(safetext.Pad(title, widths[i])))
 	}
 	lines := []string{p.scrolled(b.String(), c)}
 	switch f := p.sc.foundation; {
@@ -566,7 +586,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
+	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
@@ -612,4 +632,32 @@ func (p *listPage) position() string {
 		return at + "/" + thousands(n) + " " + noun
 	}
 	return at + "/" + thousands(n) + " of " + thousands(len(p.base)) + " " + noun
+}
+
+// sortText says the order: "days remaining", "name, reversed".
+func (p *listPage) sortText() string {
+	if p.reverse {
+		return p.sort.String() + ", reversed"
+	}
+	return p.sort.String()
+}
+
+// sortTitle is the title of the column the rows are sorted by, marked in the header.
+func (p *listPage) sortTitle() string {
+	has := func(title string) bool {
+		return slices.ContainsFunc(p.cols, func(c column) bool { return c.title == title })
+	}
+	switch {
+	case p.sort == sortDays && has("DAYS"):
+		return "DAYS"
+	case p.sort == sortDays:
+		return "STATUS"
+	case p.sort == sortOrgSpace:
+		return "ORG"
+	case p.spec.keys:
+		return "KEY"
+	case len(p.cols) > 0:
+		return p.cols[0].title
+	}
+	return ""
 }

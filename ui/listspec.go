@@ -23,6 +23,8 @@ type listSpec struct {
 	keys bool
 	// noun names the rows, singular and plural, for "412/9,000 keys".
 	noun [2]string
+	// sorts are the orders s cycles through (org/space only where rows come from several instances).
+	sorts []sortMode
 }
 
 // cellCtx is what a cell is drawn with: the instant, the thresholds, the styles and the rows' summaries.
@@ -49,6 +51,7 @@ func init() {
 			rows:  foundationRows,
 			open:  func(r *row, c *common) page { return newListPage(kindOrgs, scope{foundation: r.foundation}, r.name, c) },
 			noun:  [2]string{"foundation", "foundations"},
+			sorts: []sortMode{sortDays, sortName},
 			empty: "no foundations",
 		},
 		kindOrgs: {
@@ -58,6 +61,7 @@ func init() {
 				return newListPage(kindSpaces, scope{foundation: r.foundation, orgGUID: r.orgGUID}, r.name, c)
 			},
 			noun:  [2]string{"org", "orgs"},
+			sorts: []sortMode{sortDays, sortName},
 			empty: "no orgs visible to this user",
 		},
 		kindSpaces: {
@@ -67,6 +71,7 @@ func init() {
 				return newListPage(kindInstances, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID}, r.name, c)
 			},
 			noun:  [2]string{"space", "spaces"},
+			sorts: []sortMode{sortDays, sortName},
 			empty: "no spaces in this org",
 		},
 		kindInstances: {
@@ -78,6 +83,7 @@ func init() {
 				return newListPage(kindKeys, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID, instGUID: r.inst.GUID}, r.name, c)
 			},
 			noun:  [2]string{"instance", "instances"},
+			sorts: []sortMode{sortDays, sortName},
 			empty: "no managed service instances in this space",
 		},
 		kindKeys: {
@@ -88,6 +94,7 @@ func init() {
 			rows:  instanceKeyRows,
 			open:  openKey,
 			noun:  [2]string{"key", "keys"},
+			sorts: []sortMode{sortDays, sortName},
 			empty: "no service keys on this instance",
 			keys:  true,
 		},
@@ -106,6 +113,7 @@ func init() {
 			rows:  allKeyRows,
 			open:  openKey,
 			noun:  [2]string{"key", "keys"},
+			sorts: []sortMode{sortDays, sortName, sortOrgSpace},
 			empty: "no service keys",
 			keys:  true,
 		},
