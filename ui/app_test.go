@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -27,11 +28,17 @@ func TestStartupShowsOrgsWithCounts(t *testing.T) {
 	t.Parallel()
 	h := oneFoundation(t, stub(), defaultOpts(), 100, 24)
 	h.mustShow("cfkeys eu10", "updated 09:00:00, 0s ago", "warn ≤30d · crit ≤7d", "ORG", "STATUS", "KEYS")
-	if l := h.line("acme-prod"); !strings.Contains(l, "expired") || !strings.Contains(l, "1 expired  1 ≤7d  1 ≤30d  2 ok  1 no cert") {
-		t.Errorf("acme-prod row: %q", l)
+	// Counts line up by status across rows (issue 13, friction "Summary column").
+	prod, dev := h.line("acme-prod"), h.line("acme-dev")
+	if !strings.Contains(prod, "1 expired  1 ≤7d  1 ≤30d             2 ok  1 no cert") {
+		t.Errorf("acme-prod row: %q", prod)
 	}
-	if l := h.line("acme-dev"); !strings.Contains(l, "1 expired  1 ≤7d  1 unknown") {
-		t.Errorf("acme-dev row: %q", l)
+	if !strings.Contains(dev, "1 expired  1 ≤7d          1 unknown") {
+		t.Errorf("acme-dev row: %q", dev)
+	}
+	at := func(l, sub string) int { return ansi.StringWidth(l[:strings.Index(l, sub)]) }
+	if at(prod, "≤7d") != at(dev, "≤7d") || at(dev, "1 unknown") != at(prod, "1 ≤30d")+8 {
+		t.Errorf("counts not aligned:\n%s\n%s", prod, dev)
 	}
 	h.fits(100, 24)
 	h.tick(15 * time.Second)

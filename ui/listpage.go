@@ -42,6 +42,7 @@ type listPage struct {
 	baseRev  bool
 	rows     []*row // the rows shown: base filtered and sorted
 	sums     map[string]summary
+	slots    map[expiry.Status]int // the width of each status's count in the KEYS column, so counts align
 	key      rowsKey
 	cols     []column // the columns, and their widths for the terminal (0: dropped)
 	widths   []int
@@ -116,9 +117,16 @@ func (p *listPage) refresh(c *common) {
 	}
 	p.rows = rows
 	p.sums = map[string]summary{}
+	p.slots = map[expiry.Status]int{}
 	if !p.spec.keys {
 		for _, r := range rows {
-			p.sums[r.id] = summarise(r.keys, now, c.th)
+			sum := summarise(r.keys, now, c.th)
+			p.sums[r.id] = sum
+			for _, part := range countsText(sum, c.th) {
+				if len(r.keys) > 0 {
+					p.slots[part.status] = max(p.slots[part.status], safetext.Width(part.text))
+				}
+			}
 		}
 	}
 	// The cursor follows its row (foundations re-sorting as they load, a refresh); when the row is gone, it keeps
@@ -208,7 +216,7 @@ func (p *listPage) naturalWidths(c *common) []int {
 }
 
 func (p *listPage) cellCtx(c *common) *cellCtx {
-	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, c: c}
+	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, slots: p.slots, c: c}
 }
 
 // clamp keeps the cursor on a row and the offset such that the cursor is visible in height rows.
@@ -531,7 +539,7 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 		if i > 0 {
 			sep = "  "
 		}
-		w := safetext.Width(sep + part.text)
+		w := safetext.Width(sep+part.text) + part.pad
 		if used+w > width {
 			if rest := width - used; rest > 0 {
 				b.WriteString(safetext.Pad(sep+"…", rest))
@@ -543,7 +551,7 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 		if selected {
 			s = s.Reverse(true)
 		}
-		b.WriteString(sep + s.Render(part.text))
+		b.WriteString(sep + s.Render(part.text) + strings.Repeat(" ", part.pad))
 		used += w
 	}
 	if used < width {

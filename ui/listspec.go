@@ -29,11 +29,12 @@ type listSpec struct {
 
 // cellCtx is what a cell is drawn with: the instant, the thresholds, the styles and the rows' summaries.
 type cellCtx struct {
-	now  time.Time
-	th   expiry.Thresholds
-	st   Styles
-	sums map[string]summary
-	c    *common
+	now   time.Time
+	th    expiry.Thresholds
+	st    Styles
+	sums  map[string]summary
+	slots map[expiry.Status]int
+	c     *common
 }
 
 // specs are the lists, by kind (set in init: a spec opens pages built from specs).
@@ -158,7 +159,19 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 		return cell{text: text, style: x.st.Dim}
 	}
 	parts := countsText(x.sums[r.id], x.th)
+	if len(r.keys) > 0 {
+		parts = alignCounts(parts, x.slots)
+	}
 	return cell{text: joinCounts(parts), counts: parts}
+}, width: func(r *row, x *cellCtx) int {
+	if len(r.keys) == 0 || r.foundation.snap == nil {
+		return 20 // "no keys", "failed (e shows why)"
+	}
+	w := 0
+	for _, n := range x.slots {
+		w += n + 2
+	}
+	return max(w-2, 0)
 }}
 
 // keyStatusColumn is a key's status.

@@ -215,6 +215,33 @@ func countsText(s summary, th expiry.Thresholds) []countPart {
 type countPart struct {
 	status expiry.Status
 	text   string
+	pad    int // spaces after it, so the same status lines up across rows
+}
+
+// alignCounts puts each status's count in its slot (slots: the widest count of each status among the rows), so
+// "2 ok" stands under "2 ok" whatever precedes it; a status a row lacks is a blank slot.
+func alignCounts(parts []countPart, slots map[expiry.Status]int) []countPart {
+	if len(slots) == 0 || (len(parts) == 1 && parts[0].text == "no keys") {
+		return parts
+	}
+	have := map[expiry.Status]string{}
+	for _, p := range parts {
+		have[p.status] = p.text
+	}
+	var out []countPart
+	for _, st := range expiry.Statuses {
+		w, ok := slots[st]
+		if !ok {
+			continue
+		}
+		text := have[st]
+		out = append(out, countPart{status: st, text: text, pad: w - safetext.Width(text)})
+	}
+	// Trailing blank slots draw nothing.
+	for len(out) > 0 && out[len(out)-1].text == "" {
+		out = out[:len(out)-1]
+	}
+	return out
 }
 
 // joinCounts is the plain text of a counts cell.
