@@ -114,6 +114,7 @@ func (p *listPage) refresh(c *common) {
 		if r.matches(q) && (!c.expiring || r.expiring(now, c.within)) {
 			rows = append(rows, r)
 		}
+
 	}
 	p.rows = rows
 	p.sums = map[string]summary{}
@@ -216,7 +217,7 @@ func (p *listPage) naturalWidths(c *common) []int {
 }
 
 func (p *listPage) cellCtx(c *common) *cellCtx {
-	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, slots: p.slots, c: c}
+	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, slots: p.slots, q: newQuery(p.query), c: c}
 }
 
 // clamp keeps the cursor on a row and the offset such that the cursor is visible in height rows.
@@ -525,7 +526,7 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 		if col.middle {
 			text = safetext.FitMiddle(cl.text, w)
 		}
-		b.WriteString(sel(cl.style).Render(text))
+		b.WriteString(highlight(text, p.query, sel(cl.style)))
 	}
 	return b.String()
 }
@@ -668,4 +669,18 @@ func (p *listPage) sortTitle() string {
 		return p.cols[0].title
 	}
 	return ""
+}
+
+// highlight draws a cell's text in its style with the first match of the filter (case-insensitive) underlined
+// and bold, so what matched stands out.
+func highlight(text, query string, style lipgloss.Style) string {
+	if query == "" {
+		return style.Render(text)
+	}
+	i := strings.Index(strings.ToLower(text), strings.ToLower(query))
+	if i < 0 || len(strings.ToLower(text)) != len(text) {
+		return style.Render(text)
+	}
+	j := i + len(query)
+	return style.Render(text[:i]) + style.Underline(true).Bold(true).Render(text[i:j]) + style.Render(text[j:])
 }

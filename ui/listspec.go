@@ -34,6 +34,7 @@ type cellCtx struct {
 	st    Styles
 	sums  map[string]summary
 	slots map[expiry.Status]int
+	q     query // the page's filter, to say where it matched
 	c     *common
 }
 
@@ -218,6 +219,11 @@ func keyTextColumn(title string, minWidth, weight, drop, field int) column {
 		cell: func(r *row, x *cellCtx) cell {
 			i := r.key.Instance
 			text := [...]string{r.key.Name, i.Name, i.SpaceName, i.OrgName, r.meta.note}[field]
+			if field == 4 && x.q.lower != "" {
+				if where := r.matchedWhere(x.q); where != "" {
+					return cell{text: where} // what matched, where the list does not show it
+				}
+			}
 			if field == 4 {
 				return cell{text: text, style: x.st.Dim}
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,5 +53,37 @@ func TestRDNs(t *testing.T) {
 		if got := rdns(notDN); got != nil && notDN != "cn=" {
 			t.Errorf("rdns(%q) = %q, want nil", notDN, got)
 		}
+	}
+}
+
+// Issue 13, friction "What matched": the matching text is underlined, and a match in a field the list does not
+// show (GUID, subject or issuer DN, serial) is named in the note column.
+func TestWhatMatched(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 160, 30)
+	h.press("a")
+	for _, tc := range []struct{ filter, key, note string }{
+		{"demo ca", "crm-sender", "issuer: CN=Demo CA,O=cffake,C=DE"},
+		{"abc3ed", "crm-sender", "serial 0xABC3ED"},
+		{"2222-4222", "crm-sender", "GUID 22222222-2222-4222-8222-222222222222"},
+		{"ou=demo", "crm-sender", "subject: CN=crm-sender,OU=Demo,O=Demo Corp,C=DE"},
+	} {
+		h.press("/")
+		h.typeText(tc.filter)
+		h.press("enter")
+		if l := h.line(" " + tc.key + " "); !strings.Contains(l, tc.note) {
+			t.Errorf("filter %q: %q lacks %q", tc.filter, l, tc.note)
+		}
+		h.press("esc")
+	}
+	h.press("/")
+	h.typeText("rm-sen")
+	h.press("enter")
+	underlined := `\x1b\[[0-9;]*;4[0-9;]*m` // lipgloss draws an underline character by character
+	if !regexp.MustCompile(underlined + "r" + `\x1b\[m` + underlined + "m").MatchString(h.raw()) {
+		t.Errorf("the match is not underlined: %q", h.line("crm-sender"))
+	}
+	if l := h.line(" crm-sender "); strings.Contains(l, "GUID") {
+		t.Errorf("a match in the key name needs no note: %q", l)
 	}
 }

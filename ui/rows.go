@@ -289,6 +289,41 @@ func (r *row) matches(q query) bool {
 	return false
 }
 
+// matchedWhere says, for a key row the filter keeps, where the filter matched when that is not in a column the
+// list shows by name (key, instance, space, org): "GUID 2222…", "subject: CN=…", "issuer: CN=…", "serial 0x…".
+// It is "" when a shown name matched.
+func (r *row) matchedWhere(q query) string {
+	if r.key == nil || q.lower == "" {
+		return ""
+	}
+	m := r.meta
+	if i := strings.Index(m.search, q.lower); i >= 0 {
+		c := r.key.Finding.Certificate
+		switch strings.Count(m.search[:i], "\x00") {
+		case 0, 1, 2, 3:
+			return ""
+		case 4:
+			return "GUID " + r.key.GUID
+		case 5:
+			return "subject: " + c.SubjectDN
+		case 6:
+			return "issuer: " + c.IssuerDN
+		}
+	}
+	c := r.key.Finding.Certificate
+	switch {
+	case c == nil:
+		return ""
+	case q.serial != "" && strings.Contains(m.serial, q.serial):
+		return "serial " + c.Serial
+	case q.rdns != nil && containsRDNs(m.subjectRDNs, q.rdns):
+		return "subject: " + c.SubjectDN
+	case q.rdns != nil && containsRDNs(m.issuerRDNs, q.rdns):
+		return "issuer: " + c.IssuerDN
+	}
+	return ""
+}
+
 // expiring reports whether the row has a certificate key expiring within days (expired included).
 func (r *row) expiring(now time.Time, days int) bool {
 	for _, k := range r.keys {
