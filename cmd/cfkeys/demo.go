@@ -11,7 +11,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
-	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/ui"
 )
@@ -106,6 +105,12 @@ func (d *demoFoundation) login(ctx context.Context, a *app) (*cf.Client, error) 
 }
 
 func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
+	// The UI's flags are checked before anything starts, with or without a terminal: piped or not, the same
+	// flags are refused the same way.
+	opts, err := o.ui.options(cmd, a, nil)
+	if err != nil {
+		return err
+	}
 	d, err := startDemo(o, a.now)
 	if err != nil {
 		return err
@@ -126,21 +131,20 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		return fmt.Errorf("logging in to the demo foundation: %w", err)
 	}
 	if a.stdoutTTY && a.stdinTTY {
-		foundation := ui.Foundation{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
+		opts.Foundations = []ui.Foundation{{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
 			return ui.ClientBackend(client, o.ui.Concurrency, nil), nil
-		}}
-		opts, err := o.ui.options(cmd, a, []ui.Foundation{foundation})
-		if err != nil {
-			return err
-		}
+		}}}
 		return ui.Run(opts, a.in, a.out)
 	}
-	res, err := client.Sweep(ctx, cf.SweepOptions{})
+	res, err := client.Sweep(ctx, cf.SweepOptions{Concurrency: o.ui.Concurrency})
 	if err != nil {
 		return err
 	}
-	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: expiry.DefaultThresholds,
-		Entries: report.FromKeys("", res.Keys, a.now(), expiry.DefaultThresholds)}
+	th := opts.Thresholds
+	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: th, Entries: report.FromKeys("", res.Keys, a.now(), th)}
+	if opts.StartExpiring {
+		r.Entries = report.Within(r.Entries, opts.ExpiringWithin)
+	}
 	report.Sort(r.Entries)
 	return a.writeReport(r, "table", false)
 }
