@@ -411,9 +411,9 @@ func TestKeyRotateJSONSummary(t *testing.T) {
 	}
 	// The plan, then the summary: two JSON documents.
 	dec := json.NewDecoder(strings.NewReader(stdout))
-	var plan struct{ Plan []planRow }
+	var plan struct{ Plan []cf.PlanRow }
 	var sum struct {
-		Summary []planRow
+		Summary []cf.PlanRow
 		Journal string
 	}
 	if err := dec.Decode(&plan); err != nil || len(plan.Plan) != 2 {
