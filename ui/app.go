@@ -32,6 +32,7 @@ type Model struct {
 	stack     []page
 	help      bool
 	ask       *question // a yes/no question on the status line
+	acts      actions   // what the write actions are doing (actions.go)
 	status    string
 	statusAt  time.Time
 	spinner   spinner.Model
@@ -271,6 +272,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if p := m.top(); p != nil && p.capturing() {
 			return m.apply(p.update(msg, &m.c))
 		}
+	default:
+		return m.actionMsg(msg) // the actions' answers and their forms' own messages (actions.go)
 	}
 	return nil
 }
@@ -327,6 +330,7 @@ func (m *Model) loaded(msg loadedMsg) {
 			msg.idx = newIndex(msg.snap)
 		}
 		m.store.install(f, msg.snap, msg.idx, now)
+		m.afterInstall(f) // a key an action made is selected (actions.go)
 	}
 	m.schedule(f)
 }
@@ -378,6 +382,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		return nil
+	}
+	if cmd, ok := m.actionKey(msg); ok { // forms, and the keys that act on keys (actions.go)
+		return cmd
 	}
 	if p.capturing() {
 		return m.apply(p.update(msg, &m.c))

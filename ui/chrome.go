@@ -36,6 +36,7 @@ func (m *Model) header() string {
 			parts = append(parts, st.Warning.Render(" TLS NOT VERIFIED: "+safetext.Clean(f.Name)+" "))
 		}
 	}
+	parts = append(parts, m.writeBadges()...) // read-only (actions.go)
 	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
 	if lp, ok := m.top().(*listPage); ok {
 		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sortText()))
@@ -174,6 +175,9 @@ func (m *Model) statusView() string {
 	if m.status != "" {
 		return truncateStyled(st.Bold.Render(safetext.Clean(m.status)), w)
 	}
+	if s := m.actionLine(); s != "" { // a running or finished write (actions.go)
+		return truncateStyled(s, w)
+	}
 	fs := m.c.foundations
 	if f := m.top().foundation(); f != nil {
 		fs = []*foundationState{f}
@@ -230,8 +234,8 @@ func (m *Model) statusView() string {
 
 // footer is one line of the page's main keys.
 func (m *Model) footer() string {
-	bindings := m.top().shortHelp(&m.c)
-	if len(m.stack) == 1 { // nothing to go back to
+	bindings := m.withActionKeys(m.top().shortHelp(&m.c)) // the actions that apply here (actions.go)
+	if len(m.stack) == 1 {                                // nothing to go back to
 		bindings = slices.DeleteFunc(slices.Clone(bindings), func(b key.Binding) bool { return b.Help().Key == "esc" })
 	}
 	return truncateStyled(m.env.help.ShortHelpView(bindings), m.c.width)
@@ -241,7 +245,7 @@ func (m *Model) footer() string {
 func (m *Model) helpView() string {
 	st := m.c.styles
 	var cols []string
-	for _, group := range m.top().fullHelp(&m.c) {
+	for _, group := range m.withActionHelp(m.top().fullHelp(&m.c)) {
 		var lines []string
 		for _, b := range group {
 			h := b.Help()

@@ -262,7 +262,7 @@ func (p *detailPage) lines(c *common) []string {
 			out = append(out, p.jsonLines(masked, c)...)
 		}
 	}
-	return out
+	return append(out, p.chainLines(c)...) // every certificate of the chain (certview.go)
 }
 
 // jsonLines indents JSON and wraps long lines (PEM blocks) to the width, every line cleaned for the terminal.

@@ -9,7 +9,8 @@ type keyMap struct {
 	Filter, Expiring, Sort, Reverse, AllKeys key.Binding
 	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
 	Errors, ScrollLeft, ScrollRight          key.Binding
-	Help, Quit                               key.Binding
+	actionKeys
+	Help, Quit key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -20,7 +21,7 @@ func defaultKeys() keyMap {
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
 		Down:        b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		PageDown:    b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"), // space marks rows (actions.go)
 		Top:         b([]string{"g", "home"}, "g", "top"),
 		Bottom:      b([]string{"G", "end"}, "G", "bottom"),
 		Open:        b([]string{"enter", "right", "l"}, "enter/→", "open"),
@@ -39,6 +40,7 @@ func defaultKeys() keyMap {
 		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
 		Help:        b([]string{"?"}, "?", "help"),
 		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
+		actionKeys:  defaultActionKeys(b),
 	}
 }
 

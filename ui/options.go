@@ -41,6 +41,12 @@ type Options struct {
 	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// Context bounds every request the UI makes; cancel it to stop background work.
 	Context context.Context
+	// JournalDir is where rotations started from the UI keep their journal (cf.JournalDir), so cfkeys key rotate
+	// --resume can finish one the UI could not; empty keeps none.
+	JournalDir string
+	// Dir is the directory the actions' relative file paths (exports, saved chains, credentials) are under
+	// (default: the working directory).
+	Dir string
 }
 
 // Foundation is one foundation the UI shows.
@@ -48,6 +54,9 @@ type Foundation struct {
 	Name              string // profile name, or "demo"
 	API               string
 	SkipSSLValidation bool // shown as a permanent warning in the header
+	// AllowWrites lets the UI create, rotate and delete keys (the profile's allow_writes; the demo allows them).
+	// Without it the header says read-only and the write keys say how to allow writes.
+	AllowWrites bool
 	// Connect opens the foundation (reading the keyring, resuming the session). The UI calls it in a tea.Cmd.
 	Connect func(ctx context.Context) (Backend, error)
 }

@@ -131,7 +131,9 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		return fmt.Errorf("logging in to the demo foundation: %w", err)
 	}
 	if a.stdoutTTY && a.stdinTTY {
-		opts.Foundations = []ui.Foundation{{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
+		// The demo foundation is there to try things on: its UI creates, rotates and deletes keys. (With
+		// --serve-only, cfkeys key ... --api URL needs --allow-writes, as any --api foundation does.)
+		opts.Foundations = []ui.Foundation{{Name: "demo", API: d.api, AllowWrites: true, Connect: func(context.Context) (ui.Backend, error) {
 			return ui.ClientBackend(client, o.ui.Concurrency, nil), nil
 		}}}
 		return ui.Run(opts, a.in, a.out)

@@ -50,6 +50,9 @@ func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundat
 		return ui.Options{}, usageError(cmd, "%v", err)
 	}
 	opts := ui.Options{Foundations: foundations, Thresholds: th, Refresh: o.Refresh, Now: a.now, NoColor: a.getenv("NO_COLOR") != "", Context: cmd.Context()}
+	if dir, err := cf.JournalDir(a.getenv); err == nil {
+		opts.JournalDir = dir // rotations from the UI can be resumed with cfkeys key rotate --resume
+	}
 	if o.Within != "" {
 		days, err := expiry.ParseDays(o.Within)
 		if err != nil {
@@ -83,7 +86,7 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 	var foundations []ui.Foundation
 	for _, p := range profiles {
 		a.warnSkipSSL(p.SkipSSLValidation, p.API) // on stderr too, beside the UI header's warning: it stays after the UI
-		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
+		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation, AllowWrites: p.AllowWrites,
 			Connect: func(ctx context.Context) (ui.Backend, error) {
 				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
 				if err != nil {

@@ -1,0 +1,405 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/safetext"
+)
+
+// actionKeys are the bindings of what the UI does to keys and with what it shows.
+type actionKeys struct {
+	Rotate, Create, Delete           key.Binding
+	SaveChain, SaveCreds             key.Binding
+	CopyCommand, CopySummary, Export key.Binding
+	Mark, MarkAll                    key.Binding
+}
+
+func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys {
+	return actionKeys{
+		Rotate:      b([]string{"R"}, "R", "rotate (renew) the key, or the marked keys"),
+		Create:      b([]string{"n"}, "n", "new key on this instance"),
+		Delete:      b([]string{"D"}, "D", "delete the key (type its name)"),
+		SaveChain:   b([]string{"c"}, "c", "save the certificate chain as PEM"),
+		SaveCreds:   b([]string{"w"}, "w", "write the credentials to a file (0600)"),
+		CopyCommand: b([]string{"C"}, "C", "copy the cf CLI command"),
+		CopySummary: b([]string{"t"}, "t", "copy a one-line ticket summary"),
+		Export:      b([]string{"E"}, "E", "export the list as shown (CSV or JSON)"),
+		Mark:        b([]string{"space"}, "space", "mark the key"),
+		MarkAll:     b([]string{"*"}, "*", "mark every key shown"),
+	}
+}
+
+// actions is what the write actions are doing: their runs (running, or finished and not yet seen), the marked
+// rows of each list, and the keys to select once a refresh shows them.
+type actions struct {
+	runs       []*run
+	marks      map[*listPage]map[string]*row
+	selectNext map[*foundationState]string // a key GUID
+}
+
+// run is one write in the background (a rotation, a create, a delete): one line per key on the status line.
+type run struct {
+	f       *foundationState
+	verb    string
+	order   []string          // key GUIDs in the plan's order
+	lines   map[string]string // GUID -> progress text
+	done    bool
+	failed  bool
+	outcome string
+}
+
+func (r *run) text() string {
+	if r.done {
+		return r.outcome
+	}
+	parts := make([]string, 0, len(r.order))
+	for _, g := range r.order {
+		parts = append(parts, r.lines[g])
+	}
+	return r.verb + " " + strings.Join(parts, " · ")
+}
+
+// clientOf is the cf.Client behind a backend that has one (the real ones; test stubs have none).
+type clientOf interface{ client() *cf.Client }
+
+func (b *clientBackend) client() *cf.Client { return b.c }
+
+// writer is the client to change a foundation with, or why there is none: the foundation is read-only (and how
+// to allow writes), not connected, or not backed by a Cloud Controller.
+func (m *Model) writer(f *foundationState) (*cf.Client, string) {
+	if f == nil {
+		return nil, "choose a key or instance of one foundation first"
+	}
+	name := safetext.Clean(f.Name)
+	if !f.AllowWrites {
+		return nil, fmt.Sprintf("%s is read-only: allow writes with cfkeys profiles set %s --allow-writes on (or log in with --allow-writes), then start cfkeys again", name, name)
+	}
+	if f.backend == nil {
+		return nil, name + " is not connected yet"
+	}
+	co, ok := f.backend.(clientOf)
+	if !ok {
+		return nil, name + " cannot be changed from here"
+	}
+	return co.client(), ""
+}
+
+// writeBadges marks read-only foundations in the header.
+func (m *Model) writeBadges() []string {
+	f := m.top().foundation()
+	n, ro := 0, 0
+	for _, fs := range m.c.foundations {
+		if f == nil || f == fs {
+			n++
+			if !fs.AllowWrites {
+				ro++
+			}
+		}
+	}
+	switch {
+	case ro == 0:
+		return nil
+	case ro == n:
+		return []string{m.c.styles.Dim.Render("read-only")}
+	}
+	return []string{m.c.styles.Dim.Render(fmt.Sprintf("%d of %d read-only", ro, n))}
+}
+
+// actionLine is the status line of running writes, or the outcome of the last one until a key is pressed.
+func (m *Model) actionLine() string {
+	var parts []string
+	failed := false
+	for _, r := range m.acts.runs {
+		parts = append(parts, r.text())
+		failed = failed || r.failed
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	text := safetext.Clean(strings.Join(parts, " │ "))
+	if failed {
+		return m.c.styles.Error.Render(text)
+	}
+	if m.acts.running() {
+		return m.spinner.View() + " " + text
+	}
+	return m.c.styles.Bold.Render(text)
+}
+
+func (a *actions) running() bool {
+	return slices.ContainsFunc(a.runs, func(r *run) bool { return !r.done })
+}
+
+// newRun starts a run's line.
+func (a *actions) newRun(f *foundationState, verb string, keys ...*cf.KeyReport) *run {
+	r := &run{f: f, verb: verb, lines: map[string]string{}}
+	for _, k := range keys {
+		r.order = append(r.order, k.GUID)
+		r.lines[k.GUID] = safetext.Clean(k.Name)
+	}
+	a.runs = append(a.runs, r)
+	return r
+}
+
+// dropFinished forgets the outcomes the user has seen.
+func (a *actions) dropFinished() {
+	a.runs = slices.DeleteFunc(a.runs, func(r *run) bool { return r.done })
+}
+
+// actionKey handles a key press for a form on top, or one of the action keys where it applies; ok says it did.
+func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	p := m.top()
+	if fp, ok := p.(*formPage); ok {
+		return m.formStep(fp, msg), true
+	}
+	if p.capturing() {
+		return nil, false
+	}
+	m.acts.dropFinished()
+	ak := m.c.keys.actionKeys
+	switch {
+	case key.Matches(msg, ak.Rotate):
+		return m.rotateSelected(), true
+	case key.Matches(msg, ak.Create):
+		return m.createOnSelected(), true
+	case key.Matches(msg, ak.Delete):
+		return m.deleteSelected(), true
+	case key.Matches(msg, ak.CopyCommand), key.Matches(msg, ak.CopySummary):
+		_, k := m.selectedKey()
+		if k == nil {
+			return nil, false
+		}
+		if key.Matches(msg, ak.CopyCommand) {
+			return m.apply(outcome{cmd: tea.SetClipboard(cfCommand(k)), status: "copied the cf CLI command for " + safetext.Clean(k.Name)}), true
+		}
+		return m.apply(outcome{cmd: tea.SetClipboard(ticketSummary(k, m.c.now())), status: "copied a ticket summary of " + safetext.Clean(k.Name)}), true
+	case key.Matches(msg, ak.Mark), key.Matches(msg, ak.MarkAll):
+		lp, ok := p.(*listPage)
+		if !ok || !lp.spec.keys {
+			return nil, false
+		}
+		return m.apply(outcome{status: m.mark(lp, key.Matches(msg, ak.MarkAll))}), true
+	case key.Matches(msg, ak.Export):
+		lp, ok := p.(*listPage)
+		if !ok || !lp.spec.keys {
+			return nil, false
+		}
+		return m.exportForm(lp), true
+	case key.Matches(msg, ak.SaveChain), key.Matches(msg, ak.SaveCreds):
+		d, ok := p.(*detailPage)
+		if !ok {
+			return nil, false
+		}
+		if key.Matches(msg, ak.SaveChain) {
+			return m.saveChainForm(d), true
+		}
+		return m.saveCredsForm(d), true
+	}
+	return nil, false
+}
+
+// actionMsg handles the answers of the actions' work, and hands any other message to a form on top.
+func (m *Model) actionMsg(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case streamMsg:
+		return tea.Batch(m.actionMsg(msg.msg), listen(msg.ch))
+	case rotationPlannedMsg:
+		return m.rotationPlanned(msg)
+	case rotationStepMsg:
+		return m.rotationStep(msg)
+	case rotationEndMsg:
+		return m.rotationEnd(msg)
+	case createdMsg:
+		return m.created(msg)
+	case deletedMsg:
+		return m.deleted(msg)
+	}
+	if fp, ok := m.top().(*formPage); ok {
+		return m.formStep(fp, msg)
+	}
+	return nil
+}
+
+// formStep hands a message to the form on top; esc cancels it, and a complete form goes and does its work.
+func (m *Model) formStep(fp *formPage, msg tea.Msg) tea.Cmd {
+	_, cmd := fp.form.Update(msg)
+	switch fp.form.State {
+	case huh.StateAborted:
+		m.pop()
+		m.setStatus(fp.title + ": cancelled; nothing was sent")
+		return nil
+	case huh.StateCompleted:
+		m.pop()
+		return fp.done(m)
+	}
+	return cmd
+}
+
+// streamMsg is one message of a background action's stream, with the stream to go on listening to.
+type streamMsg struct {
+	msg tea.Msg
+	ch  <-chan tea.Msg
+}
+
+// listen waits for the next message of a stream; a closed stream ends it.
+func listen(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return streamMsg{msg: msg, ch: ch}
+	}
+}
+
+// selectedKey is the key under the cursor of a list of keys, or of a detail page.
+func (m *Model) selectedKey() (*foundationState, *cf.KeyReport) {
+	switch p := m.top().(type) {
+	case *listPage:
+		if r, ok := p.selected(); ok && r.key != nil {
+			return r.foundation, r.key
+		}
+	case *detailPage:
+		return p.f, p.current()
+	}
+	return nil, nil
+}
+
+// selectedInstance is the instance of the row under the cursor (an instance, or a key's), of a list of one
+// instance's keys, or of a detail page's key.
+func (m *Model) selectedInstance() (*foundationState, *cf.ServiceInstance) {
+	switch p := m.top().(type) {
+	case *listPage:
+		if r, ok := p.selected(); ok {
+			if r.key != nil {
+				si := r.key.Instance
+				return r.foundation, &si
+			}
+			if r.inst != nil {
+				return r.foundation, r.inst
+			}
+		}
+		if f := p.sc.foundation; f != nil && p.sc.instGUID != "" && f.idx != nil {
+			if si := f.idx.instByGUID[p.sc.instGUID]; si != nil {
+				return f, si
+			}
+		}
+	case *detailPage:
+		si := p.current().Instance
+		return p.f, &si
+	}
+	return nil, nil
+}
+
+// refreshSelecting refreshes a foundation now (a refresh in flight is superseded: it started before the change)
+// and selects the key of guid in its lists once the refresh shows it.
+func (m *Model) refreshSelecting(f *foundationState, guid string) tea.Cmd {
+	if guid != "" {
+		if m.acts.selectNext == nil {
+			m.acts.selectNext = map[*foundationState]string{}
+		}
+		m.acts.selectNext[f] = guid
+	}
+	if f.busy {
+		if f.cancel != nil {
+			f.cancel()
+		}
+		f.busy = false // its answer carries an older generation and is dropped
+	}
+	return m.refresh(f)
+}
+
+// afterInstall selects, in every list of keys of the foundation, a key an action made once a refresh lists it.
+func (m *Model) afterInstall(f *foundationState) {
+	guid := m.acts.selectNext[f]
+	if guid == "" || f.idx == nil || f.idx.keyByGUID[guid] == nil {
+		return
+	}
+	delete(m.acts.selectNext, f)
+	for _, p := range m.stack {
+		if lp, ok := p.(*listPage); ok && lp.spec.keys && (lp.sc.foundation == nil || lp.sc.foundation == f) {
+			lp.selectedID = f.Name + "/" + guid
+		}
+	}
+}
+
+// withActionKeys adds to the footer the actions that apply on the page (after help, the most wanted).
+func (m *Model) withActionKeys(b []key.Binding) []key.Binding {
+	extra := m.applicable(true)
+	if len(b) == 0 || len(extra) == 0 {
+		return append(b, extra...)
+	}
+	return append(append(slices.Clone(b[:1]), extra...), b[1:]...)
+}
+
+// withActionHelp adds to the help overlay a column of the actions that apply on the page.
+func (m *Model) withActionHelp(groups [][]key.Binding) [][]key.Binding {
+	if extra := m.applicable(false); len(extra) > 0 {
+		return append(groups, extra)
+	}
+	return groups
+}
+
+// applicable lists the action bindings of the page on top: short for the footer (the writes, where the
+// foundation allows them), all for the help overlay.
+func (m *Model) applicable(short bool) []key.Binding {
+	ak := m.c.keys.actionKeys
+	p := m.top()
+	if p == nil || p.capturing() {
+		return nil
+	}
+	f := p.foundation()
+	writes := f == nil || f.AllowWrites
+	var out []key.Binding
+	add := func(b key.Binding, keys, desc string, write bool) {
+		switch {
+		case write && !writes && short:
+			return // the footer offers only what can be done here
+		case write && !writes:
+			b = footerKey(b, b.Help().Key, b.Help().Desc+" (read-only here)")
+		case short:
+			b = footerKey(b, keys, desc)
+		}
+		out = append(out, b)
+	}
+	switch p := p.(type) {
+	case *listPage:
+		switch {
+		case p.spec.keys:
+			add(ak.Rotate, "R", "rotate", true)
+			add(ak.Create, "n", "new", true)
+			add(ak.Delete, "D", "delete", true)
+			if !short {
+				add(ak.Mark, "space", "mark", false)
+				add(ak.MarkAll, "*", "mark all", false)
+				add(ak.CopyCommand, "C", "copy cf cmd", false)
+				add(ak.CopySummary, "t", "copy summary", false)
+				add(ak.Export, "E", "export", false)
+			}
+		case p.kind == kindInstances:
+			add(ak.Create, "n", "new key", true)
+		}
+	case *detailPage:
+		add(ak.Rotate, "R", "rotate", true)
+		add(ak.Delete, "D", "delete", true)
+		if !short {
+			add(ak.Create, "n", "new", true)
+			add(ak.CopyCommand, "C", "copy cf cmd", false)
+			add(ak.CopySummary, "t", "copy summary", false)
+		}
+		if p.creds != nil {
+			add(ak.SaveChain, "c", "save chain", false)
+			if !short {
+				add(ak.SaveCreds, "w", "save credentials", false)
+			}
+		}
+	}
+	return out
+}
