@@ -143,7 +143,7 @@ func (m *Model) createOnSelected() tea.Cmd {
 		huh.NewGroup(huh.NewInput().Title("Certificate (PEM file)").Value(&a.pemPath).Validate(check)).WithHideFunc(is(cf.KeyTypeExternalCertificate)),
 		huh.NewGroup(huh.NewText().Title("Parameters (JSON)").Value(&a.params).Lines(4).Validate(check)).WithHideFunc(is(presetJSON)),
 		// A static title: huh computes *Func titles in commands, off the event loop, racing the answers.
-		huh.NewGroup(huh.NewConfirm().Title("Create the key on "+safetext.Clean(inst.Name)+"?").Affirmative("Create").Negative("Cancel").Value(&a.confirm)),
+		huh.NewGroup(huh.NewConfirm().Title("Create the key on " + safetext.Clean(inst.Name) + "?").Affirmative("Create").Negative("Cancel").Value(&a.confirm)),
 	}
 	intro := cleanLines(fmt.Sprintf("A new key on %s / %s / %s (%s, plan %s)", inst.OrgName, inst.SpaceName, inst.Name, inst.OfferingName, inst.PlanName))
 	done := func(m *Model) tea.Cmd {
