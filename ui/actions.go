@@ -40,7 +40,6 @@ func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys 
 // rows of each list, and the keys to select once a refresh shows them.
 type actions struct {
 	runs       []*run
-	marks      map[*listPage]map[string]*row
 	selectNext map[*foundationState]string // a key GUID
 }
 

@@ -501,10 +501,14 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 		}
 		return s
 	}
+	mark := " "
+	if x.c != nil && x.c.marks[r.id] { // marked for a rotation (marks.go)
+		mark = "•"
+	}
 	if selected {
-		b.WriteString(sel(st.Bold).Render("▶ "))
+		b.WriteString(sel(st.Bold).Render("▶" + mark))
 	} else {
-		b.WriteString("  ")
+		b.WriteString(st.Bold.Render(mark) + " ")
 	}
 	first := true
 	widths := p.shown()

@@ -20,8 +20,9 @@ type env struct {
 	help          help.Model // the footer, built once, restyled with the palette
 	now           func() time.Time
 	th            expiry.Thresholds
-	within        int  // days the "expiring soon" filter keeps
-	expiring      bool // the "expiring soon" filter, one setting of the session (x, --within)
+	within        int             // days the "expiring soon" filter keeps
+	expiring      bool            // the "expiring soon" filter, one setting of the session (x, --within)
+	marks         map[string]bool // marked key rows by row id: R rotates those a list shows (marks.go)
 	ctx           context.Context
 }
 

@@ -348,6 +348,7 @@ func (m *Model) rotationEnd(msg rotationEndMsg) tea.Cmd {
 	for _, it := range msg.items {
 		switch it.Step {
 		case cf.StepDone:
+			m.unmark(r.f, it.Old.GUID)
 			okNames = append(okNames, it.NewName)
 			if newGUID == "" {
 				newGUID = it.NewGUID
