@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/pki"
 )
 
 // watched wraps the Model so a test can wait until its screen satisfies a condition (observed waits for a
@@ -365,6 +367,12 @@ func TestActionFlows(t *testing.T) {
 		allKeysFiltered(t, m, tm, "audit-writer-legacy-ca")
 		tm.Send(keyMsg("enter"))
 		screen := m.shows(t, tm, "Certificate chain (", "2. CA · decides the key's expiry", "CN=Demo Legacy Client CA 2019")
+		tm.Send(keyMsg("c"))
+		m.focused(t, tm, "File")
+		tm.Send(keyMsg("enter"))
+		m.focused(t, tm, "Write it?")
+		tm.Send(keyMsg("y"))
+		m.shows(t, tm, "wrote the certificates to")
 		final := quit(t, tm)
 		d := final.top().(*detailPage)
 		// Every certificate's SHA-256 fingerprint, as crypto/sha256 computes it from the DER, is on the page.
@@ -400,7 +408,50 @@ func TestActionFlows(t *testing.T) {
 		if n < 2 {
 			t.Errorf("%d certificates in the credentials", n)
 		}
-		_ = dir
+		// c saved the chain: the certificates, no private key.
+		data, err := os.ReadFile(filepath.Join(dir, "audit-writer-legacy-ca-chain.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "PRIVATE KEY") || strings.Count(string(data), "BEGIN CERTIFICATE") != strings.Count(screen, "SHA-256") {
+			t.Errorf("the saved chain:\n%s", data)
+		}
+	})
+
+	t.Run("rotate an external-certificate key with its new PEM", func(t *testing.T) {
+		t.Parallel()
+		m, tm, fake, dir := actProgram(t, true, 160, 50)
+		root, err := pki.NewRootCA("CN=Partner Root,O=Example Partner GmbH,C=DE", actNow.AddDate(-1, 0, 0), actNow.AddDate(10, 0, 0), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, _ := root.Issue("CN=partner-edi.partner.example,O=Example Partner GmbH,L=Walldorf,C=DE", big.NewInt(77), actNow, actNow.AddDate(2, 0, 0))
+		if err := os.WriteFile(filepath.Join(dir, "new.pem"), []byte(leaf.CertPEM), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		allKeysFiltered(t, m, tm, "partner-edi-external")
+		tm.Send(keyMsg("R"))
+		m.shows(t, tm, "skipped: needs a new certificate")
+		m.focused(t, tm, "New name")
+		tm.Send(keyMsg("enter"))
+		m.focused(t, tm, "New certificate (PEM file)")
+		tm.Type("missing.pem")
+		tm.Send(keyMsg("enter"))
+		m.shows(t, tm, "reading the certificate")
+		for range "missing.pem" {
+			tm.Send(keyMsg("backspace"))
+		}
+		tm.Type("new.pem")
+		tm.Send(keyMsg("enter"))
+		m.focused(t, tm, "Delete the old key")
+		tm.Send(keyMsg("n"))
+		m.focused(t, tm, "Rotate 1 key?")
+		tm.Send(keyMsg("y"))
+		m.shows(t, tm, "rotated: partner-edi-external-2026-11-22; old key kept")
+		quit(t, tm)
+		if _, ok := fake.Key("partner-edi-external-2026-11-22"); !ok {
+			t.Error("no successor")
+		}
 	})
 
 	t.Run("export the list as shown", func(t *testing.T) {
