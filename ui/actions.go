@@ -19,6 +19,7 @@ type actionKeys struct {
 	SaveChain, SaveCreds             key.Binding
 	CopyCommand, CopySummary, Export key.Binding
 	Mark, MarkAll                    key.Binding
+	Ack, Acks                        key.Binding
 }
 
 func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys {
@@ -33,6 +34,8 @@ func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys 
 		Export:      b([]string{"E"}, "E", "export the list as shown (CSV or JSON)"),
 		Mark:        b([]string{"space"}, "space", "mark the key"),
 		MarkAll:     b([]string{"*"}, "*", "mark every key shown"),
+		Ack:         b([]string{"m"}, "m", "acknowledge the key (until, note, owner)"),
+		Acks:        b([]string{"M"}, "M", "list the acknowledgements"),
 	}
 }
 
@@ -90,8 +93,13 @@ func (m *Model) writer(f *foundationState) (*cf.Client, string) {
 	return co.client(), ""
 }
 
-// writeBadges marks read-only foundations in the header.
+// writeBadges marks read-only foundations in the header, and names the policy.
 func (m *Model) writeBadges() []string {
+	return append(m.readOnlyBadges(), m.policyBadge()...)
+}
+
+// readOnlyBadges marks read-only foundations in the header.
+func (m *Model) readOnlyBadges() []string {
 	f := m.top().foundation()
 	n, ro := 0, 0
 	for _, fs := range m.c.foundations {
@@ -185,6 +193,17 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		return m.apply(outcome{status: m.mark(lp, key.Matches(msg, ak.MarkAll))}), true
+	case key.Matches(msg, ak.Ack):
+		f, k := m.selectedKey()
+		if k == nil {
+			return nil, false
+		}
+		return m.ackForm(f, k), true
+	case key.Matches(msg, ak.Acks):
+		if _, ok := p.(*acksPage); ok {
+			return nil, true
+		}
+		return m.push(&acksPage{f: p.foundation()}), true
 	case key.Matches(msg, ak.Export):
 		lp, ok := p.(*listPage)
 		if !ok || !lp.spec.keys {
@@ -381,6 +400,8 @@ func (m *Model) applicable(short bool) []key.Binding {
 				add(ak.CopyCommand, "C", "copy cf cmd", false)
 				add(ak.CopySummary, "t", "copy summary", false)
 				add(ak.Export, "E", "export", false)
+				add(ak.Ack, "m", "acknowledge", false)
+				add(ak.Acks, "M", "acknowledgements", false)
 			}
 		case p.kind == kindInstances:
 			add(ak.Create, "n", "new key", true)
@@ -392,6 +413,8 @@ func (m *Model) applicable(short bool) []key.Binding {
 			add(ak.Create, "n", "new", true)
 			add(ak.CopyCommand, "C", "copy cf cmd", false)
 			add(ak.CopySummary, "t", "copy summary", false)
+			add(ak.Ack, "m", "acknowledge", false)
+			add(ak.Acks, "M", "acknowledgements", false)
 		}
 		if p.creds != nil {
 			add(ak.SaveChain, "c", "save chain", false)

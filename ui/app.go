@@ -60,7 +60,7 @@ func New(opts Options) *Model {
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
-		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
+		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New(), policy: opts.Policy}
 	m.restyle(true, colorprofile.TrueColor)
 	m.env.help.SetWidth(m.env.width)
 	m.c = common{env: &m.env, store: &m.store}

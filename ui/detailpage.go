@@ -199,6 +199,7 @@ func (p *detailPage) lines(c *common) []string {
 		}
 	}
 	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.status).Render(statusText))
+	out = append(out, p.policyLines(c)...) // the rule and any acknowledgement (ack.go)
 	i := k.Instance
 	field("Key", k.Name)
 	field("Path", i.OrgName+" / "+i.SpaceName+" / "+i.Name+" / "+k.Name)

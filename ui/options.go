@@ -16,6 +16,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/policy"
 )
 
 // Options configure the UI.
@@ -44,6 +45,12 @@ type Options struct {
 	// JournalDir is where rotations started from the UI keep their journal (cf.JournalDir), so cfkeys key rotate
 	// --resume can finish one the UI could not; empty keeps none.
 	JournalDir string
+	// Policy names the rule that sets each key's thresholds and holds the acknowledgements (the detail page and
+	// the header show it; m adds to it); nil shows none.
+	Policy *policy.Policy
+	// AcksPath is the store m writes acknowledgements to (policy.AcksFile in the config directory); empty
+	// stores none.
+	AcksPath string
 	// Dir is the directory the actions' relative file paths (exports, saved chains, credentials) are under
 	// (default: the working directory).
 	Dir string

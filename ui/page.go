@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/policy"
 )
 
 // env is the environment every page draws and decides with (the soft-serve pattern: one small shared struct):
@@ -23,6 +24,7 @@ type env struct {
 	within        int             // days the "expiring soon" filter keeps
 	expiring      bool            // the "expiring soon" filter, one setting of the session (x, --within)
 	marks         map[string]bool // marked key rows by row id: R rotates those a list shows (marks.go)
+	policy        *policy.Policy  // the rules and acknowledgements, when given (ack.go)
 	ctx           context.Context
 }
 

@@ -53,6 +53,15 @@ func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundat
 	if dir, err := cf.JournalDir(a.getenv); err == nil {
 		opts.JournalDir = dir // rotations from the UI can be resumed with cfkeys key rotate --resume
 	}
+	// The policy names each key's rule on its detail page, and m stores acknowledgements where cfkeys ack does.
+	j, err := a.judging(cmd, "", o.thresholds)
+	if err != nil {
+		return ui.Options{}, err
+	}
+	opts.Policy = j.policy
+	if opts.AcksPath, err = a.acksPath(); err != nil {
+		return ui.Options{}, err
+	}
 	if o.Within != "" {
 		days, err := expiry.ParseDays(o.Within)
 		if err != nil {
