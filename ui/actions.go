@@ -169,6 +169,11 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if p.capturing() {
 		return nil, false
 	}
+	if key.Matches(msg, m.c.keys.Quit) && m.acts.running() {
+		m.ask = &question{text: "A change is running on the foundation: quit anyway? y quits (cfkeys key rotate --resume finishes a rotation), any other key stays",
+			yes: func() tea.Cmd { return tea.Quit }}
+		return nil, true
+	}
 	m.acts.dropFinished()
 	ak := m.c.keys.actionKeys
 	switch {

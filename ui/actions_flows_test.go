@@ -238,7 +238,10 @@ func TestActionFlows(t *testing.T) {
 		tm.Send(keyMsg("n"))
 		m.focused(t, tm, "Rotate 2 keys?")
 		tm.Send(keyMsg("y"))
-		m.shows(t, tm, "rotated: orders-app-x509-2026-11-22, orders-app-x509-next-2026-11-22; old keys kept")
+		// One line per key, then the outcome.
+		m.shows(t, tm, "› rotating", "• orders-app-x509: created ✓ job done ✓ verified ✓ (old key kept)",
+			"• orders-app-x509-next: created ✓ job done ✓ verified ✓ (old key kept)",
+			"rotated: orders-app-x509-2026-11-22, orders-app-x509-next-2026-11-22; old keys kept")
 		quit(t, tm)
 		if n := fake.RouteRequests("POST /v3/service_credential_bindings"); n != 2 {
 			t.Errorf("%d create requests, want 2", n)

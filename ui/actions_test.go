@@ -147,3 +147,21 @@ func TestStepText(t *testing.T) {
 		}
 	}
 }
+
+func TestQuitAsksWhileAChangeRuns(t *testing.T) {
+	t.Parallel()
+	h := writableFoundation(t, true)
+	h.press("a")
+	k := h.m.store.foundations[0].idx.keys[0]
+	h.m.acts.newRun(h.m.store.foundations[0], "rotating", k)
+	h.press("q")
+	h.mustShow("A change is running on the foundation: quit anyway?")
+	h.press("n")
+	if h.quit {
+		t.Fatal("quit without a yes")
+	}
+	h.press("q", "y")
+	if !h.quit {
+		t.Fatal("y did not quit")
+	}
+}

@@ -285,6 +285,9 @@ func (m *Model) startRotation(f *foundationState, c *cf.Client, items []cf.Rotat
 		}
 		ch <- rotationEndMsg{run: r, items: items, deleteOld: deleteOld, journalErr: jerr}
 	}()
+	if len(keys) > 1 {
+		return tea.Batch(listen(ch), m.push(&runPage{r: r})) // one line per key
+	}
 	return listen(ch)
 }
 
