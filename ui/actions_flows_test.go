@@ -248,6 +248,24 @@ func TestActionFlows(t *testing.T) {
 		}
 	})
 
+	t.Run("a long plan leaves the form whole, and esc sends nothing", func(t *testing.T) {
+		t.Parallel()
+		m, tm, fake, _ := actProgram(t, true, 120, 24)
+		tm.Send(keyMsg("a"))
+		m.shows(t, tm, "› all keys")
+		tm.Send(keyMsg("*"))
+		m.shows(t, tm, "keys marked")
+		tm.Send(keyMsg("R"))
+		m.focused(t, tm, "Delete the old key")
+		m.shows(t, tm, "more lines (a taller terminal shows them)", "ORG / SPACE / INSTANCE", "NEW NAME", "Rotate 17 keys?")
+		tm.Send(keyMsg("esc"))
+		m.shows(t, tm, "cancelled; nothing was sent")
+		quit(t, tm)
+		if n := writes(fake); n != 0 {
+			t.Errorf("%d write requests after esc", n)
+		}
+	})
+
 	t.Run("create a certificate key on an it-rt instance", func(t *testing.T) {
 		t.Parallel()
 		m, tm, fake, dir := actProgram(t, true, 160, 60)

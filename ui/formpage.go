@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -56,14 +57,21 @@ func (p *formPage) layout(c *common) {
 }
 
 func (p *formPage) body(c *common) string {
+	form := strings.Split(p.form.View(), "\n")
+	intro := p.intro
+	// The form always shows whole: a long plan gives way at its end, saying how much is left out.
+	if room := c.bodyHeight() - len(form) - 1; len(intro) > room {
+		cut := max(room-1, 0)
+		intro = append(intro[:cut:cut], c.styles.Dim.Render(fmt.Sprintf("… %d more lines (a taller terminal shows them)", len(p.intro)-cut)))
+	}
 	var lines []string
-	for _, l := range p.intro {
+	for _, l := range intro {
 		lines = append(lines, truncateStyled(l, c.width))
 	}
 	if len(lines) > 0 {
 		lines = append(lines, "")
 	}
-	lines = append(lines, strings.Split(p.form.View(), "\n")...)
+	lines = append(lines, form...)
 	return fillLines(lines, c.bodyHeight())
 }
 

@@ -173,9 +173,34 @@ func (m *Model) rotationPlanned(msg rotationPlannedMsg) tea.Cmd {
 	return m.push(newFormPage(title, f, planLines(items), done, huh.NewGroup(fields...)))
 }
 
-// planLines are the plan in the words and columns of cfkeys key rotate --dry-run, one block per key.
+// planLines are the plan in the words and columns of cfkeys key rotate --dry-run: its table for several keys,
+// a block of the same columns for one.
 func planLines(items []cf.RotationItem) []string {
 	out := []string{"The plan (as cfkeys key rotate --dry-run shows it):"}
+	if len(items) > 1 {
+		rows := [][]string{cf.PlanHeader}
+		for _, it := range items {
+			rows = append(rows, it.Row(false).PlanCells())
+		}
+		widths := make([]int, len(cf.PlanHeader))
+		for _, r := range rows {
+			for i, c := range r {
+				r[i] = safetext.Clean(c)
+				widths[i] = max(widths[i], min(safetext.Width(r[i]), 48))
+			}
+		}
+		for _, r := range rows {
+			var b strings.Builder
+			for i, c := range r {
+				if i < len(r)-1 {
+					c = safetext.Pad(safetext.Fit(c, widths[i]), widths[i]) + "  "
+				}
+				b.WriteString(c)
+			}
+			out = append(out, b.String())
+		}
+		return out
+	}
 	for _, it := range items {
 		cells := it.Row(false).PlanCells()
 		for i, h := range cf.PlanHeader {
