@@ -95,18 +95,23 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 	var foundations []ui.Foundation
 	for _, p := range profiles {
 		a.warnSkipSSL(p.SkipSSLValidation, p.API) // on stderr too, beside the UI header's warning: it stays after the UI
-		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation, AllowWrites: p.AllowWrites,
-			Connect: func(ctx context.Context) (ui.Backend, error) {
-				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
-				if err != nil {
-					return nil, err
-				}
-				return ui.ClientBackend(s.Client, o.Concurrency, func(err error) error { return profile.Expired(p.Name, err) }), nil
-			}})
+		foundations = append(foundations, profileFoundation(a, p, o))
 	}
 	opts, err := o.options(cmd, a, foundations)
 	if err != nil {
 		return err
 	}
 	return ui.Run(opts, a.in, a.out)
+}
+
+// profileFoundation is a logged-in foundation as the UI shows it: writes allowed as the profile says.
+func profileFoundation(a *app, p profile.Profile, o *uiOptions) ui.Foundation {
+	return ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation, AllowWrites: p.AllowWrites,
+		Connect: func(ctx context.Context) (ui.Backend, error) {
+			s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
+			if err != nil {
+				return nil, err
+			}
+			return ui.ClientBackend(s.Client, o.Concurrency, func(err error) error { return profile.Expired(p.Name, err) }), nil
+		}}
 }
