@@ -89,6 +89,11 @@ func (m *Model) ackForm(f *foundationState, k *cf.KeyReport) tea.Cmd {
 		}
 		m.c.policy.Acks = policy.PutAck(m.c.policy.Acks, ack)
 		m.store.dataGen++ // lists show the key as acknowledged
+		for _, p := range m.stack {
+			if d, ok := p.(*detailPage); ok {
+				d.built = detailKey{} // its lines name the acknowledgement: built again
+			}
+		}
 		text := fmt.Sprintf("acknowledged %s until %s", k.Name, ack.UntilText())
 		if ack.Serial != "" {
 			text += "; it lapses when the certificate " + ack.Serial + " is replaced"

@@ -56,7 +56,11 @@ func (a *createAnswers) parameters(offering, dir string) (map[string]any, error)
 		if strings.TrimSpace(a.params) == "" {
 			return nil, nil
 		}
-		return cf.ParseParameters([]byte(a.params))
+		p, err := cf.ParseParameters([]byte(a.params))
+		if err != nil {
+			return nil, errors.New("the parameters must be a JSON object")
+		}
+		return p, nil
 	}
 	var p cf.KeyPreset
 	if offering == cf.OfferingXSUAA {

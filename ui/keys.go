@@ -21,7 +21,7 @@ func defaultKeys() keyMap {
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
 		Down:        b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown:    b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"), // space marks rows (actions.go)
+		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"), // on lists of keys, space marks (actions.go)
 		Top:         b([]string{"g", "home"}, "g", "top"),
 		Bottom:      b([]string{"G", "end"}, "G", "bottom"),
 		Open:        b([]string{"enter", "right", "l"}, "enter/→", "open"),

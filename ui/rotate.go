@@ -139,8 +139,10 @@ func (m *Model) rotationPlanned(msg rotationPlannedMsg) tea.Cmd {
 				if strings.TrimSpace(s) == "" {
 					return nil
 				}
-				_, err := cf.ParseParameters([]byte(s))
-				return err
+				if _, err := cf.ParseParameters([]byte(s)); err != nil {
+					return errors.New("the parameters must be a JSON object")
+				}
+				return nil
 			}))
 		}
 	}
