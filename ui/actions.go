@@ -422,7 +422,9 @@ func (m *Model) applicable(short bool) []key.Binding {
 			add(ak.Acks, "M", "acknowledgements", false)
 		}
 		if p.creds != nil {
-			add(ak.SaveChain, "c", "save chain", false)
+			if p.current().Finding.Certificate != nil {
+				add(ak.SaveChain, "c", "save chain", false)
+			}
 			if !short {
 				add(ak.SaveCreds, "w", "save credentials", false)
 			}

@@ -301,12 +301,15 @@ func (m *Model) startRotation(f *foundationState, c *cf.Client, items []cf.Rotat
 		}
 		ropts.Progress = func(it cf.RotationItem) { ch <- rotationStepMsg{run: r, item: it, deleteOld: deleteOld} }
 		var journal *cf.Journal
+		var jerr error
 		if dir != "" {
-			if j, err := cf.NewJournal(dir, c.Endpoints().API, "ui rotate", now); err == nil {
-				journal, ropts.Journal = j, j
+			if journal, jerr = cf.NewJournal(dir, c.Endpoints().API, "ui rotate", now); jerr == nil {
+				ropts.Journal = journal
 			}
 		}
-		jerr := c.ApplyRotation(ctx, items, ropts)
+		if err := c.ApplyRotation(ctx, items, ropts); jerr == nil {
+			jerr = err
+		}
 		if journal != nil && !failedAny(items) {
 			_ = journal.Finish(now)
 		}
@@ -336,7 +339,7 @@ func (m *Model) rotationStep(msg rotationStepMsg) tea.Cmd {
 	}
 	msg.run.lines[it.Old.GUID] = safetext.Clean(it.Old.Name) + ": " + stepText(it, msg.deleteOld)
 	if it.Step == cf.StepCreated || (it.Step == cf.StepDone && msg.deleteOld) {
-		return m.refreshSelecting(msg.run.f, it.NewGUID)
+		return m.refresh(msg.run.f) // unless one runs: a rotation of many keys must not sweep once per key
 	}
 	return nil
 }
