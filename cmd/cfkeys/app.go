@@ -40,6 +40,9 @@ type app struct {
 	// details is the cache of key findings; nil means the process-wide one. In-process tests give each run its
 	// own, as each run of the binary has.
 	details *cf.DetailsCache
+	// sleep waits between retries of an API request; nil means a timer that honours the context. In-process
+	// tests put one here that returns at once, so a retried request never waits on the wall clock.
+	sleep func(context.Context, time.Duration) error
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
@@ -172,6 +175,7 @@ func usageError(cmd *cobra.Command, format string, args ...any) error {
 // cfOptions completes client options with what every client of this run shares.
 func (a *app) cfOptions(o cf.Options) cf.Options {
 	o.Clock = a.now
+	o.Sleep = a.sleep
 	o.DetailsCache = a.details
 	return o
 }

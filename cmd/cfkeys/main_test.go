@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,13 +49,24 @@ func newFoundationAt(t *testing.T, data cffake.Dataset, clock func() time.Time) 
 	return &testFoundation{fake: fake, url: srv.URL}
 }
 
+// testApp is the app of one in-process run: the fixed test clock (testNow), its own cache of key findings, as
+// each run of the binary has, and retries that never wait on the wall clock.
+func testApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
+	a := defaultApp(in, out, errOut, getenv)
+	a.now = func() time.Time { return testNow }
+	a.details = cf.NewDetailsCache()
+	a.sleep = noWait
+	return a
+}
+
+// noWait is a retry sleep that returns at once (unless the context is done).
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
 // run runs cfkeys in-process with the given environment and returns stdout, stderr and the exit status.
 func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
-	a.now = func() time.Time { return testNow }
-	a.details = cf.NewDetailsCache()
+	a := testApp(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
 	code := Main(context.Background(), args, a)
 	return out.String(), errOut.String(), code
 }
@@ -275,5 +288,32 @@ func TestDemoScan(t *testing.T) {
 	_, stderr, code = run(t, nil, "demo", "--serve-only", "--listen", "0.0.0.0:0")
 	if code != 3 || !strings.Contains(stderr, "only serves on a loopback address") {
 		t.Errorf("non-loopback listen: %d %q", code, stderr)
+	}
+}
+
+// A request the API answers with 503 is retried after the app's sleep, never the wall clock's: the backoff waits
+// of the client arrive here, so in-process tests never wait on real time.
+func TestRetriesWaitOnTheAppSleep(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	f.fake.Inject(cffake.Fault{PathPrefix: "/v3/organizations", Times: 2, Status: 503, ContentType: "application/json",
+		Body: `{"errors":[{"detail":"busy","title":"CF-ServiceUnavailable","code":10015}]}`})
+	var (
+		mu    sync.Mutex
+		waits []time.Duration
+	)
+	var out, errOut bytes.Buffer
+	a := testApp(strings.NewReader(""), &out, &errOut, func(k string) string { return f.adminEnv()[k] })
+	a.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err()
+	}
+	if code := Main(context.Background(), []string{"scan", "--api", f.url, "--org", "partner-hub"}, a); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if len(waits) != 2 || waits[0] <= 0 {
+		t.Errorf("waits = %v, want the two backoffs of the two retries", waits)
 	}
 }
