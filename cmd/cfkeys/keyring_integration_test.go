@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,4 +121,23 @@ func TestKeyringIntegration(t *testing.T) {
 	if out := run(0, "profiles"); !strings.Contains(out, "Not logged in") {
 		t.Errorf("profiles after logout:\n%s", out)
 	}
+}
+
+// cfkeysRun runs the cfkeys binary (the copy of this test binary TestMain puts on PATH) with the given
+// environment and nothing else of ours but PATH and a fresh HOME.
+func cfkeysRun(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command("cfkeys", args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
 }

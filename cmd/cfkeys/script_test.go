@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain makes this test binary the cfkeys command of the scripts: testscript puts a copy named cfkeys on
+// PATH, and run under that name the binary is cfkeys itself. The binary is built once, by go test, and no test
+// runs go build.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"cfkeys": main})
+}
+
+// TestScripts runs the end-to-end transcripts in testdata/script: the cfkeys binary as a user runs it, against
+// the demo foundation it serves itself. Both live on the real clock, so no expectation there may name a date.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			// A config directory of the script's own, so no script reads the profiles of the user running the tests.
+			env.Setenv("CFKEYS_CONFIG_DIR", filepath.Join(env.WorkDir, "config"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":      cmdExits,
+			"serve-demo": cmdServeDemo,
+			"stop-demo":  cmdStopDemo,
+		},
+	})
+}
+
+// cmdExits runs a program, as exec does, and expects the exit status it is given:
+//
+//	exits 2 cfkeys scan --api $API
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits STATUS PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: status %q is not a number", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// servedDemo is `cfkeys demo --serve-only` running beside a script.
+type servedDemo struct {
+	cmd    *exec.Cmd
+	stderr strings.Builder
+	done   chan error
+}
+
+var (
+	demosMu sync.Mutex
+	demos   = map[*testscript.TestScript]*servedDemo{}
+)
+
+// demoEnv names the script variables serve-demo sets, after the lines demo --serve-only prints.
+var demoEnv = map[string]string{"api": "API", "username": "ADMIN_USER", "password": "ADMIN_PASSWORD",
+	"developer-username": "DEV_USER", "developer-password": "DEV_PASSWORD", "client-id": "CLIENT_ID", "client-secret": "CLIENT_SECRET"}
+
+// cmdServeDemo starts `cfkeys demo --serve-only` in the background and sets $API and the credentials it printed
+// ($ADMIN_USER, $ADMIN_PASSWORD, $DEV_USER, $DEV_PASSWORD, $CLIENT_ID, $CLIENT_SECRET). The foundation runs on the
+// real clock, the one every cfkeys the script runs lives on.
+func cmdServeDemo(ts *testscript.TestScript, neg bool, args []string) {
+	demosMu.Lock()
+	already := demos[ts] != nil
+	demosMu.Unlock()
+	if neg || already {
+		ts.Fatalf("usage: serve-demo [demo flags...], once until stop-demo")
+	}
+	bin, err := exec.LookPath("cfkeys")
+	ts.Check(err)
+	d := &servedDemo{cmd: exec.Command(bin, append([]string{"demo", "--serve-only"}, args...)...), done: make(chan error, 1)}
+	d.cmd.Env = []string{"PATH=" + ts.Getenv("PATH"), "HOME=" + ts.Getenv("WORK"), "CFKEYS_CONFIG_DIR=" + ts.Getenv("CFKEYS_CONFIG_DIR")}
+	d.cmd.Stderr = &d.stderr
+	stdout, err := d.cmd.StdoutPipe()
+	ts.Check(err)
+	ts.Check(d.cmd.Start())
+	fail := func(format string, args ...any) {
+		_ = d.cmd.Process.Kill()
+		_ = d.cmd.Wait()
+		ts.Fatalf(format, args...)
+	}
+	lines := bufio.NewScanner(stdout)
+	seen := 0
+	for seen < len(demoEnv) && lines.Scan() {
+		k, v, ok := strings.Cut(lines.Text(), ": ")
+		if !ok || demoEnv[k] == "" {
+			fail("unexpected line from demo --serve-only: %q", lines.Text())
+		}
+		ts.Setenv(demoEnv[k], v)
+		seen++
+	}
+	if seen < len(demoEnv) {
+		fail("demo --serve-only printed %d of its %d lines (stderr: %s)", seen, len(demoEnv), d.stderr.String())
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, stdout)
+		d.done <- d.cmd.Wait()
+	}()
+	demosMu.Lock()
+	demos[ts] = d
+	demosMu.Unlock()
+	// A script that ends without stop-demo leaves no process behind.
+	ts.Defer(func() {
+		demosMu.Lock()
+		running := demos[ts] == d
+		delete(demos, ts)
+		demosMu.Unlock()
+		if running {
+			_ = d.cmd.Process.Kill()
+			<-d.done
+		}
+	})
+}
+
+// cmdStopDemo interrupts the served demo, as Ctrl+C does, and expects it to stop cleanly within seconds.
+func cmdStopDemo(ts *testscript.TestScript, neg bool, args []string) {
+	demosMu.Lock()
+	d := demos[ts]
+	delete(demos, ts)
+	demosMu.Unlock()
+	if neg || len(args) != 0 || d == nil {
+		ts.Fatalf("usage: stop-demo, after serve-demo")
+	}
+	ts.Check(d.cmd.Process.Signal(os.Interrupt))
+	select {
+	case err := <-d.done:
+		if err != nil {
+			ts.Fatalf("demo server did not stop cleanly on an interrupt: %v (stderr: %s)", err, d.stderr.String())
+		}
+		fmt.Fprint(ts.Stderr(), d.stderr.String())
+	case <-time.After(10 * time.Second):
+		ts.Fatalf("demo server ignored the interrupt")
+	}
+}
