@@ -36,5 +36,6 @@ Scan a foundation:          CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api htt
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newScanCmd(a, nil), newFindCmd(a, nil), newDemoCmd(a, nil), newLoginCmd(a, nil), newLogoutCmd(a),
 		newProfilesCmd(a), newVersionCmd(a))
+	root.AddCommand(taggedCommands(a)...)
 	return root
 }
