@@ -22,12 +22,17 @@ func taggedCommands(a *app) []*cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t := a.now()
+			var t time.Time
 			if date != "" {
 				var err error
 				if t, err = time.Parse(time.RFC3339, date); err != nil {
 					return usageError(cmd, "--date %q: %v", date, err)
 				}
+			}
+			// goreleaser's CommitDate is the zero time when it has no git information (a snapshot of a clone
+			// without a remote): date such pages today rather than in the year 1.
+			if t.IsZero() {
+				t = a.now()
 			}
 			if err := gendocs.Write(cmd.Root(), args[0], t); err != nil {
 				return err
@@ -36,6 +41,6 @@ func taggedCommands(a *app) []*cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&date, "date", "", "date of the man pages, RFC 3339 (default: now)")
+	cmd.Flags().StringVar(&date, "date", "", "date of the man pages, RFC 3339 (default, and for the zero time: now)")
 	return []*cobra.Command{cmd}
 }
