@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +34,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			// A config directory of the script's own, so no script reads the profiles of the user running the tests.
 			env.Setenv("CFKEYS_CONFIG_DIR", filepath.Join(env.WorkDir, "config"))
+			env.Values[demoKey{}] = &demoSlot{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -77,10 +77,19 @@ type servedDemo struct {
 	done   chan error
 }
 
-var (
-	demosMu sync.Mutex
-	demos   = map[*testscript.TestScript]*servedDemo{}
-)
+// demoKey finds a script's demoSlot among its values.
+type demoKey struct{}
+
+// demoSlot holds the demo a script serves, between serve-demo and stop-demo (or the script's end). A script's
+// commands and defers run one after the other, so it needs no lock.
+type demoSlot struct{ demo *servedDemo }
+
+// take returns the served demo and empties the slot.
+func (s *demoSlot) take() *servedDemo {
+	d := s.demo
+	s.demo = nil
+	return d
+}
 
 // demoEnv names the script variables serve-demo sets, after the lines demo --serve-only prints.
 var demoEnv = map[string]string{"api": "API", "username": "ADMIN_USER", "password": "ADMIN_PASSWORD",
@@ -90,10 +99,8 @@ var demoEnv = map[string]string{"api": "API", "username": "ADMIN_USER", "passwor
 // ($ADMIN_USER, $ADMIN_PASSWORD, $DEV_USER, $DEV_PASSWORD, $CLIENT_ID, $CLIENT_SECRET). The foundation runs on the
 // real clock, the one every cfkeys the script runs lives on.
 func cmdServeDemo(ts *testscript.TestScript, neg bool, args []string) {
-	demosMu.Lock()
-	already := demos[ts] != nil
-	demosMu.Unlock()
-	if neg || already {
+	slot := ts.Value(demoKey{}).(*demoSlot)
+	if neg || slot.demo != nil {
 		ts.Fatalf("usage: serve-demo [demo flags...], once until stop-demo")
 	}
 	bin, err := exec.LookPath("cfkeys")
@@ -126,16 +133,10 @@ func cmdServeDemo(ts *testscript.TestScript, neg bool, args []string) {
 		_, _ = io.Copy(io.Discard, stdout)
 		d.done <- d.cmd.Wait()
 	}()
-	demosMu.Lock()
-	demos[ts] = d
-	demosMu.Unlock()
+	slot.demo = d
 	// A script that ends without stop-demo leaves no process behind.
 	ts.Defer(func() {
-		demosMu.Lock()
-		running := demos[ts] == d
-		delete(demos, ts)
-		demosMu.Unlock()
-		if running {
+		if slot.take() != nil {
 			_ = d.cmd.Process.Kill()
 			<-d.done
 		}
@@ -144,10 +145,7 @@ func cmdServeDemo(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdStopDemo interrupts the served demo, as Ctrl+C does, and expects it to stop cleanly within seconds.
 func cmdStopDemo(ts *testscript.TestScript, neg bool, args []string) {
-	demosMu.Lock()
-	d := demos[ts]
-	delete(demos, ts)
-	demosMu.Unlock()
+	d := ts.Value(demoKey{}).(*demoSlot).take()
 	if neg || len(args) != 0 || d == nil {
 		ts.Fatalf("usage: stop-demo, after serve-demo")
 	}
