@@ -24,23 +24,12 @@ type testFoundation struct {
 }
 
 // newTestFoundation serves data on the fixed test clock (testNow), for commands run in-process with a.now set to
-// the same instant. A test that runs the built binary must use newLiveFoundation instead: the binary lives on the
-// real clock, and a fake frozen on another day issues tokens and certificates that are already expired for it.
+// the same instant. The scripts that run the binary start their foundations on the real clock instead (serve-demo
+// in script_test.go, foundation in keyring_integration_test.go): the binary lives on it, and a fake frozen on
+// another day issues tokens and certificates that are already expired for it.
 func newTestFoundation(t *testing.T, data cffake.Dataset) *testFoundation {
 	t.Helper()
-	return newFoundationAt(t, data, func() time.Time { return testNow })
-}
-
-// newLiveFoundation serves data on the real clock, the one a built cfkeys binary runs on, so that both agree on
-// "now" whatever day the test runs. Expectations against it must not depend on the date.
-func newLiveFoundation(t *testing.T, data cffake.Dataset) *testFoundation {
-	t.Helper()
-	return newFoundationAt(t, data, time.Now)
-}
-
-func newFoundationAt(t *testing.T, data cffake.Dataset, clock func() time.Time) *testFoundation {
-	t.Helper()
-	fake, err := cffake.New(cffake.Options{Clock: clock, Data: data})
+	fake, err := cffake.New(cffake.Options{Clock: func() time.Time { return testNow }, Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
