@@ -76,6 +76,7 @@ type keyringScript struct {
 	profiles    []string // $ONE, $TWO, $IMPORTED
 }
 
+// scriptState returns what the commands of ts share.
 func scriptState(ts *testscript.TestScript) *keyringScript {
 	return ts.Value(keyringScriptKey{}).(*keyringScript)
 }

@@ -111,23 +111,24 @@ func cmdServeDemo(ts *testscript.TestScript, neg bool, args []string) {
 	stdout, err := d.cmd.StdoutPipe()
 	ts.Check(err)
 	ts.Check(d.cmd.Start())
-	fail := func(format string, args ...any) {
+	// fail stops the server before it reads its stderr (written until Wait returns) and fails the script.
+	fail := func(problem string) {
 		_ = d.cmd.Process.Kill()
 		_ = d.cmd.Wait()
-		ts.Fatalf(format, args...)
+		ts.Fatalf("demo --serve-only %s (stderr: %s)", problem, d.stderr.String())
 	}
 	lines := bufio.NewScanner(stdout)
 	seen := 0
 	for seen < len(demoEnv) && lines.Scan() {
 		k, v, ok := strings.Cut(lines.Text(), ": ")
 		if !ok || demoEnv[k] == "" {
-			fail("unexpected line from demo --serve-only: %q", lines.Text())
+			fail(fmt.Sprintf("printed an unexpected line: %q", lines.Text()))
 		}
 		ts.Setenv(demoEnv[k], v)
 		seen++
 	}
 	if seen < len(demoEnv) {
-		fail("demo --serve-only printed %d of its %d lines (stderr: %s)", seen, len(demoEnv), d.stderr.String())
+		fail(fmt.Sprintf("printed %d of its %d lines", seen, len(demoEnv)))
 	}
 	go func() {
 		_, _ = io.Copy(io.Discard, stdout)
@@ -157,6 +158,8 @@ func cmdStopDemo(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		fmt.Fprint(ts.Stderr(), d.stderr.String())
 	case <-time.After(10 * time.Second):
-		ts.Fatalf("demo server ignored the interrupt")
+		_ = d.cmd.Process.Kill()
+		<-d.done
+		ts.Fatalf("demo server ignored the interrupt (stderr: %s)", d.stderr.String())
 	}
 }
