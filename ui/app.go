@@ -326,7 +326,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		m.store.install(f, msg.snap, msg.idx, now)
+		m.store.install(f, msg.snap, msg.idx, now, m.c.th)
 	}
 	m.schedule(f)
 }

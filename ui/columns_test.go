@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Issue 13, friction "Columns": names that differ at the end stay apart, VALID UNTIL and the note give way
@@ -110,4 +111,39 @@ func TestSortReversesAndIsMarked(t *testing.T) {
 	}
 	h.press("s", "s")
 	h.mustShow("ORG ↑", "sort: org/space, reversed")
+}
+
+// Issue 13, friction "Change awareness": after a refresh, rows of changed and new keys are marked until the next
+// refresh, and the status line counts what changed.
+func TestChangesAreMarked(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	next := testSnapshot()
+	next.Keys = append(next.Keys[:1:1], next.Keys[2:]...)                                                            // crm-sender removed
+	next.Keys = append(next.Keys, certKey("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "new-key", next.Instances[0], 90)) // added
+	next.Keys[3] = certKey(next.Keys[3].GUID, "dashboard", next.Keys[3].Instance, 3)                                 // 187 days -> 3: critical
+	b.snaps = append(b.snaps, next)
+	h := oneFoundation(t, b, defaultOpts(), 140, 30)
+	marks := func() int { // the footer separates keys with • too: count in the list's lines only
+		lines := strings.Split(h.screen(), "\n")
+		return strings.Count(strings.Join(lines[:len(lines)-2], "\n"), "•")
+	}
+	h.press("a")
+	if n := marks(); n != 0 {
+		t.Fatalf("%d marks before any refresh", n)
+	}
+	h.tick(61 * time.Second)
+	h.mustShow("• 1 changed, 1 new, 1 removed since 09:00:00")
+	for _, name := range []string{" new-key ", " dashboard "} {
+		if l := h.line(name); !strings.HasPrefix(strings.TrimPrefix(l, "▶"), " •") && !strings.HasPrefix(l, "▶•") {
+			t.Errorf("%s is not marked: %q", name, l)
+		}
+	}
+	if l := h.line(" erp-sender "); strings.Contains(l, "•") {
+		t.Errorf("an unchanged key is marked: %q", l)
+	}
+	h.tick(61 * time.Second) // the next refresh changes nothing: the marks go
+	if n := marks(); n != 0 {
+		t.Errorf("%d marks after a refresh that changed nothing", n)
+	}
 }

@@ -501,10 +501,14 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 		}
 		return s
 	}
+	mark := " " // • marks a row the last refresh changed or added
+	if r.foundation != nil && r.foundation.markedRow(r) {
+		mark = "•"
+	}
 	if selected {
-		b.WriteString(sel(st.Bold).Render("▶ "))
+		b.WriteString(sel(st.Bold).Render("▶" + mark))
 	} else {
-		b.WriteString("  ")
+		b.WriteString(" " + st.Bold.Render(mark))
 	}
 	first := true
 	widths := p.shown()

@@ -33,8 +33,9 @@ func (s *store) named(name string) *foundationState {
 // multi reports whether several foundations are shown (pages then name them).
 func (s *store) multi() bool { return len(s.foundations) > 1 }
 
-// install puts a fresh snapshot in place and tells the pages.
-func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time) {
+// install puts a fresh snapshot in place, notes what changed since the one before, and tells the pages.
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, th expiry.Thresholds) {
+	f.changes = diff(f.idx, idx, f.updatedAt, at, th)
 	f.setSnapshot(snap, idx, at)
 	s.dataGen++
 }
@@ -56,6 +57,7 @@ type foundationState struct {
 	staleSince time.Time                    // when refreshes started failing (zero while fresh)
 	lastErr    error
 	nextAt     time.Time // when the next background refresh is due (zero: none planned)
+	changes    changes   // what the last refresh changed
 }
 
 // index holds a snapshot's relations, built once per snapshot so pages need no scans.
