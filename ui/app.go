@@ -271,6 +271,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if p := m.top(); p != nil && p.capturing() {
 			return m.apply(p.update(msg, &m.c))
 		}
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if p := m.top(); p != nil && !m.help && m.ask == nil && !p.capturing() {
+			return m.apply(p.update(msg, &m.c))
+		}
 	}
 	return nil
 }
@@ -469,6 +473,7 @@ func (m *Model) refreshNow() tea.Cmd {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls, a click selects (shift keeps the terminal's own selection)
 	v.WindowTitle = "cfkeys"
 	return v
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // Issue 13, friction "Columns": names that differ at the end stay apart, VALID UNTIL and the note give way
@@ -146,4 +148,40 @@ func TestChangesAreMarked(t *testing.T) {
 	if n := marks(); n != 0 {
 		t.Errorf("%d marks after a refresh that changed nothing", n)
 	}
+}
+
+// Issue 13, friction "Keys other tools use": the mouse wheel scrolls, a click selects (a second click opens),
+// ctrl+d and ctrl+u move half a page.
+func TestMouseAndHalfPages(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 140, 12) // 7 rows on screen
+	if h.m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Error("the mouse is off")
+	}
+	h.press("a")
+	selected := func() string { return strings.Fields(strings.TrimPrefix(h.line("▶"), "▶"))[3] }
+	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if got := selected(); got != "crm-sender" {
+		t.Errorf("after a wheel step down: %s", got)
+	}
+	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if got := selected(); got != "dev-old" {
+		t.Errorf("after a wheel step up: %s", got)
+	}
+	h.send(tea.MouseClickMsg{Button: tea.MouseLeft, Y: 3 + 2})
+	if got := selected(); got != "dev-today" {
+		t.Errorf("after a click on the third row: %s", got)
+	}
+	h.send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
+	if got := selected(); got != "dashboard" { // half of 7 rows: 3 down
+		t.Errorf("after ctrl+d: %s", got)
+	}
+	h.send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	if got := selected(); got != "dev-today" {
+		t.Errorf("after ctrl+u: %s", got)
+	}
+	h.send(tea.MouseClickMsg{Button: tea.MouseLeft, Y: 3 + 2})
+	h.mustShow("› dev-today", "Binding GUID")
+	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	h.mustShow("lines 4-")
 }

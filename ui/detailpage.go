@@ -114,6 +114,14 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			p.creds = &creds
 		}
 		return outcome{handled: true}
+	case tea.MouseWheelMsg:
+		switch m.Button {
+		case tea.MouseWheelUp:
+			p.view.ScrollUp(3)
+		case tea.MouseWheelDown:
+			p.view.ScrollDown(3)
+		}
+		return outcome{handled: true}
 	case tea.KeyPressMsg:
 		k := p.current()
 		switch {
@@ -131,6 +139,10 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			p.view.PageUp()
 		case key.Matches(m, c.keys.PageDown):
 			p.view.PageDown()
+		case key.Matches(m, c.keys.HalfUp):
+			p.view.HalfPageUp()
+		case key.Matches(m, c.keys.HalfDown):
+			p.view.HalfPageDown()
 		case key.Matches(m, c.keys.Top):
 			p.view.GotoTop()
 		case key.Matches(m, c.keys.Bottom):

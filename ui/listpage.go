@@ -260,6 +260,27 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	if p.typing {
 		return p.updateFilter(msg, c)
 	}
+	switch m := msg.(type) {
+	case tea.MouseWheelMsg:
+		switch m.Button {
+		case tea.MouseWheelUp:
+			p.cursor -= 3
+		case tea.MouseWheelDown:
+			p.cursor += 3
+		}
+		p.clamp(c.listRows())
+		return outcome{handled: true}
+	case tea.MouseClickMsg:
+		// The rows start below the two header lines and the column titles.
+		if i := p.offset + m.Y - 3; m.Button == tea.MouseLeft && m.Y >= 3 && i < len(p.rows) {
+			if i == p.cursor {
+				return outcome{handled: true, push: p.spec.open(p.rows[i], c)} // a click on the selected row opens it
+			}
+			p.cursor = i
+			p.clamp(c.listRows())
+		}
+		return outcome{handled: true}
+	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return outcome{}
@@ -274,6 +295,10 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.cursor -= page
 	case key.Matches(km, c.keys.PageDown):
 		p.cursor += page
+	case key.Matches(km, c.keys.HalfUp):
+		p.cursor -= max(page/2, 1)
+	case key.Matches(km, c.keys.HalfDown):
+		p.cursor += max(page/2, 1)
 	case key.Matches(km, c.keys.Top):
 		p.cursor = 0
 	case key.Matches(km, c.keys.Bottom):
@@ -598,7 +623,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
-	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
+	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Open, k.Back}
 	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
