@@ -185,3 +185,27 @@ func TestMouseAndHalfPages(t *testing.T) {
 	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	h.mustShow("lines 4-")
 }
+
+// Issue 13, friction "Progressive loading" (the UI's part): a first load shows its orgs and spaces as soon as
+// they are listed, their keys marked as still being read, before the sweep ends.
+func TestOrgsShowBeforeTheKeysAreRead(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	full := testSnapshot()
+	b.gate, b.partial = make(chan struct{}), &Snapshot{Orgs: full.Orgs, Spaces: full.Spaces}
+	h := oneFoundation(t, b, defaultOpts(), 120, 24)
+	h.tick(100 * time.Millisecond) // an animation frame brings what the load has listed
+	if l := h.line("acme-prod"); !strings.Contains(l, "…") || !strings.Contains(l, "loading…") || strings.Contains(l, "no keys") {
+		t.Errorf("a listed org whose keys are being read: %q", l)
+	}
+	h.press("/")
+	h.typeText("acme-dev")
+	h.press("enter", "enter")
+	h.mustShow("› acme-dev", "dev", "sandbox")
+	h.press("esc", "esc")
+	h.send(loadedMsg{name: "eu10", gen: h.m.store.foundations[0].gen, snap: full})
+	if l := h.line("acme-prod"); !strings.Contains(l, "1 expired") {
+		t.Errorf("after the load: %q", l)
+	}
+	h.mustNotShow("new since") // the first whole snapshot is not a change
+}

@@ -140,6 +140,9 @@ func detailColumn(title string, minWidth, weight, drop int) column {
 
 // groupStatusColumn is the worst status beneath a group row.
 var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row, x *cellCtx) cell {
+	if r.foundation.partial {
+		return cell{text: "…", style: x.st.Dim}
+	}
 	if len(r.keys) == 0 {
 		return cell{text: "-", style: x.st.Dim}
 	}
@@ -149,7 +152,7 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 
 // countsColumn counts the keys beneath a group row by status.
 var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, x *cellCtx) cell {
-	if f := r.foundation; f.snap == nil { // a foundation not read yet has no keys to count, not "no keys"
+	if f := r.foundation; f.snap == nil || f.partial { // keys not read yet are not "no keys"
 		text := "loading…"
 		switch {
 		case f.connecting:
@@ -165,8 +168,8 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 	}
 	return cell{text: joinCounts(parts), counts: parts}
 }, width: func(r *row, x *cellCtx) int {
-	if len(r.keys) == 0 || r.foundation.snap == nil {
-		return 20 // "no keys", "failed (e shows why)"
+	if len(r.keys) == 0 || r.foundation.snap == nil || r.foundation.partial {
+		return 20 // "no keys", "loading…", "failed (e shows why)"
 	}
 	w := 0
 	for _, n := range x.slots {

@@ -23,7 +23,7 @@ func program(t *testing.T, width, height int) (*observed, *teatest.TestModel, *c
 	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
-	m.wait(t, tm, "partner-hub")
+	m.wait(t, tm, "updated 09:00:00") // the whole first load (orgs show before the keys are read)
 	return m, tm, fake
 }
 
