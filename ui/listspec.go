@@ -101,6 +101,10 @@ func init() {
 			keys:  true,
 		},
 		kindAllKeys: {
+			// KEY leads and the hierarchy follows from the leaf up (INSTANCE, SPACE, ORG), a path read from its
+			// end, not ORG, SPACE, INSTANCE, KEY as cfkeys scan writes it: the list lists keys, KEY is the column
+			// never dropped and the name the eye looks for first; ORG, the least telling here, goes first on a
+			// narrow terminal.
 			columns: func(multi bool) []column {
 				cols := []column{keyStatusColumn, daysColumn, untilColumn(7), keyTextColumn("KEY", 14, 3, 0, 0),
 					keyTextColumn("INSTANCE", 10, 2, 3, 1), keyTextColumn("SPACE", 8, 1, 2, 2), keyTextColumn("ORG", 8, 1, 1, 3),
