@@ -222,7 +222,7 @@ func untilColumn(drop int) column {
 // keyTextColumn is one of a key's texts, measured once per snapshot: 0 name, 1 instance, 2 space, 3 org,
 // 4 note (dimmed).
 func keyTextColumn(title string, minWidth, weight, drop, field int) column {
-	return column{title: title, min: minWidth, weight: weight, drop: drop, middle: field != 4, wide: field == 4, yield: field == 4,
+	return column{title: title, min: minWidth, weight: weight, drop: drop, middle: true, wide: field == 4, yield: field == 4,
 		cell: func(r *row, x *cellCtx) cell {
 			i := r.key.Instance
 			text := [...]string{r.key.Name, i.Name, i.SpaceName, i.OrgName, r.meta.note}[field]
