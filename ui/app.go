@@ -430,6 +430,9 @@ func (m *Model) apply(out outcome) tea.Cmd {
 	if out.push == nil {
 		return out.cmd
 	}
+	if out.replace {
+		m.pop()
+	}
 	return tea.Batch(out.cmd, m.push(out.push))
 }
 

@@ -10,6 +10,7 @@ type keyMap struct {
 	Filter, Expiring, Sort, Reverse, AllKeys key.Binding
 	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
 	Errors, ScrollLeft, ScrollRight          key.Binding
+	NextMatch, PrevMatch                     key.Binding
 	Help, Quit                               key.Binding
 }
 
@@ -38,6 +39,8 @@ func defaultKeys() keyMap {
 		CopyDN:      b([]string{"Y"}, "Y", "copy subject DN"),
 		Reveal:      b([]string{"v"}, "v", "reveal secrets"),
 		Errors:      b([]string{"e"}, "e", "errors in full"),
+		NextMatch:   b([]string{"n"}, "n", "next match (wraps)"),
+		PrevMatch:   b([]string{"N"}, "N", "previous match"),
 		ScrollLeft:  b([]string{"<", "shift+left"}, "<", "scroll left"),
 		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
 		Help:        b([]string{"?"}, "?", "help"),

@@ -303,7 +303,16 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		if !ok {
 			return outcome{handled: true}
 		}
-		return outcome{handled: true, push: p.spec.open(r, c)}
+		next := p.spec.open(r, c)
+		if d, ok := next.(*detailPage); ok {
+			d.from = p // n and N on the detail step through this list's matches
+		}
+		return outcome{handled: true, push: next}
+	case key.Matches(km, c.keys.NextMatch), key.Matches(km, c.keys.PrevMatch):
+		if !p.step(key.Matches(km, c.keys.NextMatch)) {
+			return outcome{handled: true, status: noMatches}
+		}
+		return outcome{handled: true}
 	case key.Matches(km, c.keys.Filter):
 		p.typing = true
 		p.input.SetValue(p.query)
@@ -350,6 +359,24 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	}
 	p.clamp(page)
 	return outcome{handled: true}
+}
+
+// noMatches says what n and N need.
+const noMatches = "n and N step through what a filter kept: / sets one"
+
+// step moves the cursor to the next (or previous) row the kept filter matched, wrapping around; false when no
+// filter is kept or nothing matched.
+func (p *listPage) step(next bool) bool {
+	if p.query == "" || len(p.rows) == 0 {
+		return false
+	}
+	d := 1
+	if !next {
+		d = -1
+	}
+	p.cursor = (p.cursor + d + len(p.rows)) % len(p.rows)
+	p.selectedID = p.rows[p.cursor].id
+	return true
 }
 
 // updateFilter handles keys while the filter is being typed: the list follows every keystroke.
@@ -440,7 +467,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
+	list := []key.Binding{k.Filter, k.NextMatch, k.PrevMatch, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
