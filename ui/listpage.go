@@ -35,7 +35,9 @@ type listPage struct {
 	baseGen  int
 	baseSort sortMode
 	baseRev  bool
-	rows     []*row // the rows shown: base filtered and sorted
+	hay      haystack // the key rows' search texts, joined, in base order
+	serials  haystack // their folded serials
+	rows     []*row   // the rows shown: base filtered and sorted
 	sums     map[string]summary
 	slots    map[expiry.Status]int // the width of each status's count in the KEYS column, so counts align
 	key      rowsKey
@@ -102,11 +104,24 @@ func (p *listPage) refresh(c *common) {
 			slices.Reverse(p.base)
 		}
 		p.baseGen, p.baseSort, p.baseRev = c.dataGen, p.sort, p.reverse
+		p.hay, p.serials = haystack{}, haystack{}
+		if p.spec.keys {
+			p.hay = newHaystack(len(p.base), func(i int) string { return p.base[i].meta.search })
+			p.serials = newHaystack(len(p.base), func(i int) string { return p.base[i].meta.serial })
+		}
 	}
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
-	for _, r := range p.base {
-		if r.matches(q) && (!c.expiring || r.expiring(now, c.within)) {
+	var hit []bool
+	if p.spec.keys && q.lower != "" && q.rdns == nil {
+		// The same test as row.matches, as two scans of the joined texts.
+		hit = make([]bool, len(p.base))
+		p.hay.mark(q.lower, hit)
+		p.serials.mark(q.serial, hit)
+	}
+	for i, r := range p.base {
+		matched := (hit != nil && hit[i]) || (hit == nil && r.matches(q))
+		if matched && (!c.expiring || r.expiring(now, c.within)) {
 			rows = append(rows, r)
 		}
 
