@@ -11,7 +11,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
-	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/ui"
 )
@@ -134,12 +133,17 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		}
 		return ui.Run(opts, a.in, a.out)
 	}
+	// Without a terminal, the scan table, judged by the policy as scan judges (--warn/--critical override it).
+	j, err := a.judging(cmd, "", o.ui.thresholds)
+	if err != nil {
+		return err
+	}
 	res, err := client.Sweep(ctx, cf.SweepOptions{})
 	if err != nil {
 		return err
 	}
-	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: expiry.DefaultThresholds,
-		Entries: report.FromKeys("", res.Keys, a.now(), expiry.DefaultThresholds)}
+	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: j.thresholds, Policy: j.label,
+		Entries: report.Judge(j.policy, "", d.api, res.Keys, a.now())}
 	report.Sort(r.Entries)
 	return a.writeReport(r, "table", false)
 }
