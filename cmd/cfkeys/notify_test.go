@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,12 @@ import (
 // notifyApp is an in-process cfkeys with an in-memory keyring and a secret to read from the "terminal".
 func notifyApp(env map[string]string, mem *keystore.Memory, secret string) (*app, *lockedBuffer, *lockedBuffer) {
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	a := defaultApp(strings.NewReader(""), out, errOut, func(k string) string { return env[k] })
+	a := defaultApp(strings.NewReader(""), out, errOut, func(k string) string {
+		if k == "CFKEYS_CONFIG_DIR" && env[k] == "" {
+			return filepath.Join(os.TempDir(), "cfkeys-notify-test-no-config") // never the developer's own policy
+		}
+		return env[k]
+	})
 	a.now = func() time.Time { return testNow }
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(mem, timeout) }
 	a.readSecret = func(string) (string, error) { return secret, nil }
