@@ -127,6 +127,11 @@ func TestAcknowledgedKeysAreNotAnnouncedUntilTheAckLapses(t *testing.T) {
 			if e.Key.Name == "c" && e.Previous != "acked" {
 				t.Errorf("%s: c was %q, want acked", s.name, e.Previous)
 			}
+			if e.Key.Name == "c" {
+				if m := notify.Compose(events, testNow); !strings.Contains(m.Text, "now critical (its acknowledgement lapsed)") {
+					t.Errorf("the message does not say the acknowledgement lapsed:\n%s", m.Text)
+				}
+			}
 		}
 	}
 }
