@@ -1,6 +1,7 @@
 package expiry
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -16,18 +17,63 @@ import (
 //     leading "subject=" or "Issuer:" as openssl prints it is ignored. A part of a DN finds the whole DN.
 //   - Any other query, such as a UUID copied from a certificate's CN, matches when it equals one attribute value.
 //
-// It is pure, for cfkeys find and the UI filter alike.
-func MatchDN(query, dn string) bool {
+// It is pure, for cfkeys find and the UI filter alike. To match one query against many DNs, prepare it once with
+// NewDNQuery.
+func MatchDN(query, dn string) bool { return NewDNQuery(query).Match(dn) }
+
+// DNQuery is a query prepared for matching many DNs, as MatchDN matches them: a filter over thousands of keys
+// parses the query once and skips, without parsing them, the DNs that cannot hold its values.
+type DNQuery struct {
+	attrs []dnAttribute // the query's attributes, when it reads as a DN
+	bare  string        // the folded query, when it does not
+	// needles are folded values of plain ASCII without spaces: a literal DN (literalDN) that holds the query's
+	// values holds each of them as text, in some case.
+	needles []string
+}
+
+// NewDNQuery prepares a query for Match.
+func NewDNQuery(query string) DNQuery {
+	var q DNQuery
+	if attrs, ok := parseDN(query); ok {
+		q.attrs = attrs
+		for _, a := range attrs {
+			if plainASCII(a.value) {
+				q.needles = append(q.needles, a.value)
+			}
+		}
+		// The longest value first: it is the likeliest to be missing (a CN rather than C=DE).
+		slices.SortStableFunc(q.needles, func(a, b string) int { return len(b) - len(a) })
+		return q
+	}
+	q.bare = foldDNValue(strings.TrimSpace(query))
+	if plainASCII(q.bare) {
+		q.needles = []string{q.bare}
+	}
+	return q
+}
+
+// Match reports whether the query names dn (see MatchDN).
+func (q DNQuery) Match(dn string) bool {
+	if q.attrs == nil && q.bare == "" {
+		return false
+	}
+	if literalDN(dn) {
+		for _, n := range q.needles {
+			if !containsFold(dn, n) {
+				return false
+			}
+		}
+	}
 	have, ok := parseDN(dn)
 	if !ok {
 		return false
 	}
-	if want, ok := parseDN(query); ok {
+	if q.attrs != nil {
 		counts := make(map[dnAttribute]int, len(have))
 		for _, a := range have {
 			counts[a]++
 		}
-		for _, a := range want {
+		for _, a := range q.attrs {
 			if counts[a] == 0 {
 				return false
 			}
@@ -35,16 +81,62 @@ func MatchDN(query, dn string) bool {
 		}
 		return true
 	}
-	v := foldDNValue(strings.TrimSpace(query))
-	if v == "" {
-		return false
-	}
 	for _, a := range have {
-		if a.value == v {
+		if a.value == q.bare {
 			return true
 		}
 	}
 	return false
+}
+
+// plainASCII reports whether a folded value is printable ASCII without spaces or characters a DN escapes or
+// quotes, so that a DN without backslashes spells it as it is.
+func plainASCII(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`,+"\<>;=#/`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// literalDN reports whether dn spells every value as it is: no escapes, nothing but ASCII (whose case folding
+// could turn another character into an ASCII letter, as the Kelvin sign becomes k).
+func literalDN(dn string) bool {
+	for i := 0; i < len(dn); i++ {
+		if dn[i] == '\\' || dn[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether s contains the lower-case ASCII needle, ignoring the case of ASCII letters in s.
+func containsFold(s, needle string) bool {
+	for i := 0; i+len(needle) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(needle)], needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII t, ignoring the case of ASCII letters in s.
+func equalFoldASCII(s, t string) bool {
+	for i := 0; i < len(t); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // dnAttribute is one attribute of a DN, folded for comparison: the type as an OID, the value unescaped, in lower

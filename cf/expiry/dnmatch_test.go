@@ -2,6 +2,7 @@ package expiry
 
 import (
 	"encoding/asn1"
+	"fmt"
 	"testing"
 )
 
@@ -35,6 +36,9 @@ func TestMatchDN(t *testing.T) {
 		{"hex-escaped UTF-8 against UTF-8", `CN=M\C3\BCller, C=DE`, umlaut, true},
 		{"UTF-8 against hex-escaped UTF-8", "CN=Müller", `CN=M\C3\BCller,O=Demo Corp,C=DE`, true},
 		{"a multi-valued RDN in another order", "UID=b, CN=a, O=x", multi, true},
+		{"an escaped plain character", "ab-cd", `CN=ab\2Dcd,O=x`, true},
+		{"a character whose lower case is ASCII", "CN=kelvin", "CN=\u212Aelvin,O=x", true},
+		{"a plain value in another case", "O=demo corp, c=de", "CN=x,O=DEMO CORP,C=DE", true},
 
 		{"a CN prefix is no match", "CN=ec9bcd22", sap, false},
 		{"a partial UUID is no match", "ec9bcd22-956f", sap, false},
@@ -70,5 +74,35 @@ func TestMatchDNOfARenderedCertificate(t *testing.T) {
 	}
 	if !MatchDN("C = DE, O = Demo Corp, OU = Demo Cloud Platform Clients, CN = 5e4a1c3b-2f0d-4c8e-9a7b-6d5c4b3a2f1e", dn) {
 		t.Errorf("openssl's spelling does not find %q", dn)
+	}
+}
+
+// BenchmarkDNQuery filters 10,000 SAP-like subject DNs by a CN copied from a log and by a DN in openssl's
+// spelling, as a filter keystroke over all keys does.
+func BenchmarkDNQuery(b *testing.B) {
+	dns := make([]string, 10000)
+	for i := range dns {
+		dns[i] = fmt.Sprintf("CN=%08x-956f-4a8e-9c55-1b2a3c4d5e6f,L=sap-uaa,OU=8e1f3c2a-1111-4222-8333-944455556666,OU=SAP Cloud Platform Clients,O=SAP SE,C=DE", uint32(i)*2654435761)
+	}
+	cn := dns[1234][3:39]
+	for name, query := range map[string]string{
+		"cn":      cn,
+		"openssl": "C = DE, O = SAP SE, OU = SAP Cloud Platform Clients, CN = " + cn,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				q, n := NewDNQuery(query), 0
+				for _, dn := range dns {
+					if q.Match(dn) {
+						n++
+					}
+				}
+				if n != 1 {
+					b.Fatalf("%d matches", n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(dns)), "ns/dn")
+		})
 	}
 }
