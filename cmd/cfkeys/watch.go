@@ -141,6 +141,11 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 	if targets, err = a.policyTargets(targets, o.targets, j.policy, j.thresholds); err != nil {
 		return err
 	}
+	for _, t := range targets {
+		if w, ok := t.(*notify.Webhook); ok {
+			w.Policy = j.label // the generic JSON payload names the policy, as scan's JSON does
+		}
+	}
 	log := slog.New(slog.NewTextHandler(a.errOut, nil))
 	var n *notify.Notifier
 	if len(targets) > 0 {

@@ -86,6 +86,10 @@ notify:
 		"orders-app-x509-next warning", "partner-edi-external warning"}) {
 		t.Errorf("first post: %q", got)
 	}
+	var doc struct{ Policy string }
+	if err := json.Unmarshal([]byte(posts(1)[0]), &doc); err != nil || doc.Policy != policyFile {
+		t.Errorf("the JSON payload names the policy %q, want %q", doc.Policy, policyFile)
+	}
 	fams, _ := w.metrics()
 	if v, ok := sample(fams, "cfkeys_key_status", map[string]string{"guid": guid("crm-sync-sender"), "acked": "true", "status": "critical"}); !ok || v != 1 {
 		t.Errorf("acked crm-sync-sender: %v %v", v, ok)
