@@ -243,7 +243,9 @@ func (a *app) policyTargets(targets []notify.Target, flags notifyFlags, p *polic
 		}
 		m, err := a.mailTarget(fromFile)
 		if err != nil {
-			return nil, fail(s.Line, "notify.smtp: "+strings.TrimPrefix(err.Error(), "--smtp-security: "))
+			msg := strings.TrimPrefix(err.Error(), "--smtp-security: ")
+			msg = strings.ReplaceAll(msg, "(--smtp-password-env)", "($"+fromFile.smtpPasswordEnv+", which password_env names)")
+			return nil, fail(s.Line, "notify.smtp: "+msg)
 		}
 		out = append(out, m)
 		seen[m.ID()] = true
