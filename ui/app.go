@@ -3,15 +3,17 @@ package ui
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // chromeHeight is the number of lines around a page's body: two header lines, the status line, the footer.
@@ -23,14 +25,18 @@ const statusTTL = 5 * time.Second
 // Model is the root of the UI: it routes messages to the page on top of the stack and owns the stack, the help
 // overlay, the global keys and the refresh schedule. Build it with New.
 type Model struct {
-	c        common
-	opts     Options
-	stack    []page
-	help     bool
-	status   string
-	statusAt time.Time
-	spinner  spinner.Model
-	dropped  int // answers dropped because their page or generation was gone (tests look at it)
+	env       env
+	store     store
+	c         common // the two together, as pages get them
+	opts      Options
+	stack     []page
+	help      bool
+	ask       *question // a yes/no question on the status line
+	status    string
+	statusAt  time.Time
+	spinner   spinner.Model
+	animating bool // an animation tick is scheduled (the spinner turns while something loads)
+	dropped   int  // answers dropped because their page or generation was gone (tests look at it)
 }
 
 // New builds the UI for the options.
@@ -41,6 +47,9 @@ func New(opts Options) *Model {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
+	if opts.Tick == nil {
+		opts.Tick = tea.Tick
+	}
 	if opts.Thresholds == (expiry.Thresholds{}) {
 		opts.Thresholds = expiry.DefaultThresholds
 	}
@@ -49,16 +58,19 @@ func New(opts Options) *Model {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	m.c = common{width: 80, height: 24, styles: NewStyles(true, opts.NoColor), keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
-		within: within, startExpiring: opts.StartExpiring, ctx: opts.Context}
+	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
+		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
+	m.restyle(true, colorprofile.TrueColor)
+	m.env.help.SetWidth(m.env.width)
+	m.c = common{env: &m.env, store: &m.store}
 	for _, f := range opts.Foundations {
-		m.c.foundations = append(m.c.foundations, &foundationState{Foundation: f})
+		m.store.foundations = append(m.store.foundations, &foundationState{Foundation: f})
 	}
-	if len(m.c.foundations) > 1 {
-		m.stack = []page{newListPage(kindFoundations, scope{}, "foundations", &m.c)}
-	} else if len(m.c.foundations) == 1 {
-		f := m.c.foundations[0]
-		m.stack = []page{newListPage(kindOrgs, scope{foundation: f}, f.Name, &m.c)}
+	if len(m.store.foundations) > 1 {
+		m.push(newListPage(kindFoundations, scope{}, "foundations", &m.c))
+	} else if len(m.store.foundations) == 1 {
+		f := m.store.foundations[0]
+		m.push(newListPage(kindOrgs, scope{foundation: f}, f.Name, &m.c))
 	}
 	return m
 }
@@ -67,6 +79,7 @@ func New(opts Options) *Model {
 type (
 	connectedMsg struct {
 		name    string
+		gen     int
 		backend Backend
 		err     error
 	}
@@ -77,26 +90,44 @@ type (
 		idx  *index // built off the event loop, with the snapshot
 		err  error
 	}
-	progressMsg struct {
-		name string
-		gen  int
-		p    cf.Progress
-		ch   <-chan cf.Progress
-	}
 	tickMsg time.Time
+	// animMsg turns the spinner and brings a running load's latest progress onto the screen.
+	animMsg time.Time
 )
 
 // Init connects every foundation, starts the clock and asks the terminal for its background colour.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tickCmd(), m.spinner.Tick, tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{m.tickCmd(), tea.RequestBackgroundColor}
 	for _, f := range m.c.foundations {
 		cmds = append(cmds, m.connect(f))
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, m.animate())...)
 }
 
-func tickCmd() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+// tickCmd schedules the next clock tick, once a second: statuses follow the clock and refreshes fall due.
+func (m *Model) tickCmd() tea.Cmd {
+	return m.opts.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// animate starts the animation ticks unless they run: the spinner turns and progress shows while something
+// loads, and they stop when nothing does.
+func (m *Model) animate() tea.Cmd {
+	if m.animating || !m.anyBusy() {
+		return nil
+	}
+	m.animating = true
+	return m.opts.Tick(m.spinner.Spinner.FPS, func(t time.Time) tea.Msg { return animMsg(t) })
+}
+
+// pullProgress copies each running load's latest progress report into its foundation.
+func (m *Model) pullProgress() {
+	for _, f := range m.c.foundations {
+		if f.busy && f.latest != nil {
+			if p := f.latest.Load(); p != nil {
+				f.progress = *p
+			}
+		}
+	}
 }
 
 // connect opens a foundation (keyring, session) in a Cmd: it may take seconds, never in Update.
@@ -105,10 +136,14 @@ func (m *Model) connect(f *foundationState) tea.Cmd {
 		return nil
 	}
 	f.connecting = true
-	ctx, name, connect := m.opts.Context, f.Name, f.Connect
+	f.gen++
+	ctx, cancel := context.WithCancel(m.opts.Context)
+	f.cancel = cancel
+	name, gen, connect := f.Name, f.gen, f.Connect
 	return func() tea.Msg {
+		defer cancel()
 		b, err := connect(ctx)
-		return connectedMsg{name: name, backend: b, err: err}
+		return connectedMsg{name: name, gen: gen, backend: b, err: err}
 	}
 }
 
@@ -119,57 +154,30 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 		return nil
 	}
 	if f.backend == nil {
-		return m.connect(f)
+		return tea.Batch(m.connect(f), m.animate())
 	}
 	f.gen++
 	f.busy, f.progress = true, cf.Progress{}
-	gen, name, backend, ctx := f.gen, f.Name, f.backend, m.opts.Context
-	ch := make(chan cf.Progress, 1)
-	send := func(p cf.Progress) {
-		for {
-			select {
-			case ch <- p:
-				return
-			default: // keep only the latest progress
-				select {
-				case <-ch:
-				default:
-				}
-			}
-		}
-	}
+	latest := &atomic.Pointer[cf.Progress]{}
+	f.latest = latest
+	ctx, cancel := context.WithCancel(m.opts.Context)
+	f.cancel = cancel
+	gen, name, backend := f.gen, f.Name, f.backend
+	// The load keeps only its latest progress; the animation ticks bring it to the screen.
+	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
+		defer cancel()
 		snap, err := backend.Load(ctx, send)
-		close(ch)
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
 			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update
 		}
 		return msg
 	}
-	return tea.Batch(load, waitProgress(name, gen, ch), m.spinner.Tick)
+	return tea.Batch(load, m.animate())
 }
 
-// waitProgress delivers the next progress report of a load.
-func waitProgress(name string, gen int, ch <-chan cf.Progress) tea.Cmd {
-	return func() tea.Msg {
-		p, ok := <-ch
-		if !ok {
-			return nil
-		}
-		return progressMsg{name: name, gen: gen, p: p, ch: ch}
-	}
-}
-
-func (m *Model) foundationNamed(name string) *foundationState {
-	for _, f := range m.c.foundations {
-		if f.Name == name {
-			return f
-		}
-	}
-	return nil
-}
-
+// top is the page on screen, nil when there is none.
 func (m *Model) top() page {
 	if len(m.stack) == 0 {
 		return nil
@@ -177,51 +185,94 @@ func (m *Model) top() page {
 	return m.stack[len(m.stack)-1]
 }
 
-// Update routes one message.
+// push opens a page on top of the stack and returns the work it needs.
+func (m *Model) push(p page) tea.Cmd {
+	m.stack = append(m.stack, p)
+	return p.init(&m.c)
+}
+
+// pop drops the page on top unless it is the last one; what it held (a detail page's revealed secrets, an answer
+// it waits for) goes with it.
+func (m *Model) pop() bool {
+	if len(m.stack) <= 1 {
+		return false
+	}
+	m.stack[len(m.stack)-1] = nil
+	m.stack = m.stack[:len(m.stack)-1]
+	return true
+}
+
+// popTo drops every page above the i-th.
+func (m *Model) popTo(i int) {
+	for len(m.stack) > i+1 && m.pop() {
+	}
+}
+
+// restyle builds the styles for a background and colour profile, and the footer's help with them.
+func (m *Model) restyle(dark bool, profile colorprofile.Profile) {
+	m.env.styles = NewStyles(dark, profile, m.opts.NoColor)
+	m.env.help.Styles = help.DefaultStyles(dark)
+	if m.opts.NoColor {
+		m.env.help.Styles = help.Styles{}
+	}
+}
+
+// Update routes one message, then lets the page on top lay itself out for the next frame.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if p := m.top(); p != nil {
+		p.layout(&m.c)
+	}
+	return m, cmd
+}
+
+// route handles one message.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width, m.c.height = max(msg.Width, 20), max(msg.Height, chromeHeight+2)
-		return m, nil
+		m.env.help.SetWidth(m.c.width)
+		return nil
 	case tea.BackgroundColorMsg:
-		m.c.styles = NewStyles(msg.IsDark(), m.opts.NoColor)
-		return m, nil
-	case spinner.TickMsg:
+		m.restyle(msg.IsDark(), m.env.styles.profile)
+		return nil
+	case tea.ColorProfileMsg:
+		m.restyle(m.env.styles.dark, msg.Profile)
+		return nil
+	case animMsg:
+		m.animating = false
+		m.pullProgress()
 		if !m.anyBusy() {
-			return m, nil
+			return nil
 		}
-		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
-		return m, cmd
+		// The spinner's own tick is not used (it would sleep on the wall clock): its frame moves on ours.
+		m.spinner, _ = m.spinner.Update(spinner.TickMsg{ID: m.spinner.ID(), Time: time.Time(msg)})
+		return m.animate()
 	case tickMsg:
-		return m, tea.Batch(m.dueRefreshes(), tickCmd())
+		m.pullProgress()
+		return tea.Batch(m.dueRefreshes(), m.tickCmd())
 	case connectedMsg:
-		return m, m.connected(msg)
-	case progressMsg:
-		f := m.foundationNamed(msg.name)
-		if f == nil || msg.gen != f.gen {
-			m.dropped++
-			return m, nil
-		}
-		f.progress = msg.p
-		return m, waitProgress(msg.name, msg.gen, msg.ch)
+		return m.connected(msg)
 	case loadedMsg:
 		m.loaded(msg)
-		return m, nil
+		return nil
 	case detailsMsg:
-		if d, ok := m.top().(*detailPage); !ok || d.id != msg.pageID {
-			m.dropped++ // the user left the page that asked
-			return m, nil
+		for _, p := range m.stack {
+			if d, ok := p.(*detailPage); ok && d.id == msg.pageID {
+				d.update(msg, &m.c) // the page may be covered (a pressed on it): it gets its answer all the same
+				return nil
+			}
 		}
-		return m, m.apply(m.top().update(msg, &m.c))
+		m.dropped++ // the user left the page that asked
+		return nil
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tea.PasteMsg:
 		if p := m.top(); p != nil && p.capturing() {
-			return m, m.apply(p.update(msg, &m.c))
+			return m.apply(p.update(msg, &m.c))
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func (m *Model) anyBusy() bool {
@@ -235,11 +286,12 @@ func (m *Model) anyBusy() bool {
 
 // connected installs a foundation's backend and starts its first load.
 func (m *Model) connected(msg connectedMsg) tea.Cmd {
-	f := m.foundationNamed(msg.name)
-	if f == nil {
+	f := m.store.named(msg.name)
+	if f == nil || msg.gen != f.gen || !f.connecting {
+		m.dropped++ // cancelled, or a connection of an older generation
 		return nil
 	}
-	f.connecting = false
+	f.connecting, f.cancel = false, nil
 	if msg.err != nil {
 		f.lastErr = msg.err
 		if !f.updatedAt.IsZero() && f.staleSince.IsZero() {
@@ -254,12 +306,12 @@ func (m *Model) connected(msg connectedMsg) tea.Cmd {
 
 // loaded installs a load's snapshot, or keeps the last good one and marks it stale.
 func (m *Model) loaded(msg loadedMsg) {
-	f := m.foundationNamed(msg.name)
+	f := m.store.named(msg.name)
 	if f == nil || msg.gen != f.gen {
 		m.dropped++
 		return
 	}
-	f.busy = false
+	f.busy, f.cancel = false, nil
 	m.status = "" // a message about the refresh ("refreshing…") is out of date; the outcome takes the line
 	now := m.c.now()
 	if msg.err != nil {
@@ -274,8 +326,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		f.setSnapshot(msg.snap, msg.idx, now)
-		m.c.dataGen++
+		m.store.install(f, msg.snap, msg.idx, now)
 	}
 	m.schedule(f)
 }
@@ -314,6 +365,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.help = false // any key closes the overlay
 		return nil
 	}
+	if q := m.ask; q != nil {
+		m.ask = nil
+		if msg.String() == "y" {
+			return q.yes()
+		}
+		return nil
+	}
 	p := m.top()
 	if p == nil {
 		if key.Matches(msg, m.c.keys.Quit) {
@@ -335,10 +393,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.allKeys()
 	case key.Matches(msg, k.Refresh):
 		return m.refreshNow()
+	case key.Matches(msg, k.Errors):
+		if _, ok := p.(*errorsPage); !ok {
+			return m.push(newErrorsPage(p.foundation()))
+		}
+		return nil
 	}
 	out := p.update(msg, &m.c)
-	if !out.handled && key.Matches(msg, k.Back) && len(m.stack) > 1 {
-		m.stack = m.stack[:len(m.stack)-1] // the page is dropped: a detail page's revealed secrets go with it
+	if !out.handled && key.Matches(msg, k.Back) {
+		if !m.pop() && len(m.running()) > 0 {
+			m.offerCancel(m.running()) // esc on the first page while it loads
+		}
 		return nil
 	}
 	return m.apply(out)
@@ -352,8 +417,7 @@ func (m *Model) apply(out outcome) tea.Cmd {
 	if out.push == nil {
 		return out.cmd
 	}
-	m.stack = append(m.stack, out.push)
-	return tea.Batch(out.cmd, out.push.init(&m.c))
+	return tea.Batch(out.cmd, m.push(out.push))
 }
 
 func (m *Model) setStatus(s string) {
@@ -363,27 +427,21 @@ func (m *Model) setStatus(s string) {
 // allKeys shows every key of the current foundation (of all foundations at the root of several), going back to
 // such a list if it is already on the stack.
 func (m *Model) allKeys() tea.Cmd {
-	f := m.top().foundation()
-	for i, p := range m.stack {
-		if lp, ok := p.(*listPage); ok && lp.kind == kindAllKeys && lp.sc.foundation == f {
-			m.stack = m.stack[:i+1]
-			return nil
-		}
+	top := m.top()
+	if lp, ok := top.(*listPage); ok && lp.kind == kindAllKeys {
+		return nil
 	}
-	// A key's detail page is left, not covered: its revealed secrets go with it, and an answer it still waits
-	// for is dropped rather than left to a page under the list.
-	for len(m.stack) > 1 {
-		if _, ok := m.top().(*detailPage); !ok {
-			break
-		}
-		m.stack = m.stack[:len(m.stack)-1]
+	// The list opens on top of where a was pressed, so esc comes back there; a key's detail page it covers hides
+	// its secrets first.
+	if d, ok := top.(*detailPage); ok {
+		d.reveal = hidden
 	}
-	title := "all keys"
-	if f == nil {
-		title = "all keys, all foundations"
+	f := top.foundation()
+	title := "all keys, all foundations"
+	if f != nil {
+		title = "all keys of " + f.Name
 	}
-	m.stack = append(m.stack, newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
-	return nil
+	return m.push(newListPage(kindAllKeys, scope{foundation: f}, title, &m.c))
 }
 
 // refreshNow refreshes the current foundation (every foundation at the root of several).
@@ -398,7 +456,9 @@ func (m *Model) refreshNow() tea.Cmd {
 		}
 	}
 	if len(cmds) == 0 {
-		m.setStatus("a refresh is already running")
+		if fs := m.running(); len(fs) > 0 {
+			m.offerCancel(fs)
+		}
 		return nil
 	}
 	m.setStatus("refreshing…")
@@ -420,14 +480,9 @@ func (m *Model) render() string {
 	if m.help {
 		return m.helpView()
 	}
-	body := m.top().body(&m.c, m.c.height-chromeHeight)
+	body := m.top().body(&m.c)
 	return m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer()
 }
 
 // Dropped returns how many answers were dropped because their page or generation was gone.
 func (m *Model) Dropped() int { return m.dropped }
-
-// describeErr is an error as the UI shows it: without the process's secrets (a server may echo one) and clean.
-func describeErr(err error) string {
-	return safetext.Clean(cf.Redact(err.Error()))
-}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/profile"
+	"github.com/cfkeys/cfkeys/cf/report"
 )
 
 func stub() *stubBackend {
@@ -25,11 +28,17 @@ func TestStartupShowsOrgsWithCounts(t *testing.T) {
 	t.Parallel()
 	h := oneFoundation(t, stub(), defaultOpts(), 100, 24)
 	h.mustShow("cfkeys eu10", "updated 09:00:00, 0s ago", "warn ≤30d · crit ≤7d", "ORG", "STATUS", "KEYS")
-	if l := h.line("acme-prod"); !strings.Contains(l, "expired") || !strings.Contains(l, "1 expired  1 ≤7d  1 ≤30d  2 ok  1 no cert") {
-		t.Errorf("acme-prod row: %q", l)
+	// Counts line up by status across rows (issue 13, friction "Summary column").
+	prod, dev := h.line("acme-prod"), h.line("acme-dev")
+	if !strings.Contains(prod, "1 expired  1 ≤7d  1 ≤30d             2 ok  1 no cert") {
+		t.Errorf("acme-prod row: %q", prod)
 	}
-	if l := h.line("acme-dev"); !strings.Contains(l, "1 expired  1 ≤7d  1 unknown") {
-		t.Errorf("acme-dev row: %q", l)
+	if !strings.Contains(dev, "1 expired  1 ≤7d          1 unknown") {
+		t.Errorf("acme-dev row: %q", dev)
+	}
+	at := func(l, sub string) int { return ansi.StringWidth(l[:strings.Index(l, sub)]) }
+	if at(prod, "≤7d") != at(dev, "≤7d") || at(dev, "1 unknown") != at(prod, "1 ≤30d")+8 {
+		t.Errorf("counts not aligned:\n%s\n%s", prod, dev)
 	}
 	h.fits(100, 24)
 	h.tick(15 * time.Second)
@@ -80,13 +89,13 @@ func TestAllKeysSortFilterExpiring(t *testing.T) {
 	if got := order(); got != "dev-old,grafana,dev-today,crm-sender,app-x509,dashboard,erp-sender,dev-broken,basic-auth" {
 		t.Errorf("days order: %s", got)
 	}
-	if l := h.line("dev-old"); !strings.Contains(l, "expired   -40d   2026-10-13") {
+	if l := h.line("dev-old"); !strings.Contains(l, "expired   -40d    2026-10-13") {
 		t.Errorf("expired row: %q", l)
 	}
 	if l := h.line("dev-today"); !strings.Contains(l, "critical  0d") {
 		t.Errorf("0d row: %q", l)
 	}
-	if l := h.line("basic-auth"); !strings.Contains(l, "none      -      -") || !strings.Contains(l, "no certificate") {
+	if l := h.line("basic-auth"); !strings.Contains(l, "none      -       -") || !strings.Contains(l, "no certificate") {
 		t.Errorf("none row: %q", l)
 	}
 	h.press("s")
@@ -139,7 +148,7 @@ func TestFullGUIDJumpsToKey(t *testing.T) {
 	h := oneFoundation(t, b, defaultOpts(), 100, 30)
 	h.press("a", "/")
 	h.typeText("22222222-2222-4222-8222-222222222222")
-	h.mustShow("eu10 › all keys › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", "critical · 5 days left")
+	h.mustShow("eu10 › all keys of eu10 › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", "critical · 5 days left")
 	h.press("esc")
 	if l := h.line("▶"); !strings.Contains(l, "crm-sender") {
 		t.Errorf("back in the list the cursor is not on the key: %q", l)
@@ -308,14 +317,16 @@ func TestWorksWhileLoading(t *testing.T) {
 	b.gate = make(chan struct{})
 	b.progress = []cf.Progress{{Stage: cf.StageCredentials, Done: 120, Total: 500}}
 	h := oneFoundation(t, b, defaultOpts(), 100, 24)
-	h.mustShow("loading eu10…", "reading key credentials 120/500")
+	h.mustShow("loading eu10…")
+	h.tick(100 * time.Millisecond) // the next animation frame brings the load's progress
+	h.mustShow("reading key credentials 120/500")
 	h.press("?")
-	h.mustShow("cfkeys keys", "expires within 7 days")
+	h.mustShow("cfkeys: keys and colours", "expires within 7 days")
 	h.press("q") // closes the help
 	h.press("a")
 	h.mustShow("all keys")
 	close(b.gate)
-	h.send(loadedMsg{name: "eu10", gen: 1, snap: testSnapshot()})
+	h.send(loadedMsg{name: "eu10", gen: h.m.store.foundations[0].gen, snap: testSnapshot()})
 	h.mustShow("crm-sender")
 	h.press("q")
 	if !h.quit {
@@ -473,12 +484,12 @@ func TestDetailCAExpiresFirst(t *testing.T) {
 	h.fits(80, 24)
 }
 
-// `a` on a key's detail page leaves that page: going back lands on the key list, with no secret on screen and
-// no page left waiting for an answer.
-func TestAllKeysFromDetailLeavesIt(t *testing.T) {
+// `a` on a key's detail page opens the foundation's keys on top of it, named for the foundation (not read as
+// "all keys of cpi-orders"); the detail hides its secrets, and esc comes back to it (issue 13, defect 7).
+func TestAllKeysFromDetailComesBack(t *testing.T) {
 	t.Parallel()
 	b := stub()
-	h := oneFoundation(t, b, defaultOpts(), 100, 40)
+	h := oneFoundation(t, b, defaultOpts(), 120, 40)
 	for _, name := range []string{"acme-prod", "integration", "cpi-orders", "crm-sender"} {
 		h.press("/")
 		h.typeText(name)
@@ -488,11 +499,19 @@ func TestAllKeysFromDetailLeavesIt(t *testing.T) {
 	h.press("v", "v")
 	h.mustShow("s3cr3t-crm-value")
 	h.press("a")
-	h.mustShow("› all keys")
+	h.mustShow("› crm-sender › all keys of eu10")
 	h.mustNotShow("s3cr3t-crm-value")
 	h.press("esc")
-	h.mustShow("› cpi-orders", "crm-sender")
-	h.mustNotShow("s3cr3t-crm-value", "Binding GUID", "loading credentials")
+	h.mustShow("› cpi-orders › crm-sender", "Binding GUID    22222222-2222-4222-8222-222222222222", `"clientsecret": "[redacted]"`)
+	h.mustNotShow("s3cr3t-crm-value", "loading credentials")
+	// An answer that arrives while the detail page is covered still reaches it.
+	h.press("esc")
+	_, fetch := h.m.Update(keyMsg("enter")) // the detail page opens; its fetch has not run yet
+	h.press("a")
+	h.run(fetch)
+	h.press("esc")
+	h.mustShow("Binding GUID", `"clientsecret": "[redacted]"`)
+	h.mustNotShow("loading credentials")
 }
 
 // At 80 columns the cause of a failed refresh (its end) and when the next try is stay visible, and a kept
@@ -593,4 +612,81 @@ func TestFooterAt80Columns(t *testing.T) {
 	}
 	h.press("?")
 	h.mustShow("reveal secrets", "copy subject DN")
+}
+
+// The detail page scrolls in a viewport: it says where it is, G reaches the end, and a resize keeps the lines.
+func TestDetailScrollsInAViewport(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), Options{Refresh: 0}, 100, 16)
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter")
+	total := h.m.top().(*detailPage).view.TotalLineCount()
+	h.mustShow(fmt.Sprintf("lines 1-12 of %d", total), "Status          critical")
+	h.mustNotShow(`"url"`)
+	h.press("G")
+	h.mustShow(fmt.Sprintf("lines %d-%d of %d", total-11, total, total), `"url": "https://crm.example"`)
+	h.mustNotShow("Status          critical")
+	h.press("g", "down", "down")
+	h.mustShow(fmt.Sprintf("lines 3-14 of %d", total))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
+	h.mustShow("Status          critical", `"url": "https://crm.example"`)
+	h.mustNotShow("lines ")
+	h.fits(100, 60)
+}
+
+// The UI's notes and day cells are the scan table's words: a CA that expires first reads the same in both.
+func TestNotesAndDaysAreTheScanTables(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	c := s.Keys[4].Finding.Certificate // dashboard, 187 days
+	c.ChainExpiresFirst, c.ChainNotAfter, c.ChainSubjectDN = true, uiNow.AddDate(0, 0, 45), "CN=Demo Legacy Client CA 2019,O=cffake"
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{s}}, Options{Refresh: 0}, 200, 30)
+	h.press("a")
+	var table bytes.Buffer
+	r := report.Report{GeneratedAt: uiNow, Thresholds: expiry.DefaultThresholds, Entries: report.FromKeys("", s.Keys, uiNow, expiry.DefaultThresholds)}
+	if err := report.WriteTable(&table, r, report.TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range r.Entries {
+		l := h.line(" " + e.Name + " ")
+		for _, want := range []string{report.Note(e), " " + report.DaysCell(e) + " "} {
+			if !strings.Contains(l, want) {
+				t.Errorf("%s: the UI row lacks the table's %q:\n%s", e.Name, want, l)
+			}
+			if !strings.Contains(table.String(), want) {
+				t.Fatalf("the scan table lacks %q", want)
+			}
+		}
+	}
+	h.mustShow("(CA expires first: 2027-01-06)")
+}
+
+// A page left with esc or a is gone from memory too: no slot of the stack's array still holds it (with its
+// revealed secrets).
+func TestLeftPagesAreReleased(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 100, 40)
+	held := func() int {
+		n := 0
+		for _, p := range h.m.stack[len(h.m.stack):cap(h.m.stack)] {
+			if p != nil {
+				n++
+			}
+		}
+		return n
+	}
+	h.press("a", "/")
+	h.typeText("crm-sender")
+	h.press("enter", "enter", "v", "v")
+	h.mustShow("s3cr3t-crm-value")
+	h.press("esc")
+	if n := held(); n != 0 {
+		t.Errorf("esc left %d pages in the stack's array", n)
+	}
+	h.press("enter", "a")
+	h.mustShow("› all keys")
+	if n := held(); n != 0 {
+		t.Errorf("a left %d pages in the stack's array", n)
+	}
 }

@@ -2,10 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -37,8 +38,8 @@ func (m *Model) header() string {
 	}
 	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
 	if lp, ok := m.top().(*listPage); ok {
-		parts = append(parts, st.Dim.Render("sort: "+lp.sort.String()))
-		if lp.expiring {
+		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sortText()))
+		if m.env.expiring {
 			parts = append(parts, st.Status(expiry.StatusWarning).Render(fmt.Sprintf("expiring ≤%dd only", m.c.within)))
 		}
 		if lp.query != "" && !lp.typing {
@@ -49,10 +50,43 @@ func (m *Model) header() string {
 	return truncateStyled(line1, w) + "\n" + line2
 }
 
-// breadcrumb joins the crumbs, dropping the oldest (shown as …) until they fit in width.
+// breadcrumb joins the crumbs within width. The longest crumb is shortened first (down to the next longest, and
+// to no less than 8 cells), so one long key name does not push the foundation, org and space out; only when
+// every crumb is short are the oldest dropped (shown as …).
 func (m *Model) breadcrumb(crumbs []string, width int) string {
 	st := m.c.styles
 	sep := st.Dim.Render(" › ")
+	const shortest = 8
+	cs := slices.Clone(crumbs)
+	total := func(cs []string) int {
+		n := 3 * max(len(cs)-1, 0)
+		for _, c := range cs {
+			n += safetext.Width(c)
+		}
+		return n
+	}
+	for total(cs) > width {
+		longest, next := 0, 0
+		for i, c := range cs {
+			if w := safetext.Width(c); w > safetext.Width(cs[longest]) {
+				longest = i
+			}
+		}
+		for i, c := range cs {
+			if i != longest {
+				next = max(next, safetext.Width(c))
+			}
+		}
+		w := safetext.Width(cs[longest])
+		if w <= shortest {
+			break
+		}
+		target := max(w-(total(cs)-width), next, shortest)
+		if target >= w {
+			target = w - 1
+		}
+		cs[longest] = safetext.Truncate(cs[longest], target)
+	}
 	render := func(cs []string, elided bool) string {
 		var parts []string
 		if elided {
@@ -67,10 +101,10 @@ func (m *Model) breadcrumb(crumbs []string, width int) string {
 		}
 		return strings.Join(parts, sep)
 	}
-	for i := 0; i < len(crumbs); i++ {
-		if s := render(crumbs[i:], i > 0); lipgloss.Width(s) <= width || i == len(crumbs)-1 {
+	for i := 0; i < len(cs); i++ {
+		if s := render(cs[i:], i > 0); lipgloss.Width(s) <= width || i == len(cs)-1 {
 			if lipgloss.Width(s) > width {
-				return st.CrumbCurrent.Render(safetext.Truncate(crumbs[len(crumbs)-1], max(width, 1)))
+				return st.CrumbCurrent.Render(safetext.Truncate(cs[len(cs)-1], max(width, 1)))
 			}
 			return s
 		}
@@ -131,6 +165,9 @@ func (m *Model) statusView() string {
 	w := m.c.width
 	// The page's own line comes first while it asks for something (a filter being typed, a reveal to confirm); a kept filter or the expiring toggle are shown in
 	// the header already, so they never hide a failure or a sweep's progress.
+	if m.ask != nil {
+		return truncateStyled(st.Warning.Render(" "+m.ask.text+" "), w)
+	}
 	if s := m.top().statusLine(&m.c); s != "" && m.top().asking() {
 		return truncateStyled(s, w)
 	}
@@ -174,7 +211,11 @@ func (m *Model) statusView() string {
 			}
 			tail := " [" + strings.Join(facts, ", ") + "]"
 			room := w/speaking(fs) - safetext.Width(prefix) - safetext.Width(tail)
-			parts = append(parts, st.Error.Render(prefix+fitTail(describeErr(f.lastErr), room)+tail))
+			text := fitTail(describeErr(f.lastErr), room)
+			if causeLeads(f.lastErr) {
+				text = safetext.Truncate(describeErr(f.lastErr), room)
+			}
+			parts = append(parts, st.Error.Render(prefix+text+tail))
 		case f.snap != nil && len(f.snap.Errors) > 0:
 			parts = append(parts, st.Status(expiry.StatusUnknown).Render(fmt.Sprintf("%s%d keys could not be read (a server error; their detail says why)", prefix, len(f.snap.Errors))))
 		}
@@ -189,13 +230,11 @@ func (m *Model) statusView() string {
 
 // footer is one line of the page's main keys.
 func (m *Model) footer() string {
-	h := help.New()
-	h.Styles = help.DefaultStyles(m.c.styles.dark)
-	if m.opts.NoColor {
-		h.Styles = help.Styles{}
+	bindings := m.top().shortHelp(&m.c)
+	if len(m.stack) == 1 { // nothing to go back to
+		bindings = slices.DeleteFunc(slices.Clone(bindings), func(b key.Binding) bool { return b.Help().Key == "esc" })
 	}
-	h.SetWidth(m.c.width)
-	return truncateStyled(h.ShortHelpView(m.top().shortHelp(&m.c)), m.c.width)
+	return truncateStyled(m.env.help.ShortHelpView(bindings), m.c.width)
 }
 
 // helpView is the ? overlay: the page's bindings and the colour legend.
@@ -224,7 +263,7 @@ func (m *Model) helpView() string {
 	if lipgloss.Width(body) > inner {
 		body = strings.Join(append(cols, legendBlock), "\n\n")
 	}
-	content := st.Title.Render("cfkeys keys") + "\n\n" + body + "\n\n" + st.Dim.Render("any key closes this help")
+	content := st.Title.Render("cfkeys: keys and colours") + "\n\n" + body + "\n\n" + st.Dim.Render("any key closes this help")
 	lines := strings.Split(content, "\n")
 	if max(m.c.height-2, 1) < len(lines) {
 		lines = append(lines[:max(m.c.height-3, 1)], st.Dim.Render("… (enlarge the terminal for the rest)"))

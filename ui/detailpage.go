@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -38,11 +39,27 @@ type detailPage struct {
 	creds   *cf.KeyCredentials
 	credErr error
 	reveal  reveal
-	offset  int
+	goneAt  time.Time      // when a refresh first no longer listed the key (zero while it is listed)
+	view    viewport.Model // the page's lines, scrolled
+	built   detailKey      // what the lines were built from
+}
+
+// detailKey says what a detail page's lines were built from; when any of it changes they are built again.
+type detailKey struct {
+	key     *cf.KeyReport
+	creds   *cf.KeyCredentials
+	credErr error
+	loading bool
+	reveal  reveal
+	width   int
+	minute  int64
+	dark    bool
+	noColor bool
+	goneAt  time.Time
 }
 
 func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
-	return &detailPage{id: pageIDs.Add(1), f: f, guid: k.GUID, key: k, loading: true}
+	return &detailPage{id: pageIDs.Add(1), f: f, guid: k.GUID, key: k, loading: true, view: viewport.New()}
 }
 
 // detailsMsg carries a key's credentials to the detail page that asked for them.
@@ -70,11 +87,14 @@ func (p *detailPage) capturing() bool              { return false }
 func (p *detailPage) asking() bool                 { return p.reveal == confirming }
 func (p *detailPage) foundation() *foundationState { return p.f }
 
-// current follows the key into the latest snapshot, so a refresh updates the page.
+// current follows the key into the latest snapshot, so a refresh updates the page; when a refresh no longer
+// lists it, the page keeps what it knew and notes since when it is gone.
 func (p *detailPage) current() *cf.KeyReport {
 	if p.f.idx != nil {
 		if k, ok := p.f.idx.keyByGUID[p.guid]; ok {
-			p.key = k
+			p.key, p.goneAt = k, time.Time{}
+		} else if p.goneAt.IsZero() {
+			p.goneAt = p.f.updatedAt
 		}
 	}
 	return p.key
@@ -104,17 +124,17 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 		}
 		switch {
 		case key.Matches(m, c.keys.Up):
-			p.offset--
+			p.view.ScrollUp(1)
 		case key.Matches(m, c.keys.Down):
-			p.offset++
+			p.view.ScrollDown(1)
 		case key.Matches(m, c.keys.PageUp):
-			p.offset -= c.height - chromeHeight
+			p.view.PageUp()
 		case key.Matches(m, c.keys.PageDown):
-			p.offset += c.height - chromeHeight
+			p.view.PageDown()
 		case key.Matches(m, c.keys.Top):
-			p.offset = 0
+			p.view.GotoTop()
 		case key.Matches(m, c.keys.Bottom):
-			p.offset = 1 << 30
+			p.view.GotoBottom()
 		case key.Matches(m, c.keys.CopyGUID):
 			return copyKey(k, false)
 		case key.Matches(m, c.keys.CopyDN):
@@ -150,10 +170,13 @@ func (p *detailPage) lines(c *common) []string {
 	now := c.now()
 	ks := stateOf(k, now, c.th)
 	var out []string
+	if !p.goneAt.IsZero() {
+		out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ GONE: the refresh of %s no longer lists this key (deleted?); esc goes back ",
+			p.goneAt.In(now.Location()).Format("15:04:05"))), "")
+	}
 	valueWidth := max(c.width-16, 20)
-	field := func(label, value string) {
-		// Long values (DNs, paths) wrap under themselves rather than being cut.
-		for i, l := range strings.Split(ansi.Hardwrap(safetext.Clean(value), valueWidth, true), "\n") {
+	put := func(label string, lines []string) {
+		for i, l := range lines {
 			if i == 0 {
 				out = append(out, st.Bold.Render(safetext.Pad(label, 16))+l)
 			} else {
@@ -161,6 +184,9 @@ func (p *detailPage) lines(c *common) []string {
 			}
 		}
 	}
+	// Long values wrap under themselves rather than being cut: DNs at their RDNs, other text at spaces and slashes.
+	field := func(label, value string) { put(label, wrapText(safetext.Clean(value), valueWidth)) }
+	dnField := func(label, dn string) { put(label, wrapDN(safetext.Clean(dn), valueWidth)) }
 	statusText := ks.status.String()
 	if ks.hasDays {
 		switch {
@@ -183,15 +209,15 @@ func (p *detailPage) lines(c *common) []string {
 	field("Binding GUID", k.GUID)
 	if cert := k.Finding.Certificate; cert != nil {
 		until := cert.Effective() // a CA that expires first ends the key's life then
-		field("Valid until", until.UTC().Format("2006-01-02 15:04:05 UTC")+"  ("+until.In(now.Location()).Format("2006-01-02 15:04:05 MST")+" local)")
+		field("Valid until", utcAndLocal(until, now.Location()))
 		if cert.ChainExpiresFirst {
 			field("Leaf valid to", cert.NotAfter.UTC().Format("2006-01-02 15:04:05 UTC")+"  (the certificate itself)")
 		}
 		if !cert.NotBefore.IsZero() {
 			field("Valid from", cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
-		field("Subject DN", cert.SubjectDN)
-		field("Issuer DN", cert.IssuerDN)
+		dnField("Subject DN", cert.SubjectDN)
+		dnField("Issuer DN", cert.IssuerDN)
 		field("Serial", cert.Serial)
 		source := "SAP certificatedetails"
 		if cert.Source == expiry.SourcePEM {
@@ -200,13 +226,11 @@ func (p *detailPage) lines(c *common) []string {
 		field("Expiry from", source+" ("+cert.Path+")")
 		if cert.ChainExpiresFirst {
 			// The date leads, so it survives a narrow screen; the CA's DN, which can be long, wraps as a field.
-			d := expiry.DaysRemaining(cert.ChainNotAfter, now)
-			out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ its CA expires first, on %s (%d days): the key stops working then ",
-				cert.ChainNotAfter.UTC().Format("2006-01-02"), d)))
-			field("Expiring CA", cert.ChainSubjectDN)
+			out = append(out, st.Warning.Render(" ⚠ "+caWarning(cert.ChainNotAfter, now)+" "))
+			dnField("Expiring CA", cert.ChainSubjectDN)
 		}
 	} else {
-		field("Certificate", noteOf(k, ks.status))
+		field("Certificate", noteOf(k))
 	}
 	lo := k.LastOperation
 	opText := lo.Describe()
@@ -251,45 +275,88 @@ func (p *detailPage) jsonLines(raw []byte, c *common) []string {
 	var out []string
 	width := max(c.width-2, 20)
 	for _, l := range strings.Split(buf.String(), "\n") {
-		l = safetext.Clean(l)
-		for _, w := range strings.Split(ansi.Hardwrap(l, width, true), "\n") {
+		for _, w := range wrapJSONLine(safetext.Clean(l), width) {
 			out = append(out, "  "+w)
 		}
 	}
 	return out
 }
 
-func (p *detailPage) body(c *common, height int) string {
-	lines := p.lines(c)
-	maxOff := max(len(lines)-height, 0)
-	p.offset = min(max(p.offset, 0), maxOff)
-	lines = lines[p.offset:]
-	if len(lines) > height {
-		lines = lines[:height]
+// layout sizes the viewport to the body and builds the page's lines again when the key, its credentials, the
+// reveal state, the width, the minute or the palette changed; the scroll position is kept.
+func (p *detailPage) layout(c *common) {
+	p.view.SetWidth(c.width)
+	p.view.SetHeight(c.bodyHeight())
+	p.view.SetYOffset(p.view.YOffset()) // a taller screen may leave nothing below: scroll back up
+	k := detailKey{key: p.current(), creds: p.creds, credErr: p.credErr, loading: p.loading, reveal: p.reveal, width: c.width,
+		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt}
+	if k == p.built {
+		return
 	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, c.width, "…")
+	p.built = k
+	y := p.view.YOffset()
+	p.view.SetContentLines(p.lines(c))
+	p.view.SetYOffset(y)
+}
+
+func (p *detailPage) body(c *common) string {
+	return fillLines(strings.Split(p.view.View(), "\n"), c.bodyHeight())
+}
+
+// position says where the viewport is when the page is taller than the screen: "lines 1-20 of 64".
+func (p *detailPage) position() string {
+	total, h := p.view.TotalLineCount(), p.view.Height()
+	if total <= h {
+		return ""
 	}
-	for len(lines) < height {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
+	top := p.view.YOffset() + 1
+	return fmt.Sprintf("lines %d-%d of %d · ↑/↓ pgup/pgdn g/G scroll", top, min(top+h-1, total), total)
 }
 
 func (p *detailPage) statusLine(c *common) string {
 	if p.reveal == confirming {
 		return c.styles.Warning.Render(" Reveal secrets? v shows them, any other key cancels. Anyone who can see your screen can read them. ")
 	}
+	if pos := p.position(); pos != "" {
+		return c.styles.Dim.Render(pos)
+	}
 	return ""
 }
 
 func (p *detailPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
-	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), footerKey(k.Reveal, "v", "reveal"), k.AllKeys, k.Refresh, k.Quit,
+	reveal := footerKey(k.Reveal, "v", "reveal")
+	if p.reveal == revealed {
+		reveal = footerKey(k.Reveal, "v", "hide")
+	}
+	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), reveal, k.AllKeys, k.Refresh, k.Quit,
 		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), k.Up, k.Down}
 }
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}, {k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh}, {k.Help, k.Quit}}
+}
+
+// caWarning says when a CA that expires before the key's own certificate ends the key: ahead, today or past.
+func caWarning(at, now time.Time) string {
+	day := at.UTC().Format("2006-01-02")
+	switch d := expiry.DaysRemaining(at, now); {
+	case d < 0:
+		return fmt.Sprintf("its CA expired %d days ago (%s): the key stopped working then", -d, day)
+	case d == 0:
+		return fmt.Sprintf("its CA expires today (%s): the key stops working then", day)
+	default:
+		return fmt.Sprintf("its CA expires first, on %s (%d days): the key stops working then", day, d)
+	}
+}
+
+// utcAndLocal is an instant in UTC, and in the local zone beside it unless that is UTC too.
+func utcAndLocal(t time.Time, loc *time.Location) string {
+	utc := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	local := t.In(loc)
+	if _, off := local.Zone(); off == 0 {
+		return utc
+	}
+	return utc + "  (" + local.Format("2006-01-02 15:04:05 MST") + " local)"
 }

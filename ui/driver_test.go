@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -28,15 +27,35 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // harness drives a Model the way bubbletea would, but synchronously: every command is run and its message fed
-// back, except clock ticks (tests send those themselves) and commands that block.
+// back. Ticks are not waited for: the UI's Tick option is a fake timer, whose ticks fire when the test moves the
+// clock. A command that blocks on purpose (a stub load held at its gate) says so through parked and is left
+// running; any other command that does not answer fails the test instead of being skipped.
 type harness struct {
-	t     *testing.T
-	m     *Model
-	clock *clock
-	quit  bool
+	t      *testing.T
+	m      *Model
+	clock  *clock
+	quit   bool
+	timers []timer
+	parked chan struct{}
+}
+
+// timer is a tick the UI asked for: it fires fn once the clock reaches due.
+type timer struct {
+	due time.Time
+	fn  func(time.Time) tea.Msg
+}
+
+// timerMsg is what the fake Tick's command answers at once: the driver records it instead of waiting.
+type timerMsg struct {
+	d  time.Duration
+	fn func(time.Time) tea.Msg
 }
 
 func newHarness(t *testing.T, opts Options, width, height int) *harness {
+	return newParkedHarness(t, opts, width, height, make(chan struct{}, 16))
+}
+
+func newParkedHarness(t *testing.T, opts Options, width, height int, parked chan struct{}) *harness {
 	t.Helper()
 	c := &clock{t: uiNow}
 	if opts.Now == nil {
@@ -47,7 +66,10 @@ func newHarness(t *testing.T, opts Options, width, height int) *harness {
 		t.Cleanup(cancel)
 		opts.Context = ctx
 	}
-	h := &harness{t: t, m: New(opts), clock: c}
+	opts.Tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerMsg{d: d, fn: fn} }
+	}
+	h := &harness{t: t, m: New(opts), clock: c, parked: parked}
 	h.send(tea.WindowSizeMsg{Width: width, Height: height})
 	h.run(h.m.Init())
 	return h
@@ -55,8 +77,12 @@ func newHarness(t *testing.T, opts Options, width, height int) *harness {
 
 // oneFoundation is a harness over one foundation served by a stub backend.
 func oneFoundation(t *testing.T, b *stubBackend, opts Options, width, height int) *harness {
+	parked := make(chan struct{}, 16)
+	b.mu.Lock()
+	b.parked = parked
+	b.mu.Unlock()
 	opts.Foundations = []Foundation{{Name: "eu10", API: "https://api.cf.eu10.hana.ondemand.com", Connect: func(context.Context) (Backend, error) { return b, nil }}}
-	return newHarness(t, opts, width, height)
+	return newParkedHarness(t, opts, width, height, parked)
 }
 
 func (h *harness) send(msg tea.Msg) {
@@ -67,6 +93,7 @@ func (h *harness) send(msg tea.Msg) {
 
 // run executes a command and everything it leads to.
 func (h *harness) run(cmd tea.Cmd) {
+	h.t.Helper()
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
 		c := queue[0]
@@ -79,11 +106,15 @@ func (h *harness) run(cmd tea.Cmd) {
 		var msg tea.Msg
 		select {
 		case msg = <-done:
-		case <-time.After(200 * time.Millisecond):
-			continue // a tick or a blocked load: the test decides when time passes
+		case <-h.parked:
+			continue // held on purpose: the test lets it go (or sends its answer) itself
+		case <-time.After(10 * time.Second):
+			h.t.Fatal("a command neither answered nor parked within 10s")
 		}
 		switch mm := msg.(type) {
-		case nil, tickMsg, spinner.TickMsg:
+		case nil:
+		case timerMsg:
+			h.timers = append(h.timers, timer{due: h.clock.Now().Add(mm.d), fn: mm.fn})
 		case tea.BatchMsg:
 			queue = append(queue, mm...)
 		case tea.QuitMsg:
@@ -92,6 +123,25 @@ func (h *harness) run(cmd tea.Cmd) {
 			_, next := h.m.Update(mm)
 			queue = append(queue, next)
 		}
+	}
+}
+
+// fire delivers the ticks that are due, in order; those they schedule wait for the clock to move again.
+func (h *harness) fire() {
+	h.t.Helper()
+	now := h.clock.Now()
+	var due []timer
+	kept := h.timers[:0]
+	for _, tm := range h.timers {
+		if !tm.due.After(now) {
+			due = append(due, tm)
+		} else {
+			kept = append(kept, tm)
+		}
+	}
+	h.timers = kept
+	for _, tm := range due {
+		h.send(tm.fn(now))
 	}
 }
 
@@ -123,10 +173,11 @@ func (h *harness) typeText(s string) {
 	}
 }
 
-// tick moves the clock and delivers a clock tick.
+// tick moves the clock and fires the ticks that fell due (the clock tick, animation).
 func (h *harness) tick(d time.Duration) {
+	h.t.Helper()
 	h.clock.Advance(d)
-	h.send(tickMsg(h.clock.Now()))
+	h.fire()
 }
 
 // screen is the current view without styles.

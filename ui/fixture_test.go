@@ -63,23 +63,31 @@ type stubBackend struct {
 	loads    int
 	details  int
 	loadErr  error
-	gate     chan struct{} // when set, Load waits for it
+	gate     chan struct{}   // when set, Load waits for it
+	parked   chan<- struct{} // told when Load starts waiting at the gate
 	progress []cf.Progress
 	creds    map[string]string
+	stopped  chan struct{} // when set, told when a load's context ends at the gate
 }
 
 func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
 	b.mu.Lock()
-	gate, err := b.gate, b.loadErr
+	gate, err, parked, stopped := b.gate, b.loadErr, b.parked, b.stopped
 	steps := b.progress
 	b.mu.Unlock()
 	for _, p := range steps {
 		progress(p)
 	}
 	if gate != nil {
+		if parked != nil {
+			parked <- struct{}{}
+		}
 		select {
 		case <-gate:
 		case <-ctx.Done():
+			if stopped != nil {
+				stopped <- struct{}{}
+			}
 			return nil, ctx.Err()
 		}
 	}

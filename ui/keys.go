@@ -4,11 +4,12 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap holds every key binding; pages pick theirs for the footer and the help overlay.
 type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Open, Back                              key.Binding
-	Filter, Expiring, Sort, AllKeys         key.Binding
-	Refresh, CopyGUID, CopyDN, Reveal       key.Binding
-	Help, Quit                              key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom  key.Binding
+	Open, Back                               key.Binding
+	Filter, Expiring, Sort, Reverse, AllKeys key.Binding
+	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
+	Errors, ScrollLeft, ScrollRight          key.Binding
+	Help, Quit                               key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -16,24 +17,28 @@ func defaultKeys() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return keyMap{
-		Up:       b([]string{"up", "k"}, "↑/k", "up"),
-		Down:     b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
-		Top:      b([]string{"g", "home"}, "g", "top"),
-		Bottom:   b([]string{"G", "end"}, "G", "bottom"),
-		Open:     b([]string{"enter", "right", "l"}, "enter/→", "open"),
-		Back:     b([]string{"esc", "left", "h", "backspace"}, "esc/←", "back"),
-		Filter:   b([]string{"/"}, "/", "filter"),
-		Expiring: b([]string{"x"}, "x", "expiring only"),
-		Sort:     b([]string{"s"}, "s", "sort"),
-		AllKeys:  b([]string{"a"}, "a", "all keys"),
-		Refresh:  b([]string{"r"}, "r", "refresh"),
-		CopyGUID: b([]string{"y"}, "y", "copy GUID"),
-		CopyDN:   b([]string{"Y"}, "Y", "copy subject DN"),
-		Reveal:   b([]string{"v"}, "v", "reveal secrets"),
-		Help:     b([]string{"?"}, "?", "help"),
-		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Up:          b([]string{"up", "k"}, "↑/k", "up"),
+		Down:        b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		Top:         b([]string{"g", "home"}, "g", "top"),
+		Bottom:      b([]string{"G", "end"}, "G", "bottom"),
+		Open:        b([]string{"enter", "right", "l"}, "enter/→", "open"),
+		Back:        b([]string{"esc", "left", "h", "backspace"}, "esc/←", "back"),
+		Filter:      b([]string{"/"}, "/", "filter"),
+		Expiring:    b([]string{"x"}, "x", "expiring only"),
+		Sort:        b([]string{"s"}, "s", "sort"),
+		Reverse:     b([]string{"S"}, "S", "reverse the order"),
+		AllKeys:     b([]string{"a"}, "a", "all keys"),
+		Refresh:     b([]string{"r"}, "r", "refresh"),
+		CopyGUID:    b([]string{"y"}, "y", "copy GUID"),
+		CopyDN:      b([]string{"Y"}, "Y", "copy subject DN"),
+		Reveal:      b([]string{"v"}, "v", "reveal secrets"),
+		Errors:      b([]string{"e"}, "e", "errors in full"),
+		ScrollLeft:  b([]string{"<", "shift+left"}, "<", "scroll left"),
+		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
+		Help:        b([]string{"?"}, "?", "help"),
+		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 

@@ -2,21 +2,25 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // listPage is a list of foundations, orgs, spaces, instances or keys. It keeps its own cursor, filter, sort and
-// "expiring soon" toggle, so going back to it restores them; its rows are derived from the snapshots, so it
+// position, so going back to it restores them (the "expiring soon" toggle is the session's, kept across pages); its rows are derived from the snapshots, so it
 // never fetches anything itself.
 type listPage struct {
 	kind       pageKind
@@ -29,14 +33,31 @@ type listPage struct {
 	input      textinput.Model
 	typing     bool
 	sort       sortMode
-	expiring   bool
+	reverse    bool // S: the order reversed
 
-	base    []*row // every row of the page, rebuilt when the data changes
-	baseGen int
-	rows    []*row // the rows shown: base filtered and sorted
-	natural []int
-	sums    map[string]summary
-	key     rowsKey
+	spec     *listSpec
+	base     []*row // every row of the page, rebuilt when the data changes
+	baseGen  int
+	baseSort sortMode
+	baseRev  bool
+	rows     []*row // the rows shown: base filtered and sorted
+	sums     map[string]summary
+	slots    map[expiry.Status]int // the width of each status's count in the KEYS column, so counts align
+	key      rowsKey
+	cols     []column // the columns, and their widths for the terminal (0: dropped)
+	widths   []int
+	full     []int // every column at the width it wants: the line < and > scroll over
+	hx       int   // cells scrolled to the right (0: the fitted columns)
+	laidOut  layoutKey
+}
+
+// layoutKey says what the columns' widths were computed for: every row of the page (not only those the filter
+// keeps, so columns stand still while a filter is typed), the minute (days change) and the width.
+type layoutKey struct {
+	sort   sortMode // the sorted column's title carries a mark
+	gen    int
+	minute int64
+	width  int
 }
 
 // rowsKey says what the cached rows were computed from.
@@ -44,6 +65,7 @@ type rowsKey struct {
 	gen      int
 	query    string
 	sort     sortMode
+	reverse  bool
 	expiring bool
 	minute   int64
 	valid    bool
@@ -52,12 +74,12 @@ type rowsKey struct {
 func newListPage(kind pageKind, sc scope, title string, c *common) *listPage {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "key, instance, space, org, GUID, subject/issuer DN, serial"
+	ti.Placeholder = "key, instance, space, org, GUID, subject/issuer DN, serial; paste a GUID or DN to jump"
 	ti.CharLimit = 256
 	styles := ti.Styles()
 	styles.Cursor.Blink = false // a steady cursor: no redraw every half second while typing
 	ti.SetStyles(styles)
-	return &listPage{kind: kind, sc: sc, title: title, input: ti, expiring: c.startExpiring}
+	return &listPage{kind: kind, spec: specs[kind], sc: sc, title: title, input: ti}
 }
 
 func (p *listPage) crumb() string                { return p.title }
@@ -69,80 +91,133 @@ func (p *listPage) init(*common) tea.Cmd         { return nil }
 // refresh recomputes the rows when the data, filter, sort, toggle or minute changed, keeping the selected row.
 func (p *listPage) refresh(c *common) {
 	now := c.now()
-	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, expiring: p.expiring, minute: now.Unix() / 60, valid: true}
+	k := rowsKey{gen: c.dataGen, query: p.query, sort: p.sort, reverse: p.reverse, expiring: c.expiring, minute: now.Unix() / 60, valid: true}
 	if k == p.key {
 		return
 	}
+	filtered := k.query != p.key.query || k.expiring != p.key.expiring
 	p.key = k
-	if p.base == nil || p.baseGen != c.dataGen {
-		p.base, p.baseGen = buildRows(p.kind, p.sc, c.foundations), c.dataGen
+	if p.base == nil || p.baseGen != c.dataGen || p.baseSort != p.sort || p.baseRev != p.reverse {
+		// The base is kept sorted, so a keystroke of the filter only filters: the rows it keeps are in order.
+		if p.base == nil || p.baseGen != c.dataGen {
+			p.base = buildRows(p.kind, p.sc, c.foundations)
+		}
+		sortRows(p.base, p.sort)
+		if p.reverse {
+			slices.Reverse(p.base)
+		}
+		p.baseGen, p.baseSort, p.baseRev = c.dataGen, p.sort, p.reverse
 	}
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
 	for _, r := range p.base {
-		if r.matches(q) && (!p.expiring || r.expiring(now, c.within)) {
+		if r.matches(q) && (!c.expiring || r.expiring(now, c.within)) {
 			rows = append(rows, r)
 		}
+
 	}
-	sortRows(rows, p.sort)
 	p.rows = rows
 	p.sums = map[string]summary{}
-	if p.kind != kindKeys && p.kind != kindAllKeys {
+	p.slots = map[expiry.Status]int{}
+	if !p.spec.keys {
 		for _, r := range rows {
-			p.sums[r.id] = summarise(r.keys, now, c.th)
+			sum := summarise(r.keys, now, c.th)
+			p.sums[r.id] = sum
+			for _, part := range countsText(sum, c.th) {
+				if len(r.keys) > 0 {
+					p.slots[part.status] = max(p.slots[part.status], safetext.Width(part.text))
+				}
+			}
 		}
 	}
-	p.natural = p.naturalWidths(c)
-	p.cursor = 0
+	// The cursor follows its row (foundations re-sorting as they load, a refresh); when the row is gone, it keeps
+	// its place (the row now there, or the last); a new filter starts at the top.
+	found := false
 	for i, r := range rows {
 		if r.id == p.selectedID {
-			p.cursor = i
+			p.cursor, found = i, true
 		}
+	}
+	if !found && filtered {
+		p.cursor = 0
 	}
 	p.clamp(0)
 }
 
-// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells. Key pages take
-// them from the widths measured once per snapshot, so a keystroke on 10,000 keys costs no text measuring.
+// layout brings the page up to date for the next frame: its rows (when the data, filter, sort, toggle or minute
+// changed), the columns' widths (when the rows or the terminal's width changed) and the cursor's window. The
+// root calls it after every message, so drawing the page computes nothing.
+func (p *listPage) layout(c *common) {
+	p.refresh(c)
+	if k := (layoutKey{sort: p.sort, gen: p.baseGen, minute: p.key.minute, width: c.width}); k != p.laidOut {
+		p.laidOut = k
+		p.cols = p.spec.columns(c.multi() && p.sc.foundation == nil)
+		natural := p.naturalWidths(c)
+		p.widths = layoutColumns(p.cols, natural, c.width)
+		p.full = make([]int, len(p.cols))
+		for i, col := range p.cols {
+			p.full[i] = max(natural[i], col.min)
+		}
+	}
+	p.hx = min(p.hx, p.maxScroll(c))
+	p.clamp(c.listRows())
+	p.input.SetWidth(max(c.width-2-16, 10)) // room for the match count beside it
+}
+
+// lineWidth is the width of a line whose columns have the given widths (0: dropped).
+func lineWidth(widths []int) int {
+	n, sum := 0, marker
+	for _, w := range widths {
+		if w > 0 {
+			n++
+			sum += w
+		}
+	}
+	return sum + gap*max(n-1, 0)
+}
+
+// maxScroll is how far < and > can scroll: how much wider the whole line is than the screen.
+func (p *listPage) maxScroll(c *common) int { return max(lineWidth(p.full)-c.width, 0) }
+
+// shown are the widths the rows are drawn with: the fitted ones, or every column whole while scrolled.
+func (p *listPage) shown() []int {
+	if p.hx > 0 {
+		return p.full
+	}
+	return p.widths
+}
+
+// naturalWidths are the widths the columns' contents want (titles included), at most 60 cells for names, over
+// every row of the page. Lists of keys take them from widths measured once per snapshot.
 func (p *listPage) naturalWidths(c *common) []int {
-	cols := p.columns(c)
-	natural := make([]int, len(cols))
-	for i, col := range cols {
+	x := p.cellCtx(c)
+	natural := make([]int, len(p.cols))
+	for i, col := range p.cols {
 		natural[i] = safetext.Width(col.title)
-	}
-	if p.kind != kindKeys && p.kind != kindAllKeys {
-		for _, r := range p.rows {
-			for i, cell := range p.cells(r, c) {
-				natural[i] = max(natural[i], min(safetext.Width(safetext.Clean(cell.text)), 60))
+		if col.title == p.sortTitle() {
+			natural[i] += 2 // room for the sort mark
+		}
+		if col.max > 0 && col.max == col.min {
+			continue // a fixed width: nothing to measure
+		}
+		for _, r := range p.base {
+			w := 0
+			if col.width != nil {
+				w = col.width(r, x)
+			} else {
+				w = measure(col.cell(r, x).text)
 			}
-		}
-		return natural
-	}
-	// Key columns: status, days, valid until, key, [instance, space, org,] note; a foundation column first.
-	off := 0
-	if len(cols) == 9 {
-		off = 1
-		for _, r := range p.rows {
-			natural[0] = max(natural[0], min(safetext.Width(safetext.Clean(r.foundation.Name)), 60))
-		}
-	}
-	natural[off], natural[off+2] = 8, 11
-	now := c.now()
-	for _, r := range p.rows {
-		if r.meta.hasCert {
-			natural[off+1] = max(natural[off+1], len(strconv.Itoa(expiry.DaysRemaining(r.earliest, now)))+1)
-		}
-	}
-	textCols := []int{0, 4} // key, note
-	if p.kind == kindAllKeys {
-		textCols = []int{0, 1, 2, 3, 4} // key, instance, space, org, note
-	}
-	for _, r := range p.rows {
-		for j, w := range textCols {
-			natural[off+3+j] = max(natural[off+3+j], min(r.meta.widths[w], 60))
+			if !col.wide {
+				w = min(w, 60)
+			}
+			natural[i] = max(natural[i], w)
 		}
 	}
 	return natural
+}
+
+func (p *listPage) cellCtx(c *common) *cellCtx {
+	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, slots: p.slots, q: newQuery(p.query), c: c}
 }
 
 // clamp keeps the cursor on a row and the offset such that the cursor is visible in height rows.
@@ -180,9 +255,6 @@ func (p *listPage) selected() (*row, bool) {
 	return p.rows[p.cursor], true
 }
 
-// rowsHeight is the number of rows the page shows in a body of height lines (one goes to the column titles).
-func rowsHeight(height int) int { return max(height-1, 1) }
-
 func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	p.refresh(c)
 	if p.typing {
@@ -192,7 +264,7 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	if !ok {
 		return outcome{}
 	}
-	page := rowsHeight(c.height - chromeHeight)
+	page := c.listRows()
 	switch {
 	case key.Matches(km, c.keys.Up):
 		p.cursor--
@@ -211,7 +283,7 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		if !ok {
 			return outcome{handled: true}
 		}
-		return outcome{handled: true, push: openRow(p.kind, r, c)}
+		return outcome{handled: true, push: p.spec.open(r, c)}
 	case key.Matches(km, c.keys.Filter):
 		p.typing = true
 		p.input.SetValue(p.query)
@@ -222,17 +294,31 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.refresh(c)
 		return outcome{handled: true}
 	case key.Matches(km, c.keys.Expiring):
-		p.expiring = !p.expiring
+		c.expiring = !c.expiring
 		p.refresh(c)
 		state := "off"
-		if p.expiring {
+		if c.expiring {
 			state = fmt.Sprintf("on: keys expiring within %d days, expired included", c.within)
 		}
 		return outcome{handled: true, status: "expiring only " + state}
+	case key.Matches(km, c.keys.ScrollRight):
+		if p.maxScroll(c) == 0 {
+			return outcome{handled: true, status: "every column is whole: nothing to scroll"}
+		}
+		p.hx = min(p.hx+hstep, p.maxScroll(c))
+		return outcome{handled: true}
+	case key.Matches(km, c.keys.ScrollLeft):
+		p.hx = max(p.hx-hstep, 0)
+		return outcome{handled: true}
 	case key.Matches(km, c.keys.Sort):
-		p.sort = (p.sort + 1) % sortModes
+		sorts := p.spec.sorts
+		p.sort = sorts[(slices.Index(sorts, p.sort)+1)%len(sorts)]
 		p.refresh(c)
-		return outcome{handled: true, status: "sorted by " + p.sort.String()}
+		return outcome{handled: true, status: "sorted by " + p.sortText()}
+	case key.Matches(km, c.keys.Reverse):
+		p.reverse = !p.reverse
+		p.refresh(c)
+		return outcome{handled: true, status: "sorted by " + p.sortText()}
 	case key.Matches(km, c.keys.CopyGUID), key.Matches(km, c.keys.CopyDN):
 		r, ok := p.selected()
 		if !ok || r.key == nil {
@@ -270,41 +356,23 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	p.input, cmd = p.input.Update(msg)
 	p.query = strings.TrimSpace(p.input.Value())
 	p.refresh(c)
-	p.clamp(rowsHeight(c.height - chromeHeight))
-	if p.kind == kindAllKeys && cf.IsGUID(p.query) {
-		// A full binding GUID jumps straight to its key, even one the expiring toggle hides: the user asked for
-		// exactly that key.
-		for _, r := range p.base {
-			if r.key != nil && strings.EqualFold(r.key.GUID, p.query) {
-				p.typing, p.query = false, ""
-				p.input.Blur()
-				p.input.SetValue("")
-				p.refresh(c)
-				for i, shown := range p.rows {
-					if shown.id == r.id {
-						p.cursor, p.selectedID = i, r.id
-					}
-				}
-				return outcome{handled: true, cmd: cmd, push: newDetailPage(r.foundation, r.key)}
+	p.clamp(c.listRows())
+	// A full binding GUID, a subject DN (written any way) or a UUID CN jumps straight to its key from any list,
+	// even one the filter or the expiring toggle hides: the user asked for exactly that key.
+	if f, k := lookup(p.query, p.sc.foundation, c.foundations); k != nil {
+		p.typing, p.query = false, ""
+		p.input.Blur()
+		p.input.SetValue("")
+		p.refresh(c)
+		id := f.Name + "/" + k.GUID
+		for i, shown := range p.rows {
+			if shown.id == id {
+				p.cursor, p.selectedID = i, id
 			}
 		}
+		return outcome{handled: true, cmd: cmd, push: newDetailPage(f, k)}
 	}
 	return outcome{handled: true, cmd: cmd}
-}
-
-// openRow returns the page a row opens.
-func openRow(kind pageKind, r *row, c *common) page {
-	switch kind {
-	case kindFoundations:
-		return newListPage(kindOrgs, scope{foundation: r.foundation}, r.name, c)
-	case kindOrgs:
-		return newListPage(kindSpaces, scope{foundation: r.foundation, orgGUID: r.orgGUID}, r.name, c)
-	case kindSpaces:
-		return newListPage(kindInstances, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID}, r.name, c)
-	case kindInstances:
-		return newListPage(kindKeys, scope{foundation: r.foundation, orgGUID: r.orgGUID, spaceGUID: r.spaceGUID, instGUID: r.inst.GUID}, r.name, c)
-	}
-	return newDetailPage(r.foundation, r.key)
 }
 
 // copyKey puts a key's binding GUID or subject DN on the clipboard with OSC 52, which works over SSH.
@@ -325,86 +393,16 @@ type cell struct {
 	counts []countPart // a counts cell, drawn part by part
 }
 
-// columns are the page's columns.
-func (p *listPage) columns(c *common) []column {
-	status := column{title: "STATUS", min: 8, max: 8}
-	counts := column{title: "KEYS", min: 12, weight: 3}
-	switch p.kind {
-	case kindFoundations:
-		return []column{{title: "FOUNDATION", min: 10, weight: 2}, {title: "API", min: 12, weight: 2, drop: 2}, status, counts, {title: "UPDATED", min: 8, max: 19, drop: 1}}
-	case kindOrgs:
-		return []column{{title: "ORG", min: 12, weight: 2}, status, counts}
-	case kindSpaces:
-		return []column{{title: "SPACE", min: 12, weight: 2}, status, counts}
-	case kindInstances:
-		return []column{{title: "INSTANCE", min: 12, weight: 2}, {title: "OFFERING / PLAN", min: 10, weight: 1, drop: 1}, status, counts}
-	case kindKeys:
-		return []column{status, {title: "DAYS", min: 5, max: 7}, {title: "VALID UNTIL", min: 11, max: 11, drop: 2}, {title: "KEY", min: 14, weight: 3},
-			{title: "SUBJECT CN / NOTE", min: 12, weight: 2, drop: 1}}
-	}
-	cols := []column{status, {title: "DAYS", min: 5, max: 7}, {title: "VALID UNTIL", min: 11, max: 11, drop: 5}, {title: "KEY", min: 14, weight: 3},
-		{title: "INSTANCE", min: 10, weight: 2, drop: 3}, {title: "SPACE", min: 8, weight: 1, drop: 2}, {title: "ORG", min: 8, weight: 1, drop: 1},
-		{title: "SUBJECT CN / NOTE", min: 12, weight: 2, drop: 6}}
-	if c.multi() && p.sc.foundation == nil {
-		cols = append([]column{{title: "FOUNDATION", min: 8, max: 20, drop: 4}}, cols...)
-	}
-	return cols
+// entryOf is a key as cf/report sees it at an instant: the UI draws its notes and day cells from it, so the
+// UI and cfkeys scan say the same words.
+func entryOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) report.Entry {
+	return report.FromKeys("", []cf.KeyReport{*k}, now, th)[0]
 }
 
-// cells are a row's cells, in column order.
-func (p *listPage) cells(r *row, c *common) []cell {
-	st := c.styles
-	if r.key == nil {
-		sum := p.sums[r.id]
-		statusCell := cell{text: sum.worst.String(), style: st.Status(sum.worst)}
-		if len(r.keys) == 0 {
-			statusCell = cell{text: "-", style: st.Dim}
-		}
-		countsCell := cell{text: joinCounts(countsText(sum, c.th)), counts: countsText(sum, c.th)}
-		switch p.kind {
-		case kindFoundations:
-			return []cell{{text: r.name}, {text: r.detail, style: st.Dim}, statusCell, countsCell, {text: updatedText(r.foundation, c), style: st.Dim}}
-		case kindInstances:
-			return []cell{{text: r.name}, {text: r.detail, style: st.Dim}, statusCell, countsCell}
-		}
-		return []cell{{text: r.name}, statusCell, countsCell}
-	}
-	k := r.key
-	ks := stateOf(k, c.now(), c.th)
-	days, until := "-", "-"
-	if ks.hasDays {
-		days = fmt.Sprintf("%dd", ks.days)
-		until = k.Finding.Certificate.Effective().UTC().Format("2006-01-02")
-	}
-	note := r.meta.note
-	cells := []cell{{text: ks.status.String(), style: st.Status(ks.status)}, {text: days, style: st.Status(ks.status)}, {text: until}, {text: k.Name}}
-	if p.kind == kindKeys {
-		return append(cells, cell{text: note, style: st.Dim})
-	}
-	cells = append(cells, cell{text: k.Instance.Name}, cell{text: k.Instance.SpaceName}, cell{text: k.Instance.OrgName}, cell{text: note, style: st.Dim})
-	if c.multi() && p.sc.foundation == nil {
-		cells = append([]cell{{text: r.foundation.Name}}, cells...)
-	}
-	return cells
-}
-
-// noteOf is a key's last column: its subject CN, a CA warning, what certificatedetails and the certificate
-// disagree about, or why there is no expiry.
-func noteOf(k *cf.KeyReport, s expiry.Status) string {
-	switch c := k.Finding.Certificate; {
-	case c != nil:
-		n := expiry.CommonName(c.SubjectDN)
-		if c.ChainExpiresFirst {
-			n += " (CA expires " + c.ChainNotAfter.UTC().Format("2006-01-02") + ")"
-		}
-		if c.Disagreement != "" {
-			n += " (" + c.Disagreement + ")"
-		}
-		return n
-	case s == expiry.StatusNone:
-		return "no certificate"
-	}
-	return cf.Redact(k.Finding.Reason) // a failed read quotes the server
+// noteOf is a key's last column, as the scan table writes it: its subject CN, a CA warning, or why there is no
+// expiry. It does not depend on the instant. A failed read may quote the server, so secrets are redacted.
+func noteOf(k *cf.KeyReport) string {
+	return cf.Redact(report.Note(entryOf(k, time.Time{}, expiry.DefaultThresholds)))
 }
 
 // updatedText is a foundation row's refresh state.
@@ -422,17 +420,14 @@ func updatedText(f *foundationState, c *common) string {
 	return f.updatedAt.In(c.now().Location()).Format("15:04:05")
 }
 
-func (p *listPage) body(c *common, height int) string {
-	p.refresh(c)
-	rowsH := rowsHeight(height)
-	p.clamp(rowsH)
-	cols := p.columns(c)
-	widths := layout(cols, p.natural, c.width)
+// body draws the column titles and the rows in the cursor's window, as layout left them.
+func (p *listPage) body(c *common) string {
 	st := c.styles
+	widths := p.shown()
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", marker))
 	first := true
-	for i, col := range cols {
+	for i, col := range p.cols {
 		if widths[i] == 0 {
 			continue
 		}
@@ -440,15 +435,38 @@ func (p *listPage) body(c *common, height int) string {
 			b.WriteString(strings.Repeat(" ", gap))
 		}
 		first = false
-		b.WriteString(st.TableHeader.Render(safetext.Pad(col.title, widths[i])))
+		title := col.title
+		if title == p.sortTitle() {
+			title += map[bool]string{false: " ↓", true: " ↑"}[p.reverse]
+		}
+		b.WriteString(st.TableHeader.Render(safetext.Pad(title, widths[i])))
 	}
-	lines := []string{b.String()}
-	if len(p.rows) == 0 {
+	lines := []string{p.scrolled(b.String(), c)}
+	switch f := p.sc.foundation; {
+	case len(p.rows) == 0 && f != nil && f.snap == nil && f.lastErr != nil:
+		// A foundation that never loaded: its failure, whole and wrapped, is the page.
+		lines = append(lines, st.Error.Render(truncateStyled("  could not read "+safetext.Clean(f.Name)+" (r retries, e lists every error):", c.width)))
+		lines = append(lines, wrapIndented(describeErr(f.lastErr), c.width, "  ")...)
+	case len(p.rows) == 0:
 		lines = append(lines, truncateStyled("  "+st.Dim.Render(p.emptyText(c)), c.width))
 	}
-	for i := p.offset; i < len(p.rows) && i < p.offset+rowsH; i++ {
-		lines = append(lines, p.renderRow(p.rows[i], i == p.cursor, cols, widths, c))
+	x := p.cellCtx(c)
+	for i := p.offset; i < len(p.rows) && i < p.offset+c.listRows(); i++ {
+		lines = append(lines, p.scrolled(p.renderRow(p.rows[i], i == p.cursor, x), c))
 	}
+	return fillLines(lines, c.bodyHeight())
+}
+
+// scrolled is a drawn line as the screen shows it: the marker, then the columns from the scroll position on.
+func (p *listPage) scrolled(line string, c *common) string {
+	if p.hx == 0 {
+		return line
+	}
+	return ansi.Cut(line, 0, marker) + ansi.Cut(line, marker+p.hx, marker+p.hx+c.width-marker)
+}
+
+// fillLines joins lines into exactly height lines, cutting or padding with empty ones.
+func fillLines(lines []string, height int) string {
 	for len(lines) < height {
 		lines = append(lines, "")
 	}
@@ -463,21 +481,19 @@ func (p *listPage) emptyText(c *common) string {
 		return "could not read " + f.Name + " (see the status line); r retries"
 	case f != nil && f.snap == nil:
 		return "loading " + f.Name + "…"
-	case p.query != "" && p.expiring:
+	case p.query != "" && c.expiring:
 		return "nothing matches among keys expiring within " + fmt.Sprint(c.within) + " days (esc clears, x shows all)"
 	case p.query != "":
 		return "nothing matches the filter (esc clears it)"
-	case p.expiring:
+	case c.expiring:
 		return fmt.Sprintf("no key expires within %d days (x shows all)", c.within)
 	}
-	return map[pageKind]string{kindFoundations: "no foundations", kindOrgs: "no orgs visible to this user", kindSpaces: "no spaces in this org",
-		kindInstances: "no managed service instances in this space", kindKeys: "no service keys on this instance", kindAllKeys: "no service keys"}[p.kind]
+	return p.spec.empty
 }
 
 // renderRow draws one row: a marker, then each visible cell padded to its width.
-func (p *listPage) renderRow(r *row, selected bool, cols []column, widths []int, c *common) string {
-	st := c.styles
-	cells := p.cells(r, c)
+func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
+	st := x.st
 	var b strings.Builder
 	sel := func(s lipgloss.Style) lipgloss.Style {
 		if selected {
@@ -491,20 +507,26 @@ func (p *listPage) renderRow(r *row, selected bool, cols []column, widths []int,
 		b.WriteString("  ")
 	}
 	first := true
-	for i := range cols {
-		if widths[i] == 0 {
+	widths := p.shown()
+	for i, col := range p.cols {
+		w := widths[i]
+		if w == 0 {
 			continue
 		}
 		if !first {
 			b.WriteString(sel(lipgloss.NewStyle()).Render(strings.Repeat(" ", gap)))
 		}
 		first = false
-		cl := cells[i]
+		cl := col.cell(r, x)
 		if cl.counts != nil {
-			b.WriteString(renderCounts(cl.counts, widths[i], st, selected))
+			b.WriteString(renderCounts(cl.counts, w, st, selected))
 			continue
 		}
-		b.WriteString(sel(cl.style).Render(safetext.Pad(safetext.Clean(cl.text), widths[i])))
+		text := safetext.Fit(cl.text, w)
+		if col.middle {
+			text = safetext.FitMiddle(cl.text, w)
+		}
+		b.WriteString(highlight(text, p.query, sel(cl.style)))
 	}
 	return b.String()
 }
@@ -518,7 +540,7 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 		if i > 0 {
 			sep = "  "
 		}
-		w := safetext.Width(sep + part.text)
+		w := safetext.Width(sep+part.text) + part.pad
 		if used+w > width {
 			if rest := width - used; rest > 0 {
 				b.WriteString(safetext.Pad(sep+"…", rest))
@@ -530,7 +552,7 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 		if selected {
 			s = s.Reverse(true)
 		}
-		b.WriteString(sep + s.Render(part.text))
+		b.WriteString(sep + s.Render(part.text) + strings.Repeat(" ", part.pad))
 		used += w
 	}
 	if used < width {
@@ -541,14 +563,19 @@ func renderCounts(parts []countPart, width int, st Styles, selected bool) string
 
 func (p *listPage) statusLine(c *common) string {
 	if p.typing {
-		p.input.SetWidth(max(c.width-2, 10))
-		return p.input.View()
+		return p.input.View() + "  " + c.styles.Dim.Render(matchCount(len(p.rows)))
 	}
 	var parts []string
 	if p.query != "" {
-		parts = append(parts, fmt.Sprintf("filter %q (%d match)", safetext.Clean(p.query), len(p.rows)))
+		parts = append(parts, fmt.Sprintf("filter %q (%s)", safetext.Clean(p.query), matchCount(len(p.rows))))
 	}
-	if p.expiring {
+	switch {
+	case p.hx > 0:
+		parts = append(parts, fmt.Sprintf("scrolled %d cells right (< back)", p.hx))
+	case p.maxScroll(c) > 0:
+		parts = append(parts, "some columns are cut or hidden: > scrolls")
+	}
+	if c.expiring {
 		parts = append(parts, fmt.Sprintf("expiring within %dd only", c.within))
 	}
 	return strings.Join(parts, " · ")
@@ -557,10 +584,10 @@ func (p *listPage) statusLine(c *common) string {
 func (p *listPage) shortHelp(c *common) []key.Binding {
 	k := c.keys
 	// Most wanted first: the footer is cut at the screen's edge, and on 80 columns the last ones go.
-	b := []key.Binding{k.Help, k.Filter, k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
-		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back")}
-	if p.kind == kindKeys || p.kind == kindAllKeys {
-		b = append(b, k.CopyGUID)
+	b := []key.Binding{k.Help, footerKey(k.Filter, "/", "filter"), k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
+		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
+	if p.spec.keys {
+		b = append(b, k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))
 	}
 	return b
 }
@@ -568,9 +595,92 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.AllKeys, k.Refresh}
-	if p.kind == kindKeys || p.kind == kindAllKeys {
+	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
+	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
 	return [][]key.Binding{nav, list, {k.Help, k.Quit}}
+}
+
+// hstep is how many cells < and > scroll.
+const hstep = 8
+
+// matchCount says how many rows a filter keeps: "no match", "1 match", "1,204 matches".
+func matchCount(n int) string {
+	switch n {
+	case 0:
+		return "no match"
+	case 1:
+		return "1 match"
+	}
+	return thousands(n) + " matches"
+}
+
+// thousands writes n with thousands separators: 9,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// position says where the cursor is among the rows and how many there are: "412/9,000 keys", or with a
+// filter or the toggle on, "3/12 of 9,000 keys".
+func (p *listPage) position() string {
+	n := len(p.rows)
+	noun := p.spec.noun[1]
+	if len(p.base) == 1 {
+		noun = p.spec.noun[0]
+	}
+	at := "0"
+	if n > 0 {
+		at = thousands(p.cursor + 1)
+	}
+	if n == len(p.base) {
+		return at + "/" + thousands(n) + " " + noun
+	}
+	return at + "/" + thousands(n) + " of " + thousands(len(p.base)) + " " + noun
+}
+
+// sortText says the order: "days remaining", "name, reversed".
+func (p *listPage) sortText() string {
+	if p.reverse {
+		return p.sort.String() + ", reversed"
+	}
+	return p.sort.String()
+}
+
+// sortTitle is the title of the column the rows are sorted by, marked in the header.
+func (p *listPage) sortTitle() string {
+	has := func(title string) bool {
+		return slices.ContainsFunc(p.cols, func(c column) bool { return c.title == title })
+	}
+	switch {
+	case p.sort == sortDays && has("DAYS"):
+		return "DAYS"
+	case p.sort == sortDays:
+		return "STATUS"
+	case p.sort == sortOrgSpace:
+		return "ORG"
+	case p.spec.keys:
+		return "KEY"
+	case len(p.cols) > 0:
+		return p.cols[0].title
+	}
+	return ""
+}
+
+// highlight draws a cell's text in its style with the first match of the filter (case-insensitive) underlined
+// and bold, so what matched stands out.
+func highlight(text, query string, style lipgloss.Style) string {
+	if query == "" {
+		return style.Render(text)
+	}
+	i := strings.Index(strings.ToLower(text), strings.ToLower(query))
+	if i < 0 || len(strings.ToLower(text)) != len(text) {
+		return style.Render(text)
+	}
+	j := i + len(query)
+	return style.Render(text[:i]) + style.Underline(true).Bold(true).Render(text[i:j]) + style.Render(text[j:])
 }

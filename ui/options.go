@@ -12,6 +12,8 @@ import (
 	"context"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
@@ -34,6 +36,9 @@ type Options struct {
 	Now func() time.Time
 	// NoColor draws without colour (NO_COLOR); statuses stay readable from their text.
 	NoColor bool
+	// Tick schedules a message after a duration (default tea.Tick): the clock tick, the spinner and progress all
+	// go through it, so tests deliver ticks themselves and never wait on the wall clock.
+	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// Context bounds every request the UI makes; cancel it to stop background work.
 	Context context.Context
 }

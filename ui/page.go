@@ -4,28 +4,38 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
-// common is what every page draws and decides with (the soft-serve pattern: one small shared struct).
-type common struct {
+// env is the environment every page draws and decides with (the soft-serve pattern: one small shared struct):
+// the screen's size, styles, keys, the clock, the thresholds and the context of every request.
+type env struct {
 	width, height int
 	styles        Styles
 	keys          keyMap
+	help          help.Model // the footer, built once, restyled with the palette
 	now           func() time.Time
 	th            expiry.Thresholds
-	within        int // days the "expiring soon" filter keeps
-	foundations   []*foundationState
-	startExpiring bool
-	dataGen       int // bumped whenever a snapshot changes, so pages know to rebuild their rows
+	within        int  // days the "expiring soon" filter keeps
+	expiring      bool // the "expiring soon" filter, one setting of the session (x, --within)
 	ctx           context.Context
 }
 
-// multi reports whether several foundations are shown (pages then name them).
-func (c *common) multi() bool { return len(c.foundations) > 1 }
+// bodyHeight is the number of lines a page's body has: the screen less the header, status line and footer.
+func (e *env) bodyHeight() int { return max(e.height-chromeHeight, 1) }
+
+// listRows is the number of rows a list shows: its body less the column titles.
+func (e *env) listRows() int { return max(e.bodyHeight()-1, 1) }
+
+// common is what a page is handed: the environment and the store of foundations.
+type common struct {
+	*env
+	*store
+}
 
 // outcome is what a page asks the root to do after a key.
 type outcome struct {
@@ -44,8 +54,11 @@ type page interface {
 	// update reacts to a key or a message meant for the page; keys it does not handle go to the root (back,
 	// quit, help, ...).
 	update(msg tea.Msg, c *common) outcome
-	// body draws the page's area of the screen, exactly height lines.
-	body(c *common, height int) string
+	// layout brings the page up to date after a message (rows, widths, wrapping, scroll position), so that
+	// drawing it computes nothing.
+	layout(c *common)
+	// body draws the page's area of the screen, exactly c.bodyHeight() lines. It changes nothing.
+	body(c *common) string
 	// statusLine is what the page says on the status line (filter input, loading, warnings), if anything.
 	statusLine(c *common) string
 	// capturing reports whether the page is taking text input (a filter being typed): then every key but

@@ -38,6 +38,9 @@ type row struct {
 	keys       []*cf.KeyReport // the keys beneath (one for a key row)
 	detail     string          // a second text: API, offering/plan
 
+	// The widths of the row's texts on screen, measured when the row is built.
+	nameWidth, detailWidth, foundationWidth int
+
 	// Sort and search keys, computed when the row is built.
 	lname    string
 	lpath    string
@@ -54,61 +57,89 @@ type scope struct {
 	instGUID   string
 }
 
-// buildRows lists a page's rows from the foundations' indexes.
+// buildRows lists a page's rows from the foundations' indexes, as the page's spec says.
 func buildRows(kind pageKind, sc scope, all []*foundationState) []*row {
-	var rows []*row
-	group := func(r *row) {
-		r.lname, r.search = strings.ToLower(r.name), strings.ToLower(safetext.Clean(r.name)+"\x00"+safetext.Clean(r.detail))
-		r.lpath, r.rank = r.lname, 1
-		for _, k := range r.keys {
-			if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {
-				r.earliest, r.rank = c.Effective(), 0
-			}
+	return specs[kind].rows(sc, all)
+}
+
+// groupRow completes a row that groups keys (a foundation, org, space or instance): its sort and search keys,
+// and its texts' widths.
+func groupRow(r *row) *row {
+	r.lname, r.search = strings.ToLower(r.name), strings.ToLower(safetext.Clean(r.name)+"\x00"+safetext.Clean(r.detail))
+	r.lpath, r.rank = r.lname, 1
+	r.nameWidth, r.detailWidth = measure(r.name), measure(r.detail)
+	for _, k := range r.keys {
+		if c := k.Finding.Certificate; c != nil && (r.earliest.IsZero() || c.Effective().Before(r.earliest)) {
+			r.earliest, r.rank = c.Effective(), 0
 		}
-		rows = append(rows, r)
 	}
-	switch kind {
-	case kindFoundations:
-		for _, f := range all {
-			r := &row{id: f.Name, name: f.Name, foundation: f, detail: f.API}
-			if f.idx != nil {
-				r.keys = f.idx.keys
-			}
-			group(r)
+	return r
+}
+
+func foundationRows(_ scope, all []*foundationState) []*row {
+	var rows []*row
+	for _, f := range all {
+		r := &row{id: f.Name, name: f.Name, foundation: f, detail: f.API}
+		if f.idx != nil {
+			r.keys = f.idx.keys
 		}
-	case kindOrgs:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, o := range ix.orgs {
-				group(&row{id: o.GUID, name: o.Name, foundation: sc.foundation, orgGUID: o.GUID, keys: ix.keysByOrg[o.GUID]})
-			}
+		rows = append(rows, groupRow(r))
+	}
+	return rows
+}
+
+func orgRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, o := range ix.orgs {
+			rows = append(rows, groupRow(&row{id: o.GUID, name: o.Name, foundation: sc.foundation, orgGUID: o.GUID, keys: ix.keysByOrg[o.GUID]}))
 		}
-	case kindSpaces:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, sp := range ix.spacesByOrg[sc.orgGUID] {
-				group(&row{id: sp.GUID, name: sp.Name, foundation: sc.foundation, orgGUID: sc.orgGUID, spaceGUID: sp.GUID, keys: ix.keysBySpace[sp.GUID]})
-			}
+	}
+	return rows
+}
+
+func spaceRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, sp := range ix.spacesByOrg[sc.orgGUID] {
+			rows = append(rows, groupRow(&row{id: sp.GUID, name: sp.Name, foundation: sc.foundation, orgGUID: sc.orgGUID, spaceGUID: sp.GUID, keys: ix.keysBySpace[sp.GUID]}))
 		}
-	case kindInstances:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, si := range ix.instsBySpace[sc.spaceGUID] {
-				group(&row{id: si.GUID, name: si.Name, foundation: sc.foundation, orgGUID: si.OrgGUID, spaceGUID: si.SpaceGUID, inst: si,
-					keys: ix.keysByInstance[si.GUID], detail: strings.TrimSpace(si.OfferingName + " " + si.PlanName)})
-			}
+	}
+	return rows
+}
+
+func instanceRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, si := range ix.instsBySpace[sc.spaceGUID] {
+			rows = append(rows, groupRow(&row{id: si.GUID, name: si.Name, foundation: sc.foundation, orgGUID: si.OrgGUID, spaceGUID: si.SpaceGUID, inst: si,
+				keys: ix.keysByInstance[si.GUID], detail: strings.TrimSpace(si.OfferingName + " " + si.PlanName)}))
 		}
-	case kindKeys:
-		if ix := sc.foundation.idx; ix != nil {
-			for _, k := range ix.keysByInstance[sc.instGUID] {
-				rows = append(rows, keyRow(sc.foundation, k))
-			}
+	}
+	return rows
+}
+
+func instanceKeyRows(sc scope, _ []*foundationState) []*row {
+	var rows []*row
+	if ix := sc.foundation.idx; ix != nil {
+		for _, k := range ix.keysByInstance[sc.instGUID] {
+			rows = append(rows, keyRow(sc.foundation, k))
 		}
-	case kindAllKeys:
-		for _, f := range all {
-			if (sc.foundation != nil && f != sc.foundation) || f.idx == nil {
-				continue
-			}
-			for _, k := range f.idx.keys {
-				rows = append(rows, keyRow(f, k))
-			}
+	}
+	return rows
+}
+
+func allKeyRows(sc scope, all []*foundationState) []*row {
+	var rows []*row
+	for _, f := range all {
+		if (sc.foundation != nil && f != sc.foundation) || f.idx == nil {
+			continue
+		}
+		fw := measure(f.Name)
+		for _, k := range f.idx.keys {
+			r := keyRow(f, k)
+			r.foundationWidth = fw
+			rows = append(rows, r)
 		}
 	}
 	return rows
@@ -184,6 +215,33 @@ func countsText(s summary, th expiry.Thresholds) []countPart {
 type countPart struct {
 	status expiry.Status
 	text   string
+	pad    int // spaces after it, so the same status lines up across rows
+}
+
+// alignCounts puts each status's count in its slot (slots: the widest count of each status among the rows), so
+// "2 ok" stands under "2 ok" whatever precedes it; a status a row lacks is a blank slot.
+func alignCounts(parts []countPart, slots map[expiry.Status]int) []countPart {
+	if len(slots) == 0 || (len(parts) == 1 && parts[0].text == "no keys") {
+		return parts
+	}
+	have := map[expiry.Status]string{}
+	for _, p := range parts {
+		have[p.status] = p.text
+	}
+	var out []countPart
+	for _, st := range expiry.Statuses {
+		w, ok := slots[st]
+		if !ok {
+			continue
+		}
+		text := have[st]
+		out = append(out, countPart{status: st, text: text, pad: w - safetext.Width(text)})
+	}
+	// Trailing blank slots draw nothing.
+	for len(out) > 0 && out[len(out)-1].text == "" {
+		out = out[:len(out)-1]
+	}
+	return out
 }
 
 // joinCounts is the plain text of a counts cell.
@@ -198,11 +256,12 @@ func joinCounts(parts []countPart) string {
 // query is a filter text, folded once for matching.
 type query struct {
 	lower, serial string
+	rdns          []string // when the text is a DN: its RDNs, matched in any order and spacing
 }
 
 func newQuery(q string) query {
 	q = strings.TrimSpace(q)
-	return query{lower: strings.ToLower(q), serial: foldSerial(q)}
+	return query{lower: strings.ToLower(q), serial: foldSerial(q), rdns: rdns(q)}
 }
 
 // matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and
@@ -223,8 +282,46 @@ func (r *row) matches(q query) bool {
 		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
 			return true
 		}
+		if q.rdns != nil && (containsRDNs(m.subjectRDNs, q.rdns) || containsRDNs(m.issuerRDNs, q.rdns)) {
+			return true
+		}
 	}
 	return false
+}
+
+// matchedWhere says, for a key row the filter keeps, where the filter matched when that is not in a column the
+// list shows by name (key, instance, space, org): "GUID 2222…", "subject: CN=…", "issuer: CN=…", "serial 0x…".
+// It is "" when a shown name matched.
+func (r *row) matchedWhere(q query) string {
+	if r.key == nil || q.lower == "" {
+		return ""
+	}
+	m := r.meta
+	if i := strings.Index(m.search, q.lower); i >= 0 {
+		c := r.key.Finding.Certificate
+		switch strings.Count(m.search[:i], "\x00") {
+		case 0, 1, 2, 3:
+			return ""
+		case 4:
+			return "GUID " + r.key.GUID
+		case 5:
+			return "subject: " + c.SubjectDN
+		case 6:
+			return "issuer: " + c.IssuerDN
+		}
+	}
+	c := r.key.Finding.Certificate
+	switch {
+	case c == nil:
+		return ""
+	case q.serial != "" && strings.Contains(m.serial, q.serial):
+		return "serial " + c.Serial
+	case q.rdns != nil && containsRDNs(m.subjectRDNs, q.rdns):
+		return "subject: " + c.SubjectDN
+	case q.rdns != nil && containsRDNs(m.issuerRDNs, q.rdns):
+		return "issuer: " + c.IssuerDN
+	}
+	return ""
 }
 
 // expiring reports whether the row has a certificate key expiring within days (expired included).

@@ -2,14 +2,42 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
+
+// store holds the foundations and what the pages derive from them: their snapshots and indexes, and a
+// generation bumped whenever a snapshot changes, so pages know to rebuild their rows.
+type store struct {
+	foundations []*foundationState
+	dataGen     int
+}
+
+// named returns the foundation of a name, or nil.
+func (s *store) named(name string) *foundationState {
+	for _, f := range s.foundations {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// multi reports whether several foundations are shown (pages then name them).
+func (s *store) multi() bool { return len(s.foundations) > 1 }
+
+// install puts a fresh snapshot in place and tells the pages.
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time) {
+	f.setSnapshot(snap, idx, at)
+	s.dataGen++
+}
 
 // foundationState is what the UI knows about one foundation: its latest snapshot (kept when a refresh fails),
 // indexed for the pages, and the state of its background refresh.
@@ -19,11 +47,13 @@ type foundationState struct {
 	connecting bool
 	snap       *Snapshot
 	idx        *index
-	gen        int // generation of the refresh in flight (or last started)
+	gen        int // generation of the connection or refresh in flight (or last started)
 	busy       bool
+	cancel     context.CancelFunc // stops the connection or refresh in flight
 	progress   cf.Progress
-	updatedAt  time.Time // when the snapshot was taken
-	staleSince time.Time // when refreshes started failing (zero while fresh)
+	latest     *atomic.Pointer[cf.Progress] // the running load's latest progress, written by its goroutine
+	updatedAt  time.Time                    // when the snapshot was taken
+	staleSince time.Time                    // when refreshes started failing (zero while fresh)
 	lastErr    error
 	nextAt     time.Time // when the next background refresh is due (zero: none planned)
 }
@@ -53,6 +83,8 @@ type keyMeta struct {
 	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
 	hasCert bool
 	unknown bool
+	// The subject's and issuer's RDNs, folded and sorted (see rdns), so a DN pasted in any order matches.
+	subjectRDNs, issuerRDNs []string
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -63,17 +95,14 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
 		m.serial = foldSerial(c.Serial)
 		m.hasCert = true
+		m.subjectRDNs, m.issuerRDNs = rdns(safetext.Clean(c.SubjectDN)), rdns(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
 	for i, part := range parts {
 		parts[i] = safetext.Clean(part) // what is seen is what is found: hidden escape sequences match nothing
 	}
 	m.search = strings.ToLower(strings.Join(parts, "\x00"))
-	st := expiry.StatusUnknown
-	if k.Finding.Kind == expiry.KindNone {
-		st = expiry.StatusNone
-	}
-	m.note = noteOf(k, st)
+	m.note = noteOf(k)
 	for j, s := range []string{k.Name, i.Name, i.SpaceName, i.OrgName, m.note} {
 		m.widths[j] = safetext.Width(safetext.Clean(s))
 	}

@@ -4,56 +4,84 @@ import (
 	"image/color"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
+// tone is one colour as each colour profile draws it, chosen by hand for each: a 16-colour terminal (xterm,
+// linux, PuTTY) would otherwise round neighbouring hues to the same SGR code, and warning turn red.
+type tone struct {
+	ansi    uint8  // 0-15
+	ansi256 uint8  // 0-255
+	hex     string // true colour
+}
+
+// color is the tone for a profile.
+func (t tone) color(p colorprofile.Profile) color.Color {
+	return lipgloss.Complete(p)(lipgloss.ANSIColor(t.ansi), lipgloss.ANSIColor(t.ansi256), lipgloss.Color(t.hex))
+}
+
 // swatch is how one status is drawn: a foreground, an optional background (a badge), bold or not.
 type swatch struct {
-	fg, bg string // hex; empty for the terminal's default
+	fg, bg tone
+	hasBg  bool
 	bold   bool
 }
 
-// statusSwatch decides each status's colours for a dark or light terminal background. Expired keys get a badge
-// (white on red) so they stand apart from critical ones (red text) even for readers who confuse hues; none is
-// dimmed, unknown is violet.
-func statusSwatch(s expiry.Status, dark bool) swatch {
-	if dark {
-		switch s {
-		case expiry.StatusExpired:
-			return swatch{fg: "#ffffff", bg: "#c01c28", bold: true}
-		case expiry.StatusCritical:
-			return swatch{fg: "#ff6b6b", bold: true}
-		case expiry.StatusWarning:
-			return swatch{fg: "#f5c542"}
-		case expiry.StatusOK:
-			return swatch{fg: "#57d38c"}
-		case expiry.StatusUnknown:
-			return swatch{fg: "#c49cff"}
-		case expiry.StatusNone:
-			return swatch{fg: "#9a9a9a"}
-		}
-	}
-	switch s {
-	case expiry.StatusExpired:
-		return swatch{fg: "#ffffff", bg: "#a51d2d", bold: true}
-	case expiry.StatusCritical:
-		return swatch{fg: "#b3001b", bold: true}
-	case expiry.StatusWarning:
-		return swatch{fg: "#8a5300"}
-	case expiry.StatusOK:
-		return swatch{fg: "#1b6f3a"}
-	case expiry.StatusUnknown:
-		return swatch{fg: "#6a2fb8"}
-	case expiry.StatusNone:
-		return swatch{fg: "#666666"}
-	}
-	return swatch{}
+// statusPalette is every status's swatch, for a light and a dark background side by side. Expired keys get a
+// badge (white on red) so they stand apart from critical ones (red text) even for readers who confuse hues; none
+// is dimmed, unknown is violet. In 16 colours each status keeps its own code: expired a red background,
+// critical bright red, warning yellow, ok green, unknown magenta, none grey.
+var statusPalette = map[expiry.Status]struct{ light, dark swatch }{
+	expiry.StatusExpired: {
+		light: swatch{fg: tone{15, 231, "#ffffff"}, bg: tone{1, 124, "#a51d2d"}, hasBg: true, bold: true},
+		dark:  swatch{fg: tone{15, 231, "#ffffff"}, bg: tone{1, 160, "#c01c28"}, hasBg: true, bold: true},
+	},
+	expiry.StatusCritical: {
+		light: swatch{fg: tone{9, 124, "#b3001b"}, bold: true},
+		dark:  swatch{fg: tone{9, 203, "#ff6b6b"}, bold: true},
+	},
+	expiry.StatusWarning: {
+		light: swatch{fg: tone{3, 94, "#8a5300"}},
+		dark:  swatch{fg: tone{11, 220, "#f5c542"}},
+	},
+	expiry.StatusOK: {
+		light: swatch{fg: tone{2, 22, "#1b6f3a"}},
+		dark:  swatch{fg: tone{10, 78, "#57d38c"}},
+	},
+	expiry.StatusUnknown: {
+		light: swatch{fg: tone{5, 91, "#6a2fb8"}},
+		dark:  swatch{fg: tone{13, 141, "#c49cff"}},
+	},
+	expiry.StatusNone: {
+		light: swatch{fg: tone{8, 241, "#666666"}},
+		dark:  swatch{fg: tone{8, 247, "#9a9a9a"}},
+	},
 }
 
-// Styles are every style the UI draws with, for one background and colour setting.
+// statusSwatch is a status's swatch for a dark or light background.
+func statusSwatch(s expiry.Status, dark bool) swatch {
+	if dark {
+		return statusPalette[s].dark
+	}
+	return statusPalette[s].light
+}
+
+// chromePalette is the colours of everything else, light and dark side by side.
+var chromePalette = struct {
+	accent, crumb, errText, border struct{ light, dark tone }
+}{
+	accent:  struct{ light, dark tone }{tone{4, 25, "#1c5fb8"}, tone{12, 111, "#7ab8ff"}},
+	crumb:   struct{ light, dark tone }{tone{0, 238, "#444444"}, tone{7, 249, "#b0b0b0"}},
+	errText: struct{ light, dark tone }{tone{1, 124, "#b3001b"}, tone{9, 203, "#ff6b6b"}},
+	border:  struct{ light, dark tone }{tone{8, 245, "#888888"}, tone{8, 242, "#666666"}},
+}
+
+// Styles are every style the UI draws with, for one background, colour profile and colour setting.
 type Styles struct {
 	dark, noColor bool
+	profile       colorprofile.Profile
 	status        map[expiry.Status]lipgloss.Style
 	Title         lipgloss.Style
 	Crumb         lipgloss.Style
@@ -68,23 +96,29 @@ type Styles struct {
 	Box           lipgloss.Style // the help overlay
 }
 
-// NewStyles builds the styles for a dark or light background; noColor keeps only bold, faint and reverse, so
-// every status stays readable from its text.
-func NewStyles(dark, noColor bool) Styles {
+// NewStyles builds the styles for a dark or light background in a colour profile (TrueColor when unknown);
+// noColor keeps only bold, faint and reverse, so every status stays readable from its text.
+func NewStyles(dark bool, profile colorprofile.Profile, noColor bool) Styles {
+	if profile == colorprofile.Unknown {
+		profile = colorprofile.TrueColor
+	}
 	ld := lipgloss.LightDark(dark)
-	c := func(light, darkHex string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(darkHex)) }
-	s := Styles{dark: dark, noColor: noColor, status: map[expiry.Status]lipgloss.Style{}}
+	pick := func(p struct{ light, dark tone }) color.Color {
+		return ld(p.light.color(profile), p.dark.color(profile))
+	}
+	s := Styles{dark: dark, noColor: noColor, profile: profile, status: map[expiry.Status]lipgloss.Style{}}
 	for _, st := range expiry.Statuses {
 		sw := statusSwatch(st, dark)
 		style := lipgloss.NewStyle().Bold(sw.bold)
-		if !noColor {
-			style = style.Foreground(lipgloss.Color(sw.fg))
-			if sw.bg != "" {
-				style = style.Background(lipgloss.Color(sw.bg))
+		switch {
+		case !noColor:
+			style = style.Foreground(sw.fg.color(profile))
+			if sw.hasBg {
+				style = style.Background(sw.bg.color(profile))
 			}
-		} else if st == expiry.StatusExpired {
+		case st == expiry.StatusExpired:
 			style = style.Reverse(true)
-		} else if st == expiry.StatusNone {
+		case st == expiry.StatusNone:
 			style = style.Faint(true)
 		}
 		s.status[st] = style
@@ -104,13 +138,14 @@ func NewStyles(dark, noColor bool) Styles {
 		s.Key = base.Bold(true)
 		return s
 	}
-	s.Title = base.Bold(true).Foreground(c("#1c5fb8", "#7ab8ff"))
-	s.Crumb = base.Foreground(c("#444444", "#b0b0b0"))
-	s.CrumbCurrent = base.Bold(true).Foreground(c("#1c5fb8", "#7ab8ff"))
-	s.Warning = base.Bold(true).Foreground(lipgloss.Color("#ffffff")).Background(c("#a51d2d", "#c01c28"))
-	s.Error = base.Bold(true).Foreground(c("#b3001b", "#ff6b6b"))
-	s.Key = base.Bold(true).Foreground(c("#1c5fb8", "#7ab8ff"))
-	s.Box = s.Box.BorderForeground(c("#888888", "#666666"))
+	expired := statusSwatch(expiry.StatusExpired, dark)
+	s.Title = base.Bold(true).Foreground(pick(chromePalette.accent))
+	s.Crumb = base.Foreground(pick(chromePalette.crumb))
+	s.CrumbCurrent = base.Bold(true).Foreground(pick(chromePalette.accent))
+	s.Warning = base.Bold(true).Foreground(expired.fg.color(profile)).Background(expired.bg.color(profile))
+	s.Error = base.Bold(true).Foreground(pick(chromePalette.errText))
+	s.Key = base.Bold(true).Foreground(pick(chromePalette.accent))
+	s.Box = s.Box.BorderForeground(pick(chromePalette.border))
 	return s
 }
 

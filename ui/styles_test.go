@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/colorprofile"
+
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
@@ -39,10 +41,10 @@ func TestStatusColoursReadable(t *testing.T) {
 		seen := map[string]expiry.Status{}
 		for _, st := range expiry.Statuses {
 			sw := statusSwatch(st, dark)
-			if sw.fg == "" {
+			if sw.fg.hex == "" {
 				t.Fatalf("%v (dark %v) has no colour", st, dark)
 			}
-			id := sw.fg + "/" + sw.bg + "/" + strconv.FormatBool(sw.bold)
+			id := sw.fg.hex + "/" + sw.bg.hex + "/" + strconv.FormatBool(sw.bold)
 			if other, dup := seen[id]; dup {
 				t.Errorf("dark %v: %v and %v look the same", dark, st, other)
 			}
@@ -53,11 +55,11 @@ func TestStatusColoursReadable(t *testing.T) {
 			}
 			for _, bg := range backgrounds[dark] {
 				against := bg
-				if sw.bg != "" {
-					against = sw.bg
+				if sw.hasBg {
+					against = sw.bg.hex
 				}
-				if c := contrast(sw.fg, against); c < min {
-					t.Errorf("dark %v: %v %s on %s has contrast %.2f, want >= %.1f", dark, st, sw.fg, against, c, min)
+				if c := contrast(sw.fg.hex, against); c < min {
+					t.Errorf("dark %v: %v %s on %s has contrast %.2f, want >= %.1f", dark, st, sw.fg.hex, against, c, min)
 				}
 			}
 		}
@@ -66,7 +68,7 @@ func TestStatusColoursReadable(t *testing.T) {
 
 func TestNoColorKeepsStatusText(t *testing.T) {
 	t.Parallel()
-	s := NewStyles(true, true)
+	s := NewStyles(true, colorprofile.TrueColor, true)
 	for _, st := range expiry.Statuses {
 		out := s.Status(st).Render(st.String())
 		if !strings.Contains(out, st.String()) {
@@ -76,8 +78,53 @@ func TestNoColorKeepsStatusText(t *testing.T) {
 			t.Errorf("%v: colour without colour: %q", st, out)
 		}
 	}
-	coloured := NewStyles(true, false).Status(expiry.StatusWarning).Render("warning")
+	coloured := NewStyles(true, colorprofile.TrueColor, false).Status(expiry.StatusWarning).Render("warning")
 	if !strings.Contains(coloured, "38;2;") {
 		t.Errorf("colour missing: %q", coloured)
 	}
+}
+
+// Each status stays distinct however many colours the terminal has: a row of each status is drawn in each
+// profile (as Bubble Tea writes it to such a terminal) and no two look the same. In 16 colours (TERM=xterm,
+// linux, PuTTY) warning used to turn into critical's bright red.
+func TestStatusesDistinctInEveryProfile(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []colorprofile.Profile{colorprofile.ANSI, colorprofile.ANSI256, colorprofile.TrueColor} {
+		for _, dark := range []bool{true, false} {
+			s := NewStyles(dark, profile, false)
+			seen := map[string]expiry.Status{}
+			for _, st := range expiry.Statuses {
+				var out strings.Builder
+				w := &colorprofile.Writer{Forward: &out, Profile: profile}
+				if _, err := w.WriteString(s.Status(st).Render("x")); err != nil {
+					t.Fatal(err)
+				}
+				// Bold does not count: on many terminals bold red is just red.
+				colours := colourParams(out.String())
+				if other, dup := seen[colours]; dup {
+					t.Errorf("%v dark %v: %v and %v are both drawn in %q", profile, dark, st, other, colours)
+				}
+				seen[colours] = st
+			}
+		}
+	}
+	// Without colour the text and bold, faint and reverse tell them apart: expired and none differ from the rest.
+	s := NewStyles(true, colorprofile.TrueColor, true)
+	if s.Status(expiry.StatusExpired).Render("x") == s.Status(expiry.StatusCritical).Render("x") {
+		t.Error("NO_COLOR: expired looks like critical")
+	}
+}
+
+// colourParams are the SGR parameters of a styled text other than bold, faint and reset.
+func colourParams(s string) string {
+	var params []string
+	for _, seq := range strings.Split(s, "\x1b[")[1:] {
+		body, _, _ := strings.Cut(seq, "m")
+		for _, p := range strings.Split(body, ";") {
+			if p != "" && p != "0" && p != "1" && p != "2" {
+				params = append(params, p)
+			}
+		}
+	}
+	return strings.Join(params, ";")
 }

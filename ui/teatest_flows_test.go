@@ -101,7 +101,7 @@ func TestProgramFlows(t *testing.T) {
 		tm.Type(k.GUID)
 		m.wait(t, tm, "Binding GUID    "+k.GUID)
 		screen := finish(t, tm, 100)
-		mustContain(t, "detail", screen, "› all keys › em-orders-client", "ok · 61 days left")
+		mustContain(t, "detail", screen, "› all keys of demo › em-orders-client", "ok · 61 days left")
 	})
 
 	t.Run("expiring toggle", func(t *testing.T) {

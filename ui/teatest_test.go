@@ -29,7 +29,7 @@ func demoFoundation(t *testing.T, now func() time.Time, data cffake.Dataset) (Fo
 	t.Cleanup(srv.Close)
 	f := Foundation{Name: "demo", API: srv.URL, Connect: func(ctx context.Context) (Backend, error) {
 		c, _, err := cf.Login(ctx, srv.URL, cf.Credentials{Grant: cf.GrantPassword, Username: cffake.AdminUser, Password: cf.NewSecret(fake.Password(cffake.AdminUser))},
-			cf.Options{Clock: now, HTTPClient: srv.Client()})
+			cf.Options{Clock: now, HTTPClient: srv.Client(), Sleep: noSleep})
 		if err != nil {
 			return nil, err
 		}
@@ -37,6 +37,9 @@ func demoFoundation(t *testing.T, now func() time.Time, data cffake.Dataset) (Fo
 	}}
 	return f, fake
 }
+
+// noSleep stands in for the client's retry backoff: a test never waits on the wall clock.
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // TestProgramAgainstFakeFoundation runs the whole bubbletea program (renderer, input, commands) against the fake
 // foundation over HTTP at 100x40: it loads, drills to a key's detail, shows the final screen and quits.
@@ -58,7 +61,7 @@ func TestProgramAgainstFakeFoundation(t *testing.T) {
 	tm.Send(keyMsg("q"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*observed).Model
 	screen := ansi.Strip(final.View().Content)
-	for _, want := range []string{"cfkeys demo › all keys › crm-sync-sender", "critical · 5 days left", "L=sap-uaa", `"key": "[redacted]"`, "<PEM: 3 certificates"} {
+	for _, want := range []string{"cfkeys demo › all keys of demo › crm-sync-sender", "critical · 5 days left", "L=sap-uaa", `"key": "[redacted]"`, "<PEM: 3 certificates"} {
 		if !strings.Contains(screen, want) && !strings.Contains(strings.ReplaceAll(screen, "\n", ""), want) {
 			t.Errorf("final screen lacks %q:\n%s", want, screen)
 		}

@@ -26,7 +26,7 @@ func TestNoteSaysWhyTheDatesDiffer(t *testing.T) {
 	k := &cf.KeyReport{Finding: expiry.Finding{Kind: expiry.KindCertificate, Certificate: &expiry.Certificate{SubjectDN: `CN=Acme\, Inc.,O=x`,
 		Disagreement: "certificatedetails says 2030-01-01, the certificate itself expires 2026-12-04"}}}
 	want := "Acme, Inc. (certificatedetails says 2030-01-01, the certificate itself expires 2026-12-04)"
-	if got := noteOf(k, expiry.StatusCritical); got != want {
+	if got := noteOf(k); got != want {
 		t.Errorf("note = %q, want %q", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package cffake
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"time"
@@ -135,6 +136,10 @@ func (s *Server) getBindingParameters(w http.ResponseWriter, r *http.Request, p 
 	if !ok {
 		return
 	}
+	if of := s.offeringOf(s.instanceByGUID(b.InstanceGUID)); of == nil || !of.BindingsRetrievable {
+		ccFail(w, http.StatusBadRequest, "CF-ServiceFetchBindingParametersNotSupported", 90007, "This service does not support fetching service binding parameters.")
+		return
+	}
 	params := b.Parameters
 	if params == nil {
 		params = map[string]any{}
@@ -153,7 +158,8 @@ type createRequest struct {
 			} `json:"data"`
 		} `json:"service_instance"`
 	} `json:"relationships"`
-	Parameters map[string]any `json:"parameters"`
+	Parameters map[string]any   `json:"parameters"`
+	Metadata   *metadataRequest `json:"metadata"`
 }
 
 func (s *Server) createBinding(w http.ResponseWriter, r *http.Request, p principal) {
@@ -199,10 +205,16 @@ func (s *Server) createBinding(w http.ResponseWriter, r *http.Request, p princip
 			return
 		}
 	}
+	labels, annotations, problem := req.Metadata.apply(nil, nil)
+	if problem != "" {
+		unprocessable(w, problem)
+		return
+	}
 	now := s.now()
 	b := &binding{
 		GUID: newGUID(), Name: req.Name, Type: "key", InstanceGUID: si.GUID, CreatedAt: now, UpdatedAt: now,
 		LastOp: lastOp{Type: "create", State: "in progress", CreatedAt: now, UpdatedAt: now}, Parameters: req.Parameters,
+		Labels: labels, Annotations: annotations,
 	}
 	s.binds[b.GUID] = b
 	j := &job{GUID: newGUID(), Owner: p.name, Operation: "service_keys.create", State: "PROCESSING", BindingGUID: b.GUID, CreatedAt: now, UpdatedAt: now}
@@ -253,6 +265,9 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p principal) {
 		}
 	}
 	links := map[string]any{"self": link(baseURL(r) + "/v3/jobs/" + j.GUID)}
+	if j.Operation == "service_instances.create" {
+		links["service_instances"] = link(baseURL(r) + "/v3/service_instances/" + j.InstanceGUID)
+	}
 	if j.Operation == "service_keys.create" {
 		links["service_credential_bindings"] = link(baseURL(r) + "/v3/service_credential_bindings/" + j.BindingGUID)
 	}
@@ -278,6 +293,10 @@ func (s *Server) settleJobsLocked() {
 
 // finishJob completes a job's operation.
 func (s *Server) finishJob(j *job) {
+	if j.Operation == "service_instances.create" {
+		s.finishInstanceJob(j)
+		return
+	}
 	b := s.bindingByGUID(j.BindingGUID)
 	now := s.now()
 	if b == nil {
@@ -289,6 +308,12 @@ func (s *Server) finishJob(j *job) {
 	case "service_keys.create":
 		si := s.instanceByGUID(b.InstanceGUID)
 		creds, err := s.brokerCredentials(si, b.Name, b.Parameters, now)
+		if err == nil && s.certificateInUse(b) {
+			err = errors.New("the certificate is already used by another service key; an external certificate may be used only once")
+		}
+		if msg, ok := s.brokerFailures[si.GUID]; ok && err == nil {
+			err = errors.New(msg)
+		}
 		if err != nil {
 			j.State = "FAILED"
 			j.Errors = []ccError{{Detail: "Service broker error: " + err.Error(), Title: "CF-ServiceBrokerBadResponse", Code: 10001}}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,10 +117,23 @@ func (s *Server) brokerCredentials(si *instance, keyName string, params map[stri
 		}
 		return now.AddDate(0, 0, n), nil
 	}
+	keyLength := func(v any, allowed ...float64) error {
+		if v == nil {
+			return nil
+		}
+		f, ok := v.(float64)
+		if !ok || !slices.Contains(allowed, f) {
+			return fmt.Errorf("key-length must be one of %v", allowed)
+		}
+		return nil
+	}
 	switch s.offeringOf(si).Name {
 	case "it-rt":
 		switch params["key-type"] {
 		case "certificate":
+			if err := keyLength(params["key-length"], 2048, 4096); err != nil {
+				return nil, err
+			}
 			until, err := days(365, 365, params["validity"])
 			if err != nil {
 				return nil, err
@@ -135,6 +149,12 @@ func (s *Server) brokerCredentials(si *instance, keyName string, params map[stri
 	case "xsuaa":
 		if params["credential-type"] == "x509" {
 			x509p, _ := params["x509"].(map[string]any)
+			if err := keyLength(x509p["key-length"], 2048, 4096, 8192); err != nil {
+				return nil, err
+			}
+			if vt, ok := x509p["validity-type"]; ok && vt != "DAYS" {
+				return nil, fmt.Errorf("validity-type %v is not supported by this broker (use DAYS)", vt)
+			}
 			until, err := days(7, 30, x509p["validity"])
 			if err != nil {
 				return nil, err

@@ -170,10 +170,11 @@ func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, p principal) 
 	if !ok {
 		return
 	}
-	names, offerGUIDs := lq.list("names"), lq.list("service_offering_guids")
+	names, offerGUIDs, offerNames := lq.list("names"), lq.list("service_offering_guids"), lq.list("service_offering_names")
 	var items []*plan
 	for _, pl := range s.plans {
-		if matchFilter(names, pl.Name) && matchFilter(offerGUIDs, pl.OfferingGUID) && matchFilter(lq.list("guids"), pl.GUID) {
+		of := s.offeringByGUID(pl.OfferingGUID)
+		if matchFilter(names, pl.Name) && matchFilter(offerGUIDs, pl.OfferingGUID) && matchFilter(lq.list("guids"), pl.GUID) && (offerNames == nil || (of != nil && matchFilter(offerNames, of.Name))) {
 			items = append(items, pl)
 		}
 	}
@@ -183,5 +184,17 @@ func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, p principal) 
 	for _, pl := range page {
 		res = append(res, s.renderPlan(r, pl))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pagination": pagination, "resources": res})
+	body := map[string]any{"pagination": pagination, "resources": res}
+	if contains(lq.list("include"), "service_offering") {
+		seen := map[string]bool{}
+		offers := []any{}
+		for _, pl := range page {
+			if of := s.offeringByGUID(pl.OfferingGUID); of != nil && !seen[of.GUID] {
+				seen[of.GUID] = true
+				offers = append(offers, s.renderOffering(r, of))
+			}
+		}
+		body["included"] = map[string]any{"service_offerings": offers}
+	}
+	writeJSON(w, http.StatusOK, body)
 }

@@ -44,6 +44,8 @@ type offering struct {
 	BrokerGUID  string
 	BrokerName  string
 	CreatedAt   time.Time
+	// BindingsRetrievable is the broker's bindings_retrievable feature: GET .../parameters works for its keys.
+	BindingsRetrievable bool
 }
 
 type plan struct {
@@ -84,6 +86,8 @@ type binding struct {
 	LastOp       lastOp
 	Credentials  map[string]any // what /details returns under "credentials"
 	Parameters   map[string]any
+	Labels       map[string]string
+	Annotations  map[string]string
 }
 
 type job struct {
@@ -92,10 +96,12 @@ type job struct {
 	Operation   string // service_keys.create, service_keys.delete
 	State       string // PROCESSING, POLLING, COMPLETE, FAILED
 	BindingGUID string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Polls       int
-	Errors      []ccError
+	// InstanceGUID is the instance a service_instances.create job creates.
+	InstanceGUID string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Polls        int
+	Errors       []ccError
 }
 
 type user struct {

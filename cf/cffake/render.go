@@ -85,7 +85,7 @@ func (s *Server) renderBinding(r *http.Request, b *binding) map[string]any {
 	return map[string]any{
 		"guid": b.GUID, "created_at": ts(b.CreatedAt), "updated_at": ts(b.UpdatedAt), "name": b.Name, "type": b.Type,
 		"last_operation": renderLastOp(b.LastOp),
-		"metadata":       emptyMetadata(),
+		"metadata":       renderMetadata(b.Labels, b.Annotations),
 		"relationships":  map[string]any{"service_instance": rel(b.InstanceGUID)},
 		"links": map[string]any{
 			"self": link(base), "details": link(base + "/details"), "parameters": link(base + "/parameters"),
@@ -113,7 +113,7 @@ func (s *Server) renderOffering(r *http.Request, o *offering) map[string]any {
 	return map[string]any{
 		"guid": o.GUID, "created_at": ts(o.CreatedAt), "updated_at": ts(o.CreatedAt), "name": o.Name, "description": o.Description,
 		"available": true, "tags": []string{}, "requires": []string{}, "shareable": true, "documentation_url": nil,
-		"broker_catalog": map[string]any{"id": o.GUID, "metadata": map[string]any{}, "features": map[string]any{"plan_updateable": false, "bindable": true, "instances_retrievable": true, "bindings_retrievable": true, "allow_context_updates": false}},
+		"broker_catalog": map[string]any{"id": o.GUID, "metadata": map[string]any{}, "features": map[string]any{"plan_updateable": false, "bindable": true, "instances_retrievable": true, "bindings_retrievable": o.BindingsRetrievable, "allow_context_updates": false}},
 		"relationships":  map[string]any{"service_broker": rel(o.BrokerGUID)},
 		"metadata":       emptyMetadata(),
 		"links": map[string]any{

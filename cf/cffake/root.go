@@ -32,6 +32,8 @@ func (s *Server) routes() {
 	s.handle("GET /v3/service_credential_bindings/{guid}/parameters", s.cc(s.getBindingParameters))
 	s.handle("POST /v3/service_credential_bindings", s.cc(s.createBinding))
 	s.handle("DELETE /v3/service_credential_bindings/{guid}", s.cc(s.deleteBinding))
+	s.handle("PATCH /v3/service_credential_bindings/{guid}", s.cc(s.patchBinding))
+	s.handle("POST /v3/service_instances", s.cc(s.createInstance))
 	s.handle("GET /v3/jobs/{guid}", s.cc(s.getJob))
 	s.handle("/", s.handleUnknown)
 }

@@ -136,7 +136,8 @@ func (s *Server) seed() error {
 	}
 	s.seedPrincipals()
 	for i, of := range offeringSeeds {
-		o := &offering{GUID: stableUUID("offering", of.name), Name: of.name, Description: of.description, BrokerGUID: stableUUID("broker", of.broker), BrokerName: of.broker, CreatedAt: now.AddDate(-3, 0, i)}
+		o := &offering{GUID: stableUUID("offering", of.name), Name: of.name, Description: of.description, BrokerGUID: stableUUID("broker", of.broker), BrokerName: of.broker, CreatedAt: now.AddDate(-3, 0, i),
+			BindingsRetrievable: of.name == "it-rt" || of.name == "xsuaa"}
 		s.offers[o.GUID] = o
 		for _, pn := range of.plans {
 			p := &plan{GUID: stableUUID("plan", of.name, pn), Name: pn, OfferingGUID: o.GUID, CreatedAt: o.CreatedAt}

@@ -86,7 +86,9 @@ type Server struct {
 	secrets   []string                // every secret seeded (passwords, client secrets, private keys)
 	rate      map[string]*rateWindow
 	faults    []*Fault
-	failRand  *mrand.Rand
+	// brokerFailures makes the broker fail key creation on an instance (GUID) with a message (FailBroker).
+	brokerFailures map[string]string
+	failRand       *mrand.Rand
 
 	requests atomic.Int64
 	counts   sync.Map // route -> *atomic.Int64
@@ -113,23 +115,24 @@ func New(opts Options) (*Server, error) {
 		opts.JobDuration = 2 * time.Second
 	}
 	s := &Server{
-		opts:      opts,
-		mux:       http.NewServeMux(),
-		signKey:   randomBytes(32),
-		orgs:      map[string]*org{},
-		spaces:    map[string]*space{},
-		offers:    map[string]*offering{},
-		plans:     map[string]*plan{},
-		insts:     map[string]*instance{},
-		binds:     map[string]*binding{},
-		jobs:      map[string]*job{},
-		users:     map[string]*user{},
-		clients:   map[string]*uaaClient{},
-		refresh:   map[string]refreshGrant{},
-		passcodes: map[string]string{},
-		revoked:   map[string]bool{},
-		rate:      map[string]*rateWindow{},
-		failRand:  mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
+		opts:           opts,
+		mux:            http.NewServeMux(),
+		signKey:        randomBytes(32),
+		orgs:           map[string]*org{},
+		spaces:         map[string]*space{},
+		offers:         map[string]*offering{},
+		plans:          map[string]*plan{},
+		insts:          map[string]*instance{},
+		binds:          map[string]*binding{},
+		jobs:           map[string]*job{},
+		users:          map[string]*user{},
+		clients:        map[string]*uaaClient{},
+		refresh:        map[string]refreshGrant{},
+		passcodes:      map[string]string{},
+		revoked:        map[string]bool{},
+		brokerFailures: map[string]string{},
+		rate:           map[string]*rateWindow{},
+		failRand:       mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 	}
 	if err := s.seed(); err != nil {
 		return nil, fmt.Errorf("seeding the fake foundation: %w", err)

@@ -64,7 +64,7 @@ func FuzzExtractTree(f *testing.F) {
 		}
 		var tree any = node
 		for i := len(segments) - 1; i >= 0; i-- {
-			if n, err := strconv.Atoi(segments[i]); err == nil && n >= 0 && n < 4 {
+			if n, ok := arrayIndex(segments[i]); ok {
 				arr := make([]any, n+1)
 				arr[n] = tree
 				tree = arr
@@ -109,10 +109,17 @@ func FuzzExtractTree(f *testing.F) {
 }
 
 // joinSegments writes the path Extract reports for a field under the given segments.
+// arrayIndex reports whether a fuzzed path segment stands for an array index (0 to 3), written as the path
+// renders one: "00" or "+1" are object keys, not indices.
+func arrayIndex(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n < 4 && strconv.Itoa(n) == s
+}
+
 func joinSegments(segments []string, field string) string {
 	p := ""
 	for _, s := range segments {
-		if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 4 {
+		if _, ok := arrayIndex(s); ok {
 			p += "[" + s + "]"
 			continue
 		}

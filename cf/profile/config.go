@@ -40,7 +40,10 @@ type Profile struct {
 	SkipSSLValidation bool         `json:"skip_ssl_validation,omitempty"`
 	RememberPassword  bool         `json:"remember_password,omitempty"`
 	ImportedFrom      string       `json:"imported_from,omitempty"` // "cf CLI config" for login --from-cf-config
-	LoggedInAt        time.Time    `json:"logged_in_at"`
+	// AllowWrites lets cfkeys create, rotate and delete keys on this foundation; without it the profile is
+	// read-only (cfkeys login --allow-writes, cfkeys profiles set NAME --allow-writes on).
+	AllowWrites bool      `json:"allow_writes,omitempty"`
+	LoggedInAt  time.Time `json:"logged_in_at"`
 }
 
 // Endpoints returns the profile's endpoints for the client.

@@ -168,7 +168,31 @@ func Pad(s string, width int) string {
 	return s
 }
 
-// Fit cleans s and truncates it to width cells: the one call for drawing an API string in a column.
+// Fit cleans s and makes it exactly width cells, cut with an ellipsis or padded with spaces: the one call for
+// drawing an API string in a column.
 func Fit(s string, width int) string {
-	return Truncate(Clean(s), width)
+	return Pad(Clean(s), width)
+}
+
+// FitMiddle is Fit for names whose end tells them apart (cpi-inbound-orders, cpi-inbound-invoices): a cut
+// keeps the start and the end, with an ellipsis between (cpi-inb…orders).
+func FitMiddle(s string, width int) string {
+	s = Clean(s)
+	if Width(s) <= width || width < 5 {
+		return Pad(s, width)
+	}
+	runes := []rune(s)
+	headW := (width - 1) / 2
+	tailW := width - 1 - headW
+	head, used := 0, 0
+	for head < len(runes) && used+Width(string(runes[head])) <= headW {
+		used += Width(string(runes[head]))
+		head++
+	}
+	tail, usedT := len(runes), 0
+	for tail > head && usedT+Width(string(runes[tail-1])) <= tailW {
+		usedT += Width(string(runes[tail-1]))
+		tail--
+	}
+	return Pad(string(runes[:head])+Ellipsis+string(runes[tail:]), width)
 }

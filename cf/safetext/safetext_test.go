@@ -119,3 +119,43 @@ func TestPadAlwaysExactWidth(t *testing.T) {
 		}
 	}
 }
+
+// Fit draws an API string in a column: cleaned, then exactly the column's width.
+func TestFitCleansAndFillsTheColumn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"pay\x1b[31mroll", 10, "payroll   "},
+		{"\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\", 6, "link  "},
+		{"cpi-inbound-orders", 8, "cpi-inb…"},
+		{"東京都庁", 5, "東京…"},
+	} {
+		if got := Fit(tc.in, tc.width); got != tc.want {
+			t.Errorf("Fit(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
+// FitMiddle keeps the start and the end of a name, so names that differ only at the end stay apart.
+func TestFitMiddle(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"cpi-inbound-orders", 14, "cpi-in…-orders"},
+		{"cpi-inbound-invoices", 14, "cpi-in…nvoices"},
+		{"short", 8, "short   "},
+		{"pay\x1b[31mroll-and-more", 9, "payr…more"},
+		{"東京都庁東京都庁", 9, "東京…都庁"},
+	} {
+		got := FitMiddle(tc.in, tc.width)
+		if got != tc.want || Width(got) != tc.width {
+			t.Errorf("FitMiddle(%q, %d) = %q (width %d), want %q", tc.in, tc.width, got, Width(got), tc.want)
+		}
+	}
+}

@@ -42,6 +42,8 @@ type app struct {
 	details *cf.DetailsCache
 	// findings are the details caches the run's clients share, by --no-cache (cache.go).
 	findings findingsCaches
+	// sleep waits while a write polls its job; nil means real waiting. In-process tests make it return at once.
+	sleep func(context.Context, time.Duration) error
 }
 
 func defaultApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
@@ -174,5 +176,6 @@ func (a *app) cfOptions(o cf.Options) cf.Options {
 	o.Clock = a.now
 	o.DetailsCache = a.details
 	o.UserAgent = userAgent()
+	o.Sleep = a.sleep
 	return o
 }

@@ -105,6 +105,12 @@ func (d *demoFoundation) login(ctx context.Context, a *app) (*cf.Client, error) 
 }
 
 func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
+	// The UI's flags are checked before anything starts, with or without a terminal: piped or not, the same
+	// flags are refused the same way.
+	opts, err := o.ui.options(cmd, a, nil)
+	if err != nil {
+		return err
+	}
 	d, err := startDemo(o, a.now)
 	if err != nil {
 		return err
@@ -116,6 +122,7 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		fmt.Fprintf(a.out, "developer-username: %s\ndeveloper-password: %s\n", cffake.DeveloperUser, d.fake.Password(cffake.DeveloperUser))
 		fmt.Fprintf(a.out, "client-id: %s\nclient-secret: %s\n", cffake.MonitorClient, d.fake.ClientSecret(cffake.MonitorClient))
 		fmt.Fprintln(a.errOut, "cfkeys: serving the demo foundation; press Ctrl+C to stop")
+		fmt.Fprintf(a.errOut, "cfkeys: it allows writes: try CF_USERNAME=%s CF_PASSWORD=... cfkeys key rotate --api %s --allow-writes --within 30d --dry-run\n", cffake.AdminUser, d.api)
 		<-ctx.Done()
 		return nil
 	}
@@ -124,26 +131,25 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		return fmt.Errorf("logging in to the demo foundation: %w", err)
 	}
 	if a.stdoutTTY && a.stdinTTY {
-		foundation := ui.Foundation{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
+		opts.Foundations = []ui.Foundation{{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
 			return ui.ClientBackend(client, o.ui.Concurrency, nil), nil
-		}}
-		opts, err := o.ui.options(cmd, a, []ui.Foundation{foundation})
-		if err != nil {
-			return err
-		}
+		}}}
 		return ui.Run(opts, a.in, a.out)
 	}
-	// Without a terminal, the scan table, judged by the policy as scan judges (--warn/--critical override it).
+	// Without a terminal, the scan table, judged by the policy as scan judges it (--warn/--critical override it).
 	j, err := a.judging(cmd, "", o.ui.thresholds)
 	if err != nil {
 		return err
 	}
-	res, err := client.Sweep(ctx, cf.SweepOptions{})
+	res, err := client.Sweep(ctx, cf.SweepOptions{Concurrency: o.ui.Concurrency})
 	if err != nil {
 		return err
 	}
 	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: j.thresholds, Policy: j.label,
 		Entries: report.Judge(j.policy, "", d.api, res.Keys, a.now())}
+	if opts.StartExpiring {
+		r.Entries = report.Within(r.Entries, opts.ExpiringWithin)
+	}
 	report.Sort(r.Entries)
 	return a.writeReport(r, "table", false)
 }

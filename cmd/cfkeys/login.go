@@ -33,6 +33,7 @@ type loginOptions struct {
 	RememberPassword  bool
 	FromCFConfig      bool
 	CFHome            string
+	AllowWrites       bool
 }
 
 func newLoginCmd(a *app, runF func(*cobra.Command, *loginOptions) error) *cobra.Command {
@@ -84,6 +85,7 @@ it. The profile is named after the API host unless --name says otherwise; log in
 	f.BoolVar(&o.SkipSSLValidation, "skip-ssl-validation", false, "do not check the API's TLS certificate (insecure)")
 	f.BoolVar(&o.RememberPassword, "remember-password", false, "keep the password in the keyring to log in again when the refresh token expires (technical users)")
 	f.BoolVar(&o.FromCFConfig, "from-cf-config", false, "import the session of an existing cf login")
+	f.BoolVar(&o.AllowWrites, "allow-writes", false, "let cfkeys create, rotate and delete keys on this foundation (default: read-only)")
 	f.StringVar(&o.CFHome, "cf-home", "", "the cf CLI's home directory (default: $CF_HOME, else your home directory)")
 	return cmd
 }
@@ -157,7 +159,7 @@ func runLogin(ctx context.Context, a *app, o *loginOptions) error {
 	}
 	p := profile.Profile{Name: name, API: ep.API, Login: ep.Login, UAA: ep.UAA, CCVersion: ep.CCVersion, Grant: creds.Grant,
 		Username: creds.Username, ClientID: creds.ClientID, Origin: creds.Origin, SkipSSLValidation: o.SkipSSLValidation,
-		RememberPassword: o.RememberPassword, LoggedInAt: a.now().UTC()}
+		RememberPassword: o.RememberPassword, LoggedInAt: a.now().UTC(), AllowWrites: o.AllowWrites}
 	if c, ok := sess.Claims(); ok && p.Username == "" && creds.Grant != cf.GrantClientCredentials {
 		p.Username, p.Origin = c.UserName, c.Origin // an SSO login learns the user from its token
 	}
@@ -331,6 +333,7 @@ func importCFConfig(ctx context.Context, a *app, o *loginOptions) error {
 	if err := profile.ValidName(p.Name); err != nil {
 		return fmt.Errorf("%v: choose a name with --name", err)
 	}
+	p.AllowWrites = o.AllowWrites
 	a.warnSkipSSL(p.SkipSSLValidation, p.API)
 	client, sess, err := cf.Resume(p.Endpoints(), tok, creds, a.cfOptions(cf.Options{SkipSSLValidation: p.SkipSSLValidation}), nil)
 	if err != nil {

@@ -22,15 +22,18 @@ func newProfilesCmd(a *app) *cobra.Command {
 		Short: "List the foundations you are logged in to and whether their sessions are valid",
 		Long: `Profiles lists the foundations you logged in to: name (* marks the current one), API, user or client, grant,
 and the session as the keyring holds it: until when its access token runs, and what can renew it (refresh token,
-stored client secret, remembered password). It contacts no foundation, so a session the foundation revoked still
+stored client secret, remembered password), and whether cfkeys may change keys there (WRITES: read-only unless
+allowed with login --allow-writes or profiles set NAME --allow-writes on). It contacts no foundation, so a session the foundation revoked still
 looks usable; --check asks each foundation (one cheap request each) and says whether the session works. No
 secret is shown.`,
 		Example: `  cfkeys profiles
-  cfkeys profiles --check`,
+  cfkeys profiles --check
+  cfkeys profiles set eu10 --allow-writes on`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runProfiles(cmd.Context(), a, check) },
 	}
 	cmd.Flags().BoolVar(&check, "check", false, "contact each foundation and check that its session works")
+	cmd.AddCommand(newProfilesSetCmd(a))
 	return cmd
 }
 
@@ -47,7 +50,7 @@ func runProfiles(ctx context.Context, a *app, check bool) error {
 		return nil
 	}
 	k := a.keyring(a.keyringTimeout(false))
-	rows := [][]string{{"NAME", "API", "USER / CLIENT", "GRANT", "SESSION"}}
+	rows := [][]string{{"NAME", "API", "USER / CLIENT", "GRANT", "WRITES", "SESSION"}}
 	keyringDown := false
 	for _, p := range cfg.Profiles {
 		name := p.Name
@@ -75,7 +78,11 @@ func runProfiles(ctx context.Context, a *app, check bool) error {
 		if p.SkipSSLValidation {
 			state += "; TLS not verified"
 		}
-		row := []string{name, p.API, p.Principal(), grant, state}
+		writes := "read-only"
+		if p.AllowWrites {
+			writes = "allowed"
+		}
+		row := []string{name, p.API, p.Principal(), grant, writes, state}
 		if check {
 			row = append(row, a.checkProfile(ctx, p, keyringDown))
 		}
@@ -180,4 +187,52 @@ func writeRows(a *app, rows [][]string) {
 		b.WriteString("\n")
 	}
 	fmt.Fprint(a.out, b.String())
+}
+
+func newProfilesSetCmd(a *app) *cobra.Command {
+	var allowWrites string
+	cmd := &cobra.Command{
+		Use:   "set NAME --allow-writes on|off",
+		Short: "Change a profile's settings: whether cfkeys may change keys on its foundation",
+		Long: `Set changes a stored profile. --allow-writes on lets key create, rotate and delete change keys on the
+profile's foundation; off (the default of every login) makes it read-only again. It contacts no foundation.`,
+		Example: `  cfkeys profiles set eu10 --allow-writes on`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var on bool
+			switch allowWrites {
+			case "on":
+				on = true
+			case "off":
+			default:
+				return usageError(cmd, "--allow-writes takes on or off")
+			}
+			dir, err := profile.Dir(a.getenv)
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			err = profile.Update(dir, func(c *profile.Config) error {
+				for i := range c.Profiles {
+					if c.Profiles[i].Name == name {
+						c.Profiles[i].AllowWrites = on
+						return nil
+					}
+				}
+				return fmt.Errorf("no profile %q (known: %v)", name, c.Names())
+			})
+			if err != nil {
+				return err
+			}
+			state := "read-only"
+			if on {
+				state = "allows writes"
+			}
+			fmt.Fprintf(a.out, "Profile %q %s.\n", name, state)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&allowWrites, "allow-writes", "", "on or off")
+	_ = cmd.MarkFlagRequired("allow-writes")
+	return cmd
 }

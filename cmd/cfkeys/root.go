@@ -39,5 +39,7 @@ Scan a foundation:          CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api htt
 	root.AddCommand(newCacheCmd(a))
 	root.AddCommand(newWatchCmd(a, nil))
 	root.AddCommand(newNotifyCmd(a))
+	root.AddCommand(newKeyCmd(a))
+	root.AddCommand(newInstanceCmd(a))
 	return root
 }

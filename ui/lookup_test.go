@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Issue 13, friction "Lookup from anywhere": a binding GUID, a subject DN written as openssl, CPI or a log writes
+// it, or a UUID that is a certificate's CN, pasted into / on any page, jumps to that key.
+func TestLookupFromAnywhere(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	s.Keys[5].Finding.Certificate.SubjectDN = "CN=ec9bcd22-956f-4b1e-9a4e-3d2c1b0a9f8e,OU=Subaccount,O=SAP SE,C=DE" // app-x509
+	h := oneFoundation(t, &stubBackend{snaps: []*Snapshot{s}, creds: stub().creds}, defaultOpts(), 120, 30)
+	for _, tc := range []struct{ paste, key string }{
+		{"22222222-2222-4222-8222-222222222222", "crm-sender"},
+		{"C = DE, O = Demo Corp, OU = Demo, CN = crm-sender", "crm-sender"},
+		{"/C=DE/O=Demo Corp/OU=Demo/CN=grafana", "grafana"},
+		{"cn=dashboard, ou=demo, o=demo corp, c=de", "dashboard"},
+		{"ec9bcd22-956f-4b1e-9a4e-3d2c1b0a9f8e", "app-x509"},
+	} {
+		h.press("/")
+		h.send(tea.PasteMsg{Content: tc.paste})
+		h.mustShow("cfkeys eu10 › " + tc.key)
+		h.mustShow("Key             " + tc.key)
+		h.press("esc")
+		h.mustShow("/2 orgs") // back on the orgs page, unfiltered (the cursor on the key's org)
+		h.mustNotShow("filter:")
+	}
+	// A DN of several keys filters to them, in any order and spacing; a GUID nobody has jumps nowhere.
+	h.press("a", "/")
+	h.typeText("O = Demo Corp, OU = Demo")
+	h.press("enter")
+	h.mustShow("1/6 of 9 keys")
+	h.press("esc", "/")
+	h.typeText("99999999-0000-4000-8000-000000000000")
+	h.mustShow("/99999999-0000-4000-8000-000000000000", "no match")
+}
+
+func TestRDNs(t *testing.T) {
+	t.Parallel()
+	want := "c=de|cn=x|o=acme, inc"
+	for _, dn := range []string{`CN=x,O=Acme\, Inc,C=DE`, "C = DE, O = Acme\\, Inc, CN = x", "c=de;cn=x;o=acme\\, inc"} {
+		got := strings.Join(rdns(dn), "|")
+		if strings.ReplaceAll(got, `\`, "") != want {
+			t.Errorf("rdns(%q) = %q, want %q", dn, got, want)
+		}
+	}
+	for _, notDN := range []string{"crm-sender", "cn=", "sender,ou", "a b=c,d=e"} {
+		if got := rdns(notDN); got != nil && notDN != "cn=" {
+			t.Errorf("rdns(%q) = %q, want nil", notDN, got)
+		}
+	}
+}
+
+// Issue 13, friction "What matched": the matching text is underlined, and a match in a field the list does not
+// show (GUID, subject or issuer DN, serial) is named in the note column.
+func TestWhatMatched(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 160, 30)
+	h.press("a")
+	for _, tc := range []struct{ filter, key, note string }{
+		{"demo ca", "crm-sender", "issuer: CN=Demo CA,O=cffake,C=DE"},
+		{"abc3ed", "crm-sender", "serial 0xABC3ED"},
+		{"2222-4222", "crm-sender", "GUID 22222222-2222-4222-8222-222222222222"},
+		{"ou=demo", "crm-sender", "subject: CN=crm-sender,OU=Demo,O=Demo Corp,C=DE"},
+	} {
+		h.press("/")
+		h.typeText(tc.filter)
+		h.press("enter")
+		if l := h.line(" " + tc.key + " "); !strings.Contains(l, tc.note) {
+			t.Errorf("filter %q: %q lacks %q", tc.filter, l, tc.note)
+		}
+		h.press("esc")
+	}
+	h.press("/")
+	h.typeText("rm-sen")
+	h.press("enter")
+	underlined := `\x1b\[[0-9;]*;4[0-9;]*m` // lipgloss draws an underline character by character
+	if !regexp.MustCompile(underlined + "r" + `\x1b\[m` + underlined + "m").MatchString(h.raw()) {
+		t.Errorf("the match is not underlined: %q", h.line("crm-sender"))
+	}
+	if l := h.line(" crm-sender "); strings.Contains(l, "GUID") {
+		t.Errorf("a match in the key name needs no note: %q", l)
+	}
+}
