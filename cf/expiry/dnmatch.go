@@ -21,6 +21,31 @@ import (
 // NewDNQuery.
 func MatchDN(query, dn string) bool { return NewDNQuery(query).Match(dn) }
 
+// SameDN reports whether a and b are the same distinguished name however each is spelt (as MatchDN compares
+// attributes): both read as DNs and hold the same attributes, each as often. A lookup that must name one
+// certificate, not every certificate with some of its attributes, compares with SameDN.
+func SameDN(a, b string) bool {
+	x, ok := parseDN(a)
+	if !ok {
+		return false
+	}
+	y, ok := parseDN(b)
+	if !ok || len(x) != len(y) {
+		return false
+	}
+	counts := make(map[dnAttribute]int, len(x))
+	for _, v := range x {
+		counts[v]++
+	}
+	for _, v := range y {
+		if counts[v] == 0 {
+			return false
+		}
+		counts[v]--
+	}
+	return true
+}
+
 // DNQuery is a query prepared for matching many DNs, as MatchDN matches them: a filter over thousands of keys
 // parses the query once and skips, without parsing them, the DNs that cannot hold its values.
 type DNQuery struct {

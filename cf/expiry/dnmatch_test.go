@@ -62,6 +62,35 @@ func TestMatchDN(t *testing.T) {
 	}
 }
 
+func TestSameDN(t *testing.T) {
+	t.Parallel()
+	const sap = `CN=ec9bcd22-956f-4a8e-9c55-1b2a3c4d5e6f,OU=SAP Cloud Platform Clients,O=SAP SE,C=DE`
+	tests := []struct {
+		name, a, b string
+		want       bool
+	}{
+		{"itself", sap, sap, true},
+		{"openssl's spelling", "subject=C = DE, O = SAP SE, OU = SAP Cloud Platform Clients, CN = EC9BCD22-956F-4A8E-9C55-1B2A3C4D5E6F", sap, true},
+		{"the slash form", "/C=DE/O=SAP SE/OU=SAP Cloud Platform Clients/CN=ec9bcd22-956f-4a8e-9c55-1b2a3c4d5e6f", sap, true},
+		{"a part is not the same", "C = DE, O = SAP SE", sap, false},
+		{"one attribute more", sap + ",L=sap-uaa", sap, false},
+		{"an attribute twice", sap + ",C=DE", sap, false},
+		{"a bare value", "ec9bcd22-956f-4a8e-9c55-1b2a3c4d5e6f", sap, false},
+		{"no DN on the other side", sap, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := SameDN(tc.a, tc.b); got != tc.want {
+				t.Errorf("SameDN(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+			if got := SameDN(tc.b, tc.a); got != tc.want {
+				t.Errorf("SameDN(%q, %q) = %v, want %v (not symmetric)", tc.b, tc.a, got, tc.want)
+			}
+		})
+	}
+}
+
 // TestMatchDNOfARenderedCertificate checks the DN as DN renders it from a certificate is found by openssl's
 // spelling of the same name.
 func TestMatchDNOfARenderedCertificate(t *testing.T) {
