@@ -134,12 +134,17 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		}}}
 		return ui.Run(opts, a.in, a.out)
 	}
+	// Without a terminal, the scan table, judged by the policy as scan judges it (--warn/--critical override it).
+	j, err := a.judging(cmd, "", o.ui.thresholds)
+	if err != nil {
+		return err
+	}
 	res, err := client.Sweep(ctx, cf.SweepOptions{Concurrency: o.ui.Concurrency})
 	if err != nil {
 		return err
 	}
-	th := opts.Thresholds
-	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: th, Entries: report.FromKeys("", res.Keys, a.now(), th)}
+	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: j.thresholds, Policy: j.label,
+		Entries: report.Judge(j.policy, "", d.api, res.Keys, a.now())}
 	if opts.StartExpiring {
 		r.Entries = report.Within(r.Entries, opts.ExpiringWithin)
 	}
