@@ -209,3 +209,39 @@ func TestOrgsShowBeforeTheKeysAreRead(t *testing.T) {
 	}
 	h.mustNotShow("new since") // the first whole snapshot is not a change
 }
+
+// A yielding column that went only because a later one (the note) cut the names comes back once that one has
+// gone: on 120 columns the all-keys list keeps VALID UNTIL when the long subject CN does not fit.
+func TestYieldedColumnComesBack(t *testing.T) {
+	t.Parallel()
+	cols := []column{
+		{title: "STATUS", min: 8, max: 8},
+		{title: "DAYS", min: 5, max: 7},
+		{title: "VALID UNTIL", min: 11, max: 11, drop: 7, yield: true},
+		{title: "KEY", min: 14, weight: 3, middle: true},
+		{title: "INSTANCE", min: 10, weight: 2, drop: 3, middle: true},
+		{title: "SPACE", min: 8, weight: 1, drop: 2, middle: true},
+		{title: "ORG", min: 8, weight: 1, drop: 1, middle: true},
+		{title: "SUBJECT CN / NOTE", min: 12, weight: 2, drop: 6, middle: true, wide: true, yield: true},
+	}
+	natural := []int{8, 6, 11, 22, 18, 16, 11, 36}
+	tests := []struct {
+		width       int
+		until, note bool
+	}{
+		{80, false, false},
+		{120, true, false},
+		{170, true, true},
+	}
+	for _, tc := range tests {
+		w := layoutColumns(cols, natural, tc.width)
+		if (w[2] > 0) != tc.until || (w[7] > 0) != tc.note {
+			t.Errorf("width %d: VALID UNTIL %d cells, note %d cells; want shown %v, %v (%v)", tc.width, w[2], w[7], tc.until, tc.note, w)
+		}
+		for i := 3; i <= 6; i++ {
+			if w[i] > 0 && w[i] < min(natural[i], softName) && tc.width >= 120 {
+				t.Errorf("width %d: %s cut to %d cells", tc.width, cols[i].title, w[i])
+			}
+		}
+	}
+}
