@@ -20,6 +20,8 @@ const MaxAdaptiveConcurrency = 64
 //     in flight can never outnumber what the window has left, even counting those sent before the header came
 //     back. The Cloud Controller reports the remainder rounded down to 10 %: once it reads 0 the sweep goes one
 //     request at a time, and meets at most one 429 per window where a fixed concurrency of n meets up to n.
+//     Within one window (same X-RateLimit-Reset) the cap only goes down, as answers arrive out of order; a later
+//     window sets it afresh.
 //   - 429: the limit halves (not below 1), once per round trip: the other 429s of requests sent before the cut
 //     say nothing new and do not cut again.
 //   - Speed: after each round (as many answers as the limit), if nine in ten answers came within twice the
@@ -36,8 +38,9 @@ type concurrencyLimit struct {
 	mu             sync.Mutex
 	start, ceiling int
 	limit          int
-	rateCap        int // from X-RateLimit-Remaining; 0 while no response carried it
-	epoch          int // increments at each cut by a 429
+	rateCap        int   // from X-RateLimit-Remaining; 0 while no response carried it
+	rateReset      int64 // X-RateLimit-Reset of the window rateCap belongs to
+	epoch          int   // increments at each cut by a 429
 	minRTT         time.Duration
 	haveRTT        bool
 	samples, fast  int // of the current round
@@ -81,7 +84,14 @@ func (l *concurrencyLimit) observe(status int, h http.Header, took time.Duration
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if v, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining"))); err == nil && v >= 0 {
-		l.rateCap = max(v/2, 1)
+		reset, _ := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
+		switch {
+		case reset > l.rateReset || reset == 0 || l.rateCap == 0:
+			l.rateCap, l.rateReset = max(v/2, 1), reset // a new window (or the first word on it)
+		case reset == l.rateReset:
+			// Answers come back out of order: within one window the count only goes down.
+			l.rateCap = min(l.rateCap, max(v/2, 1))
+		}
 	}
 	switch {
 	case status == http.StatusTooManyRequests:

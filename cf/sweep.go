@@ -74,6 +74,8 @@ type SweepResult struct {
 	// DetailsFetched is the number of /details requests the sweep made (one per key not read before); the other
 	// keys came from the cache or had nothing to read yet.
 	DetailsFetched int
+	// PeakConcurrency is the most /details requests the sweep had in flight at once (see concurrencyLimit).
+	PeakConcurrency int
 }
 
 // NotFoundError says a name given to narrow a sweep matched nothing the user can see.

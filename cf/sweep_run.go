@@ -54,6 +54,7 @@ type sweepRun struct {
 	unread    map[string]bool           // keys cut off by the scan's time limit
 	queue     []string                  // keys whose /details are still to be requested
 	inFlight  int
+	peak      int
 	answered  int
 	total     int // keys whose /details the sweep requests
 	fetched   int
@@ -223,6 +224,7 @@ func (r *sweepRun) dispatch(ctx context.Context) {
 		guid := r.queue[0]
 		r.queue = r.queue[1:]
 		r.inFlight++
+		r.peak = max(r.peak, r.inFlight)
 		r.running++
 		dctx := withObserver(ctx, r.limit, true)
 		go func() {
@@ -328,6 +330,7 @@ func (r *sweepRun) takeMissing(a *missingAnswer) {
 func (r *sweepRun) report(res *SweepResult) {
 	res.Instances = r.instances
 	res.DetailsFetched = r.fetched
+	res.PeakConcurrency = r.peak
 	var detailErrs, timeErrs []SweepError
 	reports := make([]KeyReport, 0, len(r.keys))
 	for _, k := range r.keys {
