@@ -23,7 +23,8 @@ const (
 	StageCredentials Stage = "reading key credentials"
 )
 
-// Progress reports how far a sweep has come. During StageCredentials, Done and Total count /details requests.
+// Progress reports how far a sweep has come. During StageCredentials, Done and Total count /details requests;
+// Total grows as pages of keys arrive, since credentials are read while the keys are still being listed.
 type Progress struct {
 	Stage       Stage
 	Done, Total int
