@@ -35,7 +35,8 @@ type SweepOptions struct {
 	Orgs   []string // org names; empty means every org the user can see
 	Spaces []string // space names (within Orgs when given)
 	// Concurrency is how many /details requests start in parallel; 0 means the client's setting. The sweep then
-	// adapts it to what the foundation says (see concurrencyLimit), up to MaxConcurrency.
+	// adapts it to what the foundation says: it halves on a 429, stays below half of X-RateLimit-Remaining, and
+	// grows while answers come fast, up to MaxConcurrency (the rules are in cf/concurrency.go).
 	Concurrency int
 	// MaxConcurrency bounds adaptive concurrency (0: MaxAdaptiveConcurrency; never below Concurrency).
 	MaxConcurrency int
@@ -75,7 +76,7 @@ type SweepResult struct {
 	// DetailsFetched is the number of /details requests the sweep made (one per key not read before); the other
 	// keys came from the cache or had nothing to read yet.
 	DetailsFetched int
-	// PeakConcurrency is the most /details requests the sweep had in flight at once (see concurrencyLimit).
+	// PeakConcurrency is the most /details requests the sweep had in flight at once.
 	PeakConcurrency int
 }
 
@@ -91,7 +92,7 @@ func (e *NotFoundError) Error() string {
 // Sweep finds every service key in scope and what its certificate says, with the fewest requests the API
 // allows, overlapped as far as the scope lets them: the instances with their names in one listing and the keys
 // in another, at the same time, then one /details request per key not read before, started as soon as the page
-// of keys that lists it arrives, with adaptive concurrency (see concurrencyLimit). A key whose credentials cannot
+// of keys that lists it arrives, with adaptive concurrency (see SweepOptions.Concurrency). A key whose credentials cannot
 // be read (still being created, a role that may not read secrets, a broker error) is reported as unknown with the
 // reason; only failures that stop everything (authentication, the listings themselves, cancellation) fail the
 // sweep. When ctx's deadline (a whole-scan time limit) passes while credentials are read, the sweep returns what
