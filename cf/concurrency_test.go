@@ -146,37 +146,42 @@ func (w statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// A user under the Cloud Controller's rate limit (the fake's: 60 requests per 30 seconds, on the test clock, which each
-// wait out of a 429 moves on) sweeps 300 keys: adaptive concurrency meets no more 429s than a fixed concurrency
-// of 16, and reads every key. No real time passes in the waits.
+// A user under the Cloud Controller's rate limit (the fake's: n requests per 30 seconds, on the test clock, which
+// each wait out of a 429 moves on) sweeps 300 keys: adaptive concurrency meets no more 429s than a fixed
+// concurrency of 16, at most one per window, and reads every key. No real time passes in the waits.
 func TestAdaptiveConcurrencyUnderRateLimit(t *testing.T) {
 	t.Parallel()
-	sweep := func(t *testing.T, o SweepOptions) (int64, *SweepResult) {
+	const keys = 300
+	sweep := func(t *testing.T, limit int, o SweepOptions) int64 {
 		var refused statusCounter
 		refused.status = http.StatusTooManyRequests
-		f := newWrappedFoundation(t, cffake.Options{RateLimit: 60, RateWindow: 30 * time.Second, TokenTTL: 24 * time.Hour, Data: cffake.Dataset{BulkKeys: 300}}, refused.wrap)
+		f := newWrappedFoundation(t, cffake.Options{RateLimit: limit, RateWindow: 30 * time.Second, TokenTTL: 24 * time.Hour, Data: cffake.Dataset{BulkKeys: keys}}, refused.wrap)
 		f.sleeps.onWait = f.clock.Advance
 		c, _ := f.login(t, cffake.DeveloperUser, f.options())
 		res, err := c.Sweep(context.Background(), o)
 		if err != nil {
 			t.Errorf("%+v: %v", o, err)
-		} else if len(res.Keys) != 300 || res.DetailsFetched != 300 || len(res.Errors) != 0 {
+		} else if len(res.Keys) != keys || res.DetailsFetched != keys || len(res.Errors) != 0 {
 			t.Errorf("%+v: keys %d, details %d, errors %v", o, len(res.Keys), res.DetailsFetched, res.Errors)
 		}
-		return refused.n.Load(), res
+		return refused.n.Load()
 	}
-	var fixed, adaptive int64
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); fixed, _ = sweep(t, SweepOptions{Concurrency: 16, FixedConcurrency: true}) }()
-	go func() { defer wg.Done(); adaptive, _ = sweep(t, SweepOptions{Concurrency: 16}) }()
-	wg.Wait()
-	t.Logf("429s: fixed concurrency 16: %d; adaptive: %d", fixed, adaptive)
-	if adaptive > fixed {
-		t.Errorf("adaptive concurrency met %d 429s, a fixed concurrency of 16 %d", adaptive, fixed)
-	}
-	if windows := int64(300/60 + 1); adaptive > windows+1 {
-		t.Errorf("adaptive concurrency met %d 429s over %d windows, want at most one each", adaptive, windows+1)
+	for _, limit := range []int{20, 60, 200} {
+		t.Run(strconv.Itoa(limit)+" per window", func(t *testing.T) {
+			t.Parallel()
+			var fixed, adaptive int64
+			var wg sync.WaitGroup
+			wg.Go(func() { fixed = sweep(t, limit, SweepOptions{Concurrency: 16, FixedConcurrency: true}) })
+			wg.Go(func() { adaptive = sweep(t, limit, SweepOptions{Concurrency: 16}) })
+			wg.Wait()
+			t.Logf("%d requests per window: 429s at a fixed concurrency of 16: %d; adaptive: %d", limit, fixed, adaptive)
+			if adaptive > fixed {
+				t.Errorf("adaptive concurrency met %d 429s, a fixed concurrency of 16 %d", adaptive, fixed)
+			}
+			if windows := int64((keys+2)/limit + 1); adaptive > windows {
+				t.Errorf("adaptive concurrency met %d 429s over %d windows, want at most one each", adaptive, windows)
+			}
+		})
 	}
 }
 
