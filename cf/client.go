@@ -85,8 +85,8 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		MaxIdleConns:          2 * concurrency,
-		MaxIdleConnsPerHost:   concurrency + 4,
+		MaxIdleConns:          2 * max(concurrency, MaxAdaptiveConcurrency),
+		MaxIdleConnsPerHost:   max(concurrency, MaxAdaptiveConcurrency) + 4, // a sweep may grow past its start
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: skipSSL}, //nolint:gosec // the user asked for it
@@ -96,10 +96,12 @@ func NewHTTPClient(skipSSL bool, concurrency int) *http.Client {
 
 // clientTransport counts every request that goes out, token requests and retries included, and names cfkeys in
 // each one's User-Agent (golang.org/x/oauth2 builds the token requests, so the header is set here, not there).
+// It also tells a sweep's concurrency limit how each of its requests was answered (see observeResponse).
 type clientTransport struct {
 	next      http.RoundTripper
 	n         *atomic.Int64
 	userAgent string
+	clock     func() time.Time
 }
 
 func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -108,7 +110,12 @@ func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
 		r.Header.Set("User-Agent", t.userAgent)
 	}
-	return t.next.RoundTrip(r)
+	start := t.clock()
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		observeResponse(r, resp, t.clock().Sub(start))
+	}
+	return resp, err
 }
 
 // tokenSource gives the Client a bearer token and is told when one was rejected. *Session implements it.
@@ -153,7 +160,7 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	}
 	c.origin = originOf(u)
 	hc := *base
-	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent}
+	hc.Transport = clientTransport{next: next, n: &c.requests, userAgent: opts.UserAgent, clock: opts.Clock}
 	hc.CheckRedirect = c.checkRedirect
 	c.http = &hc
 	c.cacheScope.Store(fmt.Sprintf("%s\x00client %p\x00", c.origin, c)) // until a session names the user

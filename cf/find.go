@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -46,6 +48,42 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 	return r, nil
 }
 
+// Found is what Find found.
+type Found struct {
+	Keys []KeyReport
+	// Errors are the keys the sweep could not check, when a sweep ran.
+	Errors []SweepError
+	// Swept is set when the foundation was swept: the query was no binding GUID, or a GUID no binding has.
+	Swept bool
+}
+
+// Find looks keys up by what an admin has at hand. A binding GUID is answered with direct requests (FindByGUID);
+// anything else, and a GUID that no visible binding has (SAP's certificate CNs are UUIDs too), is matched against
+// every key of a sweep with MatchesCertificate: name, subject and issuer DN (as text and attribute by
+// attribute), serial.
+func (c *Client) Find(ctx context.Context, query string, o SweepOptions) (Found, error) {
+	if IsGUID(query) {
+		k, err := c.FindByGUID(ctx, query)
+		switch {
+		case err == nil:
+			return Found{Keys: []KeyReport{k}}, nil
+		case !IsNotFound(err):
+			return Found{}, err
+		}
+	}
+	res, err := c.Sweep(ctx, o)
+	if err != nil {
+		return Found{}, err
+	}
+	out := Found{Errors: res.Errors, Swept: true}
+	for _, k := range res.Keys {
+		if k.MatchesCertificate(query) {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	return out, nil
+}
+
 // normaliseSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
 func normaliseSerial(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
@@ -54,7 +92,8 @@ func normaliseSerial(s string) string {
 }
 
 // MatchesCertificate reports whether query (without regard to case) occurs in the key's name, its certificate's
-// subject or issuer DN, or its serial (written with or without 0x and colons).
+// subject or issuer DN, or its serial (written with or without 0x and colons), or names the subject or issuer DN
+// attribute by attribute (expiry.MatchDN: a DN pasted in openssl's order and spacing, a CN copied from a log).
 func (k KeyReport) MatchesCertificate(query string) bool {
 	q := strings.ToLower(strings.TrimSpace(query))
 	if q == "" {
@@ -68,6 +107,9 @@ func (k KeyReport) MatchesCertificate(query string) bool {
 		return false
 	}
 	if strings.Contains(strings.ToLower(c.SubjectDN), q) || strings.Contains(strings.ToLower(c.IssuerDN), q) {
+		return true
+	}
+	if expiry.MatchDN(query, c.SubjectDN) || expiry.MatchDN(query, c.IssuerDN) {
 		return true
 	}
 	ns := normaliseSerial(query)

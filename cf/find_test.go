@@ -44,6 +44,35 @@ func TestFindByGUID(t *testing.T) {
 	}
 }
 
+func TestFind(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	c, _ := f.login(t, cffake.AdminUser, f.options())
+	ctx := context.Background()
+	k, _ := f.fake.Key("crm-sync-sender")
+	found, err := c.Find(ctx, k.GUID, SweepOptions{})
+	if err != nil || found.Swept || len(found.Keys) != 1 || found.Keys[0].Name != "crm-sync-sender" {
+		t.Fatalf("by binding GUID: %+v %v", found, err)
+	}
+	// Its certificate's CN is a UUID too, but no binding's: a sweep finds the key by its subject.
+	cn := expiry.CommonName(found.Keys[0].Finding.Certificate.SubjectDN)
+	if !IsGUID(cn) {
+		t.Fatalf("CN %q is no UUID", cn)
+	}
+	found, err = c.Find(ctx, cn, SweepOptions{})
+	if err != nil || !found.Swept || len(found.Keys) != 1 || found.Keys[0].GUID != k.GUID {
+		t.Errorf("by CN: %+v %v", found.Keys, err)
+	}
+	found, err = c.Find(ctx, "00000000-0000-4000-8000-000000000000", SweepOptions{})
+	if err != nil || !found.Swept || len(found.Keys) != 0 {
+		t.Errorf("unknown UUID: %+v %v", found, err)
+	}
+	found, err = c.Find(ctx, "crm-sync", SweepOptions{Orgs: []string{"acme-prod"}})
+	if err != nil || !found.Swept || len(found.Keys) != 1 {
+		t.Errorf("by name: %+v %v", found.Keys, err)
+	}
+}
+
 func TestMatches(t *testing.T) {
 	t.Parallel()
 	k := KeyReport{GUID: "5f0e9c1a-1111-4222-8333-944455556666", Name: "crm-sync-sender",
@@ -58,6 +87,10 @@ func TestMatches(t *testing.T) {
 		{"0x5a3c9e", true, true}, {"5A:3C:9E:10:F2", true, true}, {"3c9e10", true, true},
 		{"cpi-orders", false, true}, {"acme-prod", false, true}, {"5f0e9c1a-1111", false, true}, {"integration", false, true},
 		{"nothing-like-it", false, false}, {"0x", false, false},
+		// DNs as openssl and logs write them: matched attribute by attribute.
+		{"C = DE, O = SAP SE, OU = SAP Cloud Platform Clients, L = sap-uaa, CN = abc", true, true},
+		{"subject=C = DE, CN = ABC", true, true}, {"O = cffake, CN = Demo Client CA", true, true},
+		{"C = US, CN = abc", false, false},
 	}
 	for _, tc := range tests {
 		if got := k.MatchesCertificate(tc.q); got != tc.cert {

@@ -121,6 +121,17 @@ type InstanceFilter struct {
 // sent in chunks, as a URL with hundreds of GUIDs would be refused by the router. When both filters are given,
 // the API filters by space and the org filter is applied here, so the chunks do not multiply.
 func (c *Client) ServiceInstances(ctx context.Context, f InstanceFilter) ([]ServiceInstance, error) {
+	var out []ServiceInstance
+	err := c.eachServiceInstancePage(ctx, f, func(page []ServiceInstance) error {
+		out = append(out, page...)
+		return nil
+	})
+	return out, err
+}
+
+// eachServiceInstancePage is ServiceInstances page by page: fn gets each page's instances (none seen before) as
+// soon as the page is read, so a sweep can list their keys while later pages are still to come.
+func (c *Client) eachServiceInstancePage(ctx context.Context, f InstanceFilter, fn func([]ServiceInstance) error) error {
 	params := map[string]string{"type": "managed", "per_page": c.pageSize()}
 	for k, v := range instanceFields {
 		params[k] = v
@@ -129,38 +140,35 @@ func (c *Client) ServiceInstances(ctx context.Context, f InstanceFilter) ([]Serv
 	if len(f.SpaceGUIDs) > 0 {
 		filterKey, filter = "space_guids", f.SpaceGUIDs
 	}
-	names := newIncludedNames()
-	seen := map[string]bool{}
-	var raw []wireResource
-	for _, chunk := range chunks(filter) {
-		params[filterKey] = strings.Join(chunk, ",")
-		err := c.eachPage(ctx, "/v3/service_instances?"+query(params), func(p *wirePage) error {
-			names.add(p.Included)
-			for _, r := range p.Resources {
-				if !seen[r.GUID] {
-					seen[r.GUID] = true
-					raw = append(raw, r)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("listing service instances: %w", err)
-		}
-	}
 	orgs := map[string]bool{}
 	for _, g := range f.OrgGUIDs {
 		orgs[g] = true
 	}
-	out := make([]ServiceInstance, 0, len(raw))
-	for _, r := range raw {
-		inst := names.instance(r, "")
-		if len(f.SpaceGUIDs) > 0 && len(orgs) > 0 && !orgs[inst.OrgGUID] {
-			continue
+	names := newIncludedNames()
+	seen := map[string]bool{}
+	for _, chunk := range chunks(filter) {
+		params[filterKey] = strings.Join(chunk, ",")
+		err := c.eachPage(ctx, "/v3/service_instances?"+query(params), func(p *wirePage) error {
+			names.add(p.Included)
+			var page []ServiceInstance
+			for _, r := range p.Resources {
+				if seen[r.GUID] {
+					continue
+				}
+				seen[r.GUID] = true
+				inst := names.instance(r, "")
+				if len(f.SpaceGUIDs) > 0 && len(orgs) > 0 && !orgs[inst.OrgGUID] {
+					continue
+				}
+				page = append(page, inst)
+			}
+			return fn(page)
+		})
+		if err != nil {
+			return fmt.Errorf("listing service instances: %w", err)
 		}
-		out = append(out, inst)
 	}
-	return out, nil
+	return nil
 }
 
 // ServiceInstance reads one service instance with its space, org, plan and offering names.
@@ -198,34 +206,38 @@ func (c *Client) ServiceInstance(ctx context.Context, guid string) (ServiceInsta
 // ServiceKeys lists the service keys of the given instances, or every key the user can see when
 // instanceGUIDs is nil. An empty non-nil list means no instances, hence no keys.
 func (c *Client) ServiceKeys(ctx context.Context, instanceGUIDs []string) ([]ServiceKey, error) {
-	seen := map[string]bool{}
 	var out []ServiceKey
+	err := c.eachServiceKeyPage(ctx, instanceGUIDs, func(page []ServiceKey) error {
+		out = append(out, page...)
+		return nil
+	})
+	return out, err
+}
+
+// eachServiceKeyPage is ServiceKeys page by page: fn gets each page's keys (none seen before) as soon as the page
+// is read, so a sweep can start reading credentials before the listing ends.
+func (c *Client) eachServiceKeyPage(ctx context.Context, instanceGUIDs []string, fn func([]ServiceKey) error) error {
+	if instanceGUIDs != nil && len(instanceGUIDs) == 0 {
+		return nil // filtered down to no instances: no keys, and no request
+	}
+	seen := map[string]bool{}
 	add := func(p *wirePage) error {
+		var page []ServiceKey
 		for _, r := range p.Resources {
 			if !seen[r.GUID] {
 				seen[r.GUID] = true
-				out = append(out, r.key())
+				page = append(page, r.key())
 			}
 		}
-		return nil
+		return fn(page)
 	}
-	if instanceGUIDs != nil && len(instanceGUIDs) == 0 {
-		return nil, nil // filtered down to no instances: no keys, and no request
-	}
-	if instanceGUIDs == nil {
-		q := query(map[string]string{"type": "key", "per_page": c.pageSize()})
-		if err := c.eachPage(ctx, "/v3/service_credential_bindings?"+q, add); err != nil {
-			return nil, fmt.Errorf("listing service keys: %w", err)
-		}
-		return out, nil
-	}
-	for _, chunk := range chunks(instanceGUIDs) {
+	for _, chunk := range chunks(instanceGUIDs) { // nil: one unfiltered listing
 		q := query(map[string]string{"type": "key", "per_page": c.pageSize(), "service_instance_guids": strings.Join(chunk, ",")})
 		if err := c.eachPage(ctx, "/v3/service_credential_bindings?"+q, add); err != nil {
-			return nil, fmt.Errorf("listing service keys: %w", err)
+			return fmt.Errorf("listing service keys: %w", err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // ServiceKey reads one service credential binding (a key, or an app binding) by GUID.

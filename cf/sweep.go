@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -24,7 +23,8 @@ const (
 	StageCredentials Stage = "reading key credentials"
 )
 
-// Progress reports how far a sweep has come. During StageCredentials, Done and Total count /details requests.
+// Progress reports how far a sweep has come. During StageCredentials, Done and Total count /details requests;
+// Total grows as pages of keys arrive, since credentials are read while the keys are still being listed.
 type Progress struct {
 	Stage       Stage
 	Done, Total int
@@ -32,9 +32,17 @@ type Progress struct {
 
 // SweepOptions narrow and tune a sweep.
 type SweepOptions struct {
-	Orgs        []string // org names; empty means every org the user can see
-	Spaces      []string // space names (within Orgs when given)
-	Concurrency int      // parallel /details requests; 0 means the client's setting
+	Orgs   []string // org names; empty means every org the user can see
+	Spaces []string // space names (within Orgs when given)
+	// Concurrency is how many /details requests start in parallel; 0 means the client's setting. The sweep then
+	// adapts it to what the foundation says: it halves on a 429, stays below half of X-RateLimit-Remaining, and
+	// grows while answers come fast, up to MaxConcurrency (the rules are in cf/concurrency.go).
+	Concurrency int
+	// MaxConcurrency bounds adaptive concurrency (0: MaxAdaptiveConcurrency; never below Concurrency).
+	MaxConcurrency int
+	// FixedConcurrency turns adaptation off: Concurrency requests in parallel throughout, whatever the
+	// foundation answers (for comparisons).
+	FixedConcurrency bool
 	// Progress, when set, is called from the sweeping goroutine as the sweep advances.
 	Progress func(Progress)
 }
@@ -68,6 +76,8 @@ type SweepResult struct {
 	// DetailsFetched is the number of /details requests the sweep made (one per key not read before); the other
 	// keys came from the cache or had nothing to read yet.
 	DetailsFetched int
+	// PeakConcurrency is the most /details requests the sweep had in flight at once.
+	PeakConcurrency int
 }
 
 // NotFoundError says a name given to narrow a sweep matched nothing the user can see.
@@ -80,12 +90,13 @@ func (e *NotFoundError) Error() string {
 }
 
 // Sweep finds every service key in scope and what its certificate says, with the fewest requests the API
-// allows: the instances with their names in one listing, the keys in another, then one /details request per key
-// not read before, with bounded concurrency. A key whose credentials cannot be read (still being created, a role
-// that may not read secrets, a broker error) is reported as unknown with the reason; only failures that stop
-// everything (authentication, the listings themselves, cancellation) fail the sweep. When ctx's deadline (a
-// whole-scan time limit) passes while credentials are read, the sweep returns what it has and lists the keys it did
-// not read under Errors.
+// allows, overlapped as far as the scope lets them: the instances with their names in one listing and the keys
+// in another, at the same time, then one /details request per key not read before, started as soon as the page
+// of keys that lists it arrives, with adaptive concurrency (see SweepOptions.Concurrency). A key whose credentials cannot
+// be read (still being created, a role that may not read secrets, a broker error) is reported as unknown with the
+// reason; only failures that stop everything (authentication, the listings themselves, cancellation) fail the
+// sweep. When ctx's deadline (a whole-scan time limit) passes while credentials are read, the sweep returns what
+// it has and lists the keys it did not read under Errors.
 func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 	res := &SweepResult{StartedAt: c.opts.Clock()}
 	startRequests := c.Requests()
@@ -99,42 +110,9 @@ func (c *Client) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error
 	if err != nil {
 		return nil, err
 	}
-	progress(Progress{Stage: StageInstances})
-	instances, err := c.ServiceInstances(ctx, filter)
-	if err != nil {
+	if err := newSweepRun(c, o, filter, progress).run(ctx, res); err != nil {
 		return nil, err
 	}
-	res.Instances = instances
-	byGUID := make(map[string]ServiceInstance, len(instances))
-	guids := make([]string, 0, len(instances))
-	for _, si := range instances {
-		byGUID[si.GUID] = si
-		guids = append(guids, si.GUID)
-	}
-
-	progress(Progress{Stage: StageKeys})
-	var keys []ServiceKey
-	if filter.OrgGUIDs == nil && filter.SpaceGUIDs == nil {
-		keys, err = c.ServiceKeys(ctx, nil) // one listing of every key beats chunks of instance GUIDs
-	} else {
-		keys, err = c.ServiceKeys(ctx, guids)
-	}
-	if err != nil {
-		return nil, err
-	}
-	missing, missingErrs, err := c.addMissingInstances(ctx, keys, byGUID, filter)
-	if err != nil {
-		return nil, err
-	}
-	res.Instances = append(res.Instances, missing...)
-	res.Errors = append(res.Errors, missingErrs...)
-
-	reports, todo := c.planDetails(keys, byGUID)
-	if err := c.fetchDetails(ctx, reports, todo, o.Concurrency, res, progress); err != nil {
-		return nil, err
-	}
-	sortReports(reports)
-	res.Keys = reports
 	c.saveFindings(res, o) // findings_store.go: what the next process need not read again
 	res.FinishedAt = c.opts.Clock()
 	res.Requests = c.Requests() - startRequests
@@ -191,177 +169,6 @@ func (c *Client) resolveScope(ctx context.Context, o SweepOptions, progress func
 		}
 	}
 	return f, nil
-}
-
-// addMissingInstances reads the instances of keys that the instance listing did not return (an instance created
-// between the two listings), once per instance. It only happens in unfiltered sweeps; keys of instances that no
-// longer exist (404) are dropped by planDetails. An instance that cannot be read for another reason makes its
-// keys errors of the sweep, not the end of it; only a fatal error (authentication, cancellation) stops it.
-func (c *Client) addMissingInstances(ctx context.Context, keys []ServiceKey, byGUID map[string]ServiceInstance, f InstanceFilter) ([]ServiceInstance, []SweepError, error) {
-	if f.OrgGUIDs != nil || f.SpaceGUIDs != nil {
-		return nil, nil, nil
-	}
-	var added []ServiceInstance
-	var errs []SweepError
-	failed := map[string]error{}
-	for _, k := range keys {
-		if _, ok := byGUID[k.InstanceGUID]; ok || k.InstanceGUID == "" {
-			continue
-		}
-		err, tried := failed[k.InstanceGUID]
-		if !tried {
-			var si ServiceInstance
-			si, err = c.ServiceInstance(ctx, k.InstanceGUID)
-			switch {
-			case err == nil:
-				byGUID[si.GUID] = si
-				added = append(added, si)
-				continue
-			case isFatal(err):
-				return nil, nil, err
-			}
-			failed[k.InstanceGUID] = err
-		}
-		if !IsNotFound(err) {
-			errs = append(errs, SweepError{GUID: k.GUID, Message: err.Error()})
-		}
-	}
-	return added, errs, nil
-}
-
-// planDetails builds a report per key and returns the indexes of the reports whose credentials must be read.
-// Keys read by an earlier sweep come from the cache; keys not (yet) created successfully need no request.
-func (c *Client) planDetails(keys []ServiceKey, byGUID map[string]ServiceInstance) ([]KeyReport, []int) {
-	reports := make([]KeyReport, 0, len(keys))
-	var todo []int
-	for _, k := range keys {
-		si, ok := byGUID[k.InstanceGUID]
-		if !ok {
-			continue
-		}
-		r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
-		switch f, cached := c.cached(k.GUID); {
-		case cached:
-			r.Finding = f
-		case !k.LastOperation.Succeeded():
-			r.Finding = pendingFinding(k.LastOperation)
-		default:
-			todo = append(todo, len(reports))
-		}
-		reports = append(reports, r)
-	}
-	return reports, todo
-}
-
-// fetchDetails reads the credentials of reports[todo...] with bounded concurrency, filling in each finding.
-func (c *Client) fetchDetails(ctx context.Context, reports []KeyReport, todo []int, concurrency int, res *SweepResult, progress func(Progress)) error {
-	if concurrency <= 0 {
-		concurrency = c.opts.Concurrency
-	}
-	total := len(todo)
-	progress(Progress{Stage: StageCredentials, Total: total})
-	if total == 0 {
-		return nil
-	}
-	sweepCtx := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	finished := make(map[int]bool, total)
-
-	type result struct {
-		idx     int
-		finding expiry.Finding
-		err     error
-	}
-	jobs := make(chan int)
-	results := make(chan result)
-	var wg sync.WaitGroup
-	for range min(concurrency, total) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for idx := range jobs {
-				creds, err := c.Details(ctx, reports[idx].GUID)
-				r := result{idx: idx, err: err}
-				if err == nil {
-					r.finding = creds.Finding()
-				}
-				select {
-				case results <- r:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for _, idx := range todo {
-			select {
-			case jobs <- idx:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	var fatal error
-	done := 0
-	for r := range results {
-		done++
-		key := &reports[r.idx]
-		finished[r.idx] = true
-		switch {
-		case timeUp(sweepCtx):
-			finished[r.idx] = r.err == nil // a key cut off by the sweep's deadline is listed with those not read
-			if r.err == nil {
-				key.Finding = r.finding
-				c.remember(key.GUID, r.finding)
-				res.DetailsFetched++
-			}
-		case r.err == nil:
-			key.Finding = r.finding
-			c.remember(key.GUID, r.finding)
-			res.DetailsFetched++
-		case isFatal(r.err):
-			if fatal == nil {
-				fatal = r.err
-				cancel() // stop the other workers; drain what they already have
-			}
-		default:
-			res.DetailsFetched++
-			key.Finding = detailsFailure(r.err)
-			switch {
-			case hiddenByRole(r.err):
-				// The user's roles will not change while the process runs; asking again would only cost requests.
-				c.remember(key.GUID, key.Finding)
-			case !IsNotFound(r.err):
-				res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: r.err.Error()})
-			}
-		}
-		progress(Progress{Stage: StageCredentials, Done: done, Total: total})
-	}
-	if fatal != nil {
-		return fatal
-	}
-	if timeUp(sweepCtx) {
-		// The sweep's time limit ran out: keep what was read and list the rest, so the report still says
-		// everything it knows.
-		for _, idx := range todo {
-			if finished[idx] {
-				continue
-			}
-			key := &reports[idx]
-			key.Finding = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+timeUpReason)
-			res.Errors = append(res.Errors, SweepError{GUID: key.GUID, Message: "not checked: " + timeUpReason})
-		}
-		return nil
-	}
-	return ctx.Err()
 }
 
 // timeUpReason says why keys were not read when a sweep's deadline passed.

@@ -418,30 +418,44 @@ func TestSweepHostileNamesPassThrough(t *testing.T) {
 	}
 }
 
+// The concurrency a sweep is given bounds its parallel /details requests when fixed, and MaxConcurrency bounds
+// it when it adapts.
 func TestSweepConcurrencyBound(t *testing.T) {
 	t.Parallel()
-	f := newFoundation(t, cffake.Options{Latency: 5 * time.Millisecond, Data: cffake.Dataset{BulkKeys: 40}})
-	var inFlight, peak atomic.Int64
-	opts := f.options()
-	opts.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if strings.HasSuffix(r.URL.Path, "/details") {
-			n := inFlight.Add(1)
-			defer inFlight.Add(-1)
-			for {
-				p := peak.Load()
-				if n <= p || peak.CompareAndSwap(p, n) {
-					break
+	for _, tc := range []struct {
+		name     string
+		opts     SweepOptions
+		min, max int64
+	}{
+		{"fixed", SweepOptions{Concurrency: 6, FixedConcurrency: true}, 2, 6},
+		{"adaptive", SweepOptions{Concurrency: 6, MaxConcurrency: 9}, 2, 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFoundation(t, cffake.Options{Latency: 5 * time.Millisecond, Data: cffake.Dataset{BulkKeys: 40}})
+			var inFlight, peak atomic.Int64
+			opts := f.options()
+			opts.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if strings.HasSuffix(r.URL.Path, "/details") {
+					n := inFlight.Add(1)
+					defer inFlight.Add(-1)
+					for {
+						p := peak.Load()
+						if n <= p || peak.CompareAndSwap(p, n) {
+							break
+						}
+					}
 				}
+				return f.srv.Client().Transport.RoundTrip(r)
+			})}
+			c, _ := f.login(t, cffake.AdminUser, opts)
+			if _, err := c.Sweep(context.Background(), tc.opts); err != nil {
+				t.Fatal(err)
 			}
-		}
-		return f.srv.Client().Transport.RoundTrip(r)
-	})}
-	c, _ := f.login(t, cffake.AdminUser, opts)
-	if _, err := c.Sweep(context.Background(), SweepOptions{Concurrency: 6}); err != nil {
-		t.Fatal(err)
-	}
-	if p := peak.Load(); p > 6 || p < 2 {
-		t.Errorf("peak concurrent /details = %d, want 2..6", p)
+			if p := peak.Load(); p > tc.max || p < tc.min {
+				t.Errorf("peak concurrent /details = %d, want %d..%d", p, tc.min, tc.max)
+			}
+		})
 	}
 }
 

@@ -25,7 +25,7 @@ type actionKeys struct {
 func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys {
 	return actionKeys{
 		Rotate:      b([]string{"R"}, "R", "rotate (renew) the key, or the marked keys"),
-		Create:      b([]string{"n"}, "n", "new key on this instance"),
+		Create:      b([]string{"n", "+"}, "n/+", "new key on this instance (+ while a kept filter makes n the next match)"),
 		Delete:      b([]string{"D"}, "D", "delete the key (type its name)"),
 		SaveChain:   b([]string{"c"}, "c", "save the certificate chain as PEM"),
 		SaveCreds:   b([]string{"w"}, "w", "write the credentials to a file (0600)"),
@@ -180,6 +180,9 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, ak.Rotate):
 		return m.rotateSelected(), true
 	case key.Matches(msg, ak.Create):
+		if msg.String() == "n" && m.stepsMatches() {
+			return nil, false // n and N step through what a kept filter matched; + creates
+		}
 		return m.createOnSelected(), true
 	case key.Matches(msg, ak.Delete):
 		return m.deleteSelected(), true
@@ -282,6 +285,18 @@ func listen(ch <-chan tea.Msg) tea.Cmd {
 	}
 }
 
+// stepsMatches reports whether n steps through matches on the page: a list with a kept filter, or a key's page
+// opened from one.
+func (m *Model) stepsMatches() bool {
+	switch p := m.top().(type) {
+	case *listPage:
+		return p.query != ""
+	case *detailPage:
+		return p.from != nil && p.from.query != ""
+	}
+	return false
+}
+
 // selectedKey is the key under the cursor of a list of keys, or of a detail page.
 func (m *Model) selectedKey() (*foundationState, *cf.KeyReport) {
 	switch p := m.top().(type) {
@@ -353,6 +368,14 @@ func (m *Model) afterInstall(f *foundationState) {
 	}
 }
 
+// createKey is the key that creates on the page: n, or + where n steps through matches.
+func (m *Model) createKey() string {
+	if m.stepsMatches() {
+		return "+"
+	}
+	return "n"
+}
+
 // withActionKeys adds to the footer the actions that apply on the page (after help, the most wanted).
 func (m *Model) withActionKeys(b []key.Binding) []key.Binding {
 	extra := m.applicable(true)
@@ -397,7 +420,7 @@ func (m *Model) applicable(short bool) []key.Binding {
 		switch {
 		case p.spec.keys:
 			add(ak.Rotate, "R", "rotate", true)
-			add(ak.Create, "n", "new", true)
+			add(ak.Create, m.createKey(), "new", true)
 			add(ak.Delete, "D", "delete", true)
 			if !short {
 				add(ak.Mark, "space", "mark", false)
@@ -409,13 +432,13 @@ func (m *Model) applicable(short bool) []key.Binding {
 				add(ak.Acks, "M", "acknowledgements", false)
 			}
 		case p.kind == kindInstances:
-			add(ak.Create, "n", "new key", true)
+			add(ak.Create, m.createKey(), "new key", true)
 		}
 	case *detailPage:
 		add(ak.Rotate, "R", "rotate", true)
 		add(ak.Delete, "D", "delete", true)
 		if !short {
-			add(ak.Create, "n", "new", true)
+			add(ak.Create, m.createKey(), "new", true)
 			add(ak.CopyCommand, "C", "copy cf cmd", false)
 			add(ak.CopySummary, "t", "copy summary", false)
 			add(ak.Ack, "m", "acknowledge", false)

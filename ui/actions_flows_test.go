@@ -270,7 +270,8 @@ func TestActionFlows(t *testing.T) {
 		t.Parallel()
 		m, tm, fake, dir := actProgram(t, true, 160, 60)
 		allKeysFiltered(t, m, tm, "crm-sync-sender")
-		tm.Send(keyMsg("n"))
+		m.shows(t, tm, "+ new") // n steps through the filter's matches here
+		tm.Send(keyMsg("+"))
 		m.shows(t, tm, "A new key on acme-prod / integration / cpi-orders-inbound (it-rt", "Name of the new key")
 		m.focused(t, tm, "Name of the new key")
 		tm.Type("erp-2027")

@@ -36,6 +36,15 @@ func TestActionKeysWhereTheyApply(t *testing.T) {
 		t.Errorf("the keys list does not offer R, n and D: %s", f)
 	}
 	h.mustNotShow("read-only")
+	h.press("n") // no filter kept: n creates
+	h.mustShow("eu10 cannot be changed from here")
+	h.press("/")
+	h.typeText("sender")
+	h.press("enter")
+	if f := footerOf(h); !strings.Contains(f, "+ new") {
+		t.Errorf("with a kept filter, + creates (n is the next match): %s", f)
+	}
+	h.press("esc")
 	h.press("?")
 	h.mustShow("export the list as shown", "mark every key shown", "copy the cf CLI command", "copy a one-line ticket summary")
 	h.press("esc")
@@ -67,10 +76,10 @@ func TestMarks(t *testing.T) {
 	h.press("a", "space")
 	h.mustShow("1 key marked: R rotates it")
 	first := strings.Split(h.screen(), "\n")[3]
-	if !strings.HasPrefix(first, "• ") {
+	if !strings.HasPrefix(first, " *") {
 		t.Errorf("the marked row has no mark: %q", first)
 	}
-	if l := h.line("▶"); strings.HasPrefix(l, "▶•") {
+	if l := h.line("▶"); strings.HasPrefix(l, "▶*") {
 		t.Errorf("the cursor did not move on: %q", l)
 	}
 	h.press("*")

@@ -120,12 +120,18 @@ func (m *Model) animate() tea.Cmd {
 	return m.opts.Tick(m.spinner.Spinner.FPS, func(t time.Time) tea.Msg { return animMsg(t) })
 }
 
-// pullProgress copies each running load's latest progress report into its foundation.
+// pullProgress copies each running load's latest progress report into its foundation, and shows what a first
+// load has listed so far (a later refresh keeps showing the last whole snapshot instead).
 func (m *Model) pullProgress() {
 	for _, f := range m.c.foundations {
 		if f.busy && f.latest != nil {
 			if p := f.latest.Load(); p != nil {
 				f.progress = *p
+			}
+		}
+		if f.busy && f.early != nil && (f.snap == nil || f.partial) {
+			if s := f.early.Swap(nil); s != nil {
+				m.store.installPartial(f, s)
 			}
 		}
 	}
@@ -164,11 +170,13 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.opts.Context)
 	f.cancel = cancel
 	gen, name, backend := f.gen, f.Name, f.backend
-	// The load keeps only its latest progress; the animation ticks bring it to the screen.
+	// The load keeps only its latest progress and partial snapshot; the animation ticks bring them to the screen.
+	early := &atomic.Pointer[Snapshot]{}
+	f.early = early
 	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
 		defer cancel()
-		snap, err := backend.Load(ctx, send)
+		snap, err := backend.Load(ctx, send, func(s *Snapshot) { early.Store(s) })
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
 			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update
@@ -272,6 +280,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if p := m.top(); p != nil && p.capturing() {
 			return m.apply(p.update(msg, &m.c))
 		}
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		if p := m.top(); p != nil && !m.help && m.ask == nil && !p.capturing() {
+			return m.apply(p.update(msg, &m.c))
+		}
 	default:
 		return m.actionMsg(msg) // the actions' answers and their forms' own messages (actions.go)
 	}
@@ -314,10 +326,11 @@ func (m *Model) loaded(msg loadedMsg) {
 		m.dropped++
 		return
 	}
-	f.busy, f.cancel = false, nil
+	f.busy, f.cancel, f.early = false, nil, nil
 	m.status = "" // a message about the refresh ("refreshing…") is out of date; the outcome takes the line
 	now := m.c.now()
 	if msg.err != nil {
+		m.store.dropPartial(f)
 		f.lastErr = msg.err
 		if f.staleSince.IsZero() && f.snap != nil {
 			f.staleSince = now
@@ -329,7 +342,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		m.store.install(f, msg.snap, msg.idx, now)
+		m.store.install(f, msg.snap, msg.idx, now, m.c.th)
 		m.afterInstall(f) // a key an action made is selected (actions.go)
 	}
 	m.schedule(f)
@@ -424,6 +437,9 @@ func (m *Model) apply(out outcome) tea.Cmd {
 	if out.push == nil {
 		return out.cmd
 	}
+	if out.replace {
+		m.pop()
+	}
 	return tea.Batch(out.cmd, m.push(out.push))
 }
 
@@ -476,6 +492,7 @@ func (m *Model) refreshNow() tea.Cmd {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls, a click selects (shift keeps the terminal's own selection)
 	v.WindowTitle = "cfkeys"
 	return v
 }

@@ -220,6 +220,8 @@ func (m *Model) statusView() string {
 				text = safetext.Truncate(describeErr(f.lastErr), room)
 			}
 			parts = append(parts, st.Error.Render(prefix+text+tail))
+		case f.changes.any() && (f.snap == nil || len(f.snap.Errors) == 0):
+			parts = append(parts, st.Bold.Render(prefix+f.changes.String()))
 		case f.snap != nil && len(f.snap.Errors) > 0:
 			parts = append(parts, st.Status(expiry.StatusUnknown).Render(fmt.Sprintf("%s%d keys could not be read (a server error; their detail says why)", prefix, len(f.snap.Errors))))
 		}
@@ -343,7 +345,7 @@ func fitTail(s string, w int) string {
 func speaking(fs []*foundationState) int {
 	n := 0
 	for _, f := range fs {
-		if f.connecting || f.busy || f.lastErr != nil || f.snap != nil && len(f.snap.Errors) > 0 {
+		if f.connecting || f.busy || f.lastErr != nil || f.changes.any() || f.snap != nil && len(f.snap.Errors) > 0 {
 			n++
 		}
 	}

@@ -60,13 +60,17 @@ func layoutColumns(cols []column, natural []int, width int) []int {
 		widths = fill(cols, active, want, width)
 	}
 	// Yielding columns go, highest drop order first, while a name (a column that neither yields nor is wide) is cut.
-	for {
-		cut := false
+	cutName := func(widths []int) bool {
 		for j, c := range cols {
 			if active[j] && !c.yield && !c.wide && widths[j] < soft(cols[j], want(j)) {
-				cut = true
+				return true
 			}
 		}
+		return false
+	}
+	var yielded []int
+	for {
+		cut := cutName(widths)
 		next := -1
 		for i, c := range cols {
 			if active[i] && c.yield && (next < 0 || c.drop > cols[next].drop) {
@@ -77,7 +81,19 @@ func layoutColumns(cols []column, natural []int, width int) []int {
 			break
 		}
 		active[next] = false
+		yielded = append(yielded, next)
 		widths = fill(cols, active, want, width)
+	}
+	// A column that yielded may fit again once a later one went too (VALID UNTIL beside a long note): the last to
+	// go is tried first, and each comes back when it cuts no name.
+	for k := len(yielded) - 1; k >= 0; k-- {
+		i := yielded[k]
+		active[i] = true
+		if w := fill(cols, active, want, width); used(w, active) <= width && !cutName(w) {
+			widths = w
+			continue
+		}
+		active[i] = false
 	}
 	for i := range cols {
 		if !active[i] {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -216,4 +218,30 @@ func TestDetailWrapsDNsAndJSON(t *testing.T) {
 	h.press("enter", "enter")
 	h.mustShow("Subject DN      CN=partner-edi-external,OU=cc4cbc8a-28eb-54fc-9a1b-0123456789ab,", "                OU=SAP Cloud Platform Clients,O=SAP SE,L=sap-uaa,C=DE")
 	h.fits(80, 40)
+}
+
+// Issue 13, defect 11: with three foundations whose keyring is missing, each one's cause leads its message, so
+// it shows on the status line; the errors page has every message whole.
+func TestCauseFirstWithThreeFoundations(t *testing.T) {
+	t.Parallel()
+	missing := errors.New("the keyring is not available: org.freedesktop.secrets was not provided by any .service files")
+	var fs []Foundation
+	for _, name := range []string{"eu10", "us10", "ap21"} {
+		err := fmt.Errorf("opening profile %s: reading %s/refresh-token in the OS keyring: %w", name, name, missing)
+		fs = append(fs, Foundation{Name: name, Connect: func(context.Context) (Backend, error) { return nil, err }})
+	}
+	h := newHarness(t, Options{Refresh: time.Minute, Foundations: fs}, 300, 30)
+	status := h.screen()
+	status = strings.Split(status, "\n")[28]
+	for _, name := range []string{"eu10", "us10", "ap21"} {
+		if !strings.Contains(status, name+": the keyring is not available") {
+			t.Errorf("the status line lacks %s's cause: %q", name, status)
+		}
+	}
+	h.press("e")
+	h.mustShow("eu10: failed", "ap21: failed")
+	screen := strings.Join(strings.Fields(h.screen()), " ")
+	if strings.Count(screen, "org.freedesktop.secrets was not provided by any .service files") != 3 {
+		t.Errorf("the errors page lacks a whole message:\n%s", h.screen())
+	}
 }

@@ -40,6 +40,7 @@ type detailPage struct {
 	credErr error
 	reveal  reveal
 	goneAt  time.Time      // when a refresh first no longer listed the key (zero while it is listed)
+	from    *listPage      // the list the key was opened from: n and N step through its matches
 	view    viewport.Model // the page's lines, scrolled
 	built   detailKey      // what the lines were built from
 }
@@ -114,6 +115,14 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			p.creds = &creds
 		}
 		return outcome{handled: true}
+	case tea.MouseWheelMsg:
+		switch m.Button {
+		case tea.MouseWheelUp:
+			p.view.ScrollUp(3)
+		case tea.MouseWheelDown:
+			p.view.ScrollDown(3)
+		}
+		return outcome{handled: true}
 	case tea.KeyPressMsg:
 		k := p.current()
 		switch {
@@ -131,10 +140,26 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			p.view.PageUp()
 		case key.Matches(m, c.keys.PageDown):
 			p.view.PageDown()
+		case key.Matches(m, c.keys.HalfUp):
+			p.view.HalfPageUp()
+		case key.Matches(m, c.keys.HalfDown):
+			p.view.HalfPageDown()
 		case key.Matches(m, c.keys.Top):
 			p.view.GotoTop()
 		case key.Matches(m, c.keys.Bottom):
 			p.view.GotoBottom()
+		case key.Matches(m, c.keys.NextMatch), key.Matches(m, c.keys.PrevMatch):
+			// The next key the list's filter kept, in full: like n in less, one match after the other.
+			if p.from != nil {
+				p.from.refresh(c) // a refresh may have changed the list under this page
+			}
+			if p.from == nil || !p.from.step(key.Matches(m, c.keys.NextMatch)) {
+				return outcome{handled: true, status: noMatches}
+			}
+			r := p.from.rows[p.from.cursor]
+			next := newDetailPage(r.foundation, r.key)
+			next.from = p.from
+			return outcome{handled: true, push: next, replace: true}
 		case key.Matches(m, c.keys.CopyGUID):
 			return copyKey(k, false)
 		case key.Matches(m, c.keys.CopyDN):
@@ -336,7 +361,8 @@ func (p *detailPage) shortHelp(c *common) []key.Binding {
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}, {k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Back},
+		{k.NextMatch, k.PrevMatch, k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh, k.Errors}, {k.Help, k.Quit}}
 }
 
 // caWarning says when a CA that expires before the key's own certificate ends the key: ahead, today or past.

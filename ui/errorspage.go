@@ -51,6 +51,10 @@ func (p *errorsPage) update(msg tea.Msg, c *common) outcome {
 		p.view.PageUp()
 	case key.Matches(km, c.keys.PageDown):
 		p.view.PageDown()
+	case key.Matches(km, c.keys.HalfUp):
+		p.view.HalfPageUp()
+	case key.Matches(km, c.keys.HalfDown):
+		p.view.HalfPageDown()
 	case key.Matches(km, c.keys.Top):
 		p.view.GotoTop()
 	case key.Matches(km, c.keys.Bottom):

@@ -68,15 +68,19 @@ type stubBackend struct {
 	progress []cf.Progress
 	creds    map[string]string
 	stopped  chan struct{} // when set, told when a load's context ends at the gate
+	partial  *Snapshot     // when set, Load shows it before it waits at the gate
 }
 
-func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
+func (b *stubBackend) Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error) {
 	b.mu.Lock()
 	gate, err, parked, stopped := b.gate, b.loadErr, b.parked, b.stopped
-	steps := b.progress
+	steps, early := b.progress, b.partial
 	b.mu.Unlock()
 	for _, p := range steps {
 		progress(p)
+	}
+	if early != nil {
+		partial(early)
 	}
 	if gate != nil {
 		if parked != nil {

@@ -5,12 +5,14 @@ import "charm.land/bubbles/v2/key"
 // keyMap holds every key binding; pages pick theirs for the footer and the help overlay.
 type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom  key.Binding
+	HalfUp, HalfDown                         key.Binding
 	Open, Back                               key.Binding
 	Filter, Expiring, Sort, Reverse, AllKeys key.Binding
 	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
 	Errors, ScrollLeft, ScrollRight          key.Binding
+	NextMatch, PrevMatch                     key.Binding
+	Help, Quit                               key.Binding
 	actionKeys
-	Help, Quit key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -23,6 +25,8 @@ func defaultKeys() keyMap {
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
 		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"), // on lists of keys, space marks (actions.go)
 		Top:         b([]string{"g", "home"}, "g", "top"),
+		HalfUp:      b([]string{"ctrl+u"}, "ctrl+u", "half page up"),
+		HalfDown:    b([]string{"ctrl+d"}, "ctrl+d", "half page down"),
 		Bottom:      b([]string{"G", "end"}, "G", "bottom"),
 		Open:        b([]string{"enter", "right", "l"}, "enter/→", "open"),
 		Back:        b([]string{"esc", "left", "h", "backspace"}, "esc/←", "back"),
@@ -36,6 +40,8 @@ func defaultKeys() keyMap {
 		CopyDN:      b([]string{"Y"}, "Y", "copy subject DN"),
 		Reveal:      b([]string{"v"}, "v", "reveal secrets"),
 		Errors:      b([]string{"e"}, "e", "errors in full"),
+		NextMatch:   b([]string{"n"}, "n", "next match (wraps)"),
+		PrevMatch:   b([]string{"N"}, "N", "previous match"),
 		ScrollLeft:  b([]string{"<", "shift+left"}, "<", "scroll left"),
 		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
 		Help:        b([]string{"?"}, "?", "help"),

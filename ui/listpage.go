@@ -3,19 +3,14 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -40,7 +35,9 @@ type listPage struct {
 	baseGen  int
 	baseSort sortMode
 	baseRev  bool
-	rows     []*row // the rows shown: base filtered and sorted
+	hay      haystack // the key rows' search texts, joined, in base order
+	serials  haystack // their folded serials
+	rows     []*row   // the rows shown: base filtered and sorted
 	sums     map[string]summary
 	slots    map[expiry.Status]int // the width of each status's count in the KEYS column, so counts align
 	key      rowsKey
@@ -107,11 +104,24 @@ func (p *listPage) refresh(c *common) {
 			slices.Reverse(p.base)
 		}
 		p.baseGen, p.baseSort, p.baseRev = c.dataGen, p.sort, p.reverse
+		p.hay, p.serials = haystack{}, haystack{}
+		if p.spec.keys {
+			p.hay = newHaystack(len(p.base), func(i int) string { return p.base[i].meta.search })
+			p.serials = newHaystack(len(p.base), func(i int) string { return p.base[i].meta.serial })
+		}
 	}
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
-	for _, r := range p.base {
-		if r.matches(q) && (!c.expiring || r.expiring(now, c.within)) {
+	var hit []bool
+	if p.spec.keys && q.lower != "" && q.rdns == nil {
+		// The same test as row.matches, as two scans of the joined texts.
+		hit = make([]bool, len(p.base))
+		p.hay.mark(q.lower, hit)
+		p.serials.mark(q.serial, hit)
+	}
+	for i, r := range p.base {
+		matched := (hit != nil && hit[i]) || (hit == nil && r.matches(q))
+		if matched && (!c.expiring || r.expiring(now, c.within)) {
 			rows = append(rows, r)
 		}
 
@@ -260,6 +270,27 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	if p.typing {
 		return p.updateFilter(msg, c)
 	}
+	switch m := msg.(type) {
+	case tea.MouseWheelMsg:
+		switch m.Button {
+		case tea.MouseWheelUp:
+			p.cursor -= 3
+		case tea.MouseWheelDown:
+			p.cursor += 3
+		}
+		p.clamp(c.listRows())
+		return outcome{handled: true}
+	case tea.MouseClickMsg:
+		// The rows start below the two header lines and the column titles.
+		if i := p.offset + m.Y - 3; m.Button == tea.MouseLeft && m.Y >= 3 && i < len(p.rows) {
+			if i == p.cursor {
+				return outcome{handled: true, push: p.spec.open(p.rows[i], c)} // a click on the selected row opens it
+			}
+			p.cursor = i
+			p.clamp(c.listRows())
+		}
+		return outcome{handled: true}
+	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return outcome{}
@@ -274,6 +305,10 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.cursor -= page
 	case key.Matches(km, c.keys.PageDown):
 		p.cursor += page
+	case key.Matches(km, c.keys.HalfUp):
+		p.cursor -= max(page/2, 1)
+	case key.Matches(km, c.keys.HalfDown):
+		p.cursor += max(page/2, 1)
 	case key.Matches(km, c.keys.Top):
 		p.cursor = 0
 	case key.Matches(km, c.keys.Bottom):
@@ -283,7 +318,16 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		if !ok {
 			return outcome{handled: true}
 		}
-		return outcome{handled: true, push: p.spec.open(r, c)}
+		next := p.spec.open(r, c)
+		if d, ok := next.(*detailPage); ok {
+			d.from = p // n and N on the detail step through this list's matches
+		}
+		return outcome{handled: true, push: next}
+	case key.Matches(km, c.keys.NextMatch), key.Matches(km, c.keys.PrevMatch):
+		if !p.step(key.Matches(km, c.keys.NextMatch)) {
+			return outcome{handled: true, status: noMatches}
+		}
+		return outcome{handled: true}
 	case key.Matches(km, c.keys.Filter):
 		p.typing = true
 		p.input.SetValue(p.query)
@@ -330,6 +374,24 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 	}
 	p.clamp(page)
 	return outcome{handled: true}
+}
+
+// noMatches says what n and N need.
+const noMatches = "n and N step through what a filter kept: / sets one"
+
+// step moves the cursor to the next (or previous) row the kept filter matched, wrapping around; false when no
+// filter is kept or nothing matched.
+func (p *listPage) step(next bool) bool {
+	if p.query == "" || len(p.rows) == 0 {
+		return false
+	}
+	d := 1
+	if !next {
+		d = -1
+	}
+	p.cursor = (p.cursor + d + len(p.rows)) % len(p.rows)
+	p.selectedID = p.rows[p.cursor].id
+	return true
 }
 
 // updateFilter handles keys while the filter is being typed: the list follows every keystroke.
@@ -386,185 +448,6 @@ func copyKey(k *cf.KeyReport, dn bool) outcome {
 	return outcome{handled: true, cmd: tea.SetClipboard(safetext.Clean(k.Finding.Certificate.SubjectDN)), status: "copied the subject DN of " + safetext.Clean(k.Name) + " to the clipboard"}
 }
 
-// cell is one cell's text and how to draw it.
-type cell struct {
-	text   string
-	style  lipgloss.Style
-	counts []countPart // a counts cell, drawn part by part
-}
-
-// entryOf is a key as cf/report sees it at an instant: the UI draws its notes and day cells from it, so the
-// UI and cfkeys scan say the same words.
-func entryOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) report.Entry {
-	return report.FromKeys("", []cf.KeyReport{*k}, now, th)[0]
-}
-
-// noteOf is a key's last column, as the scan table writes it: its subject CN, a CA warning, or why there is no
-// expiry. It does not depend on the instant. A failed read may quote the server, so secrets are redacted.
-func noteOf(k *cf.KeyReport) string {
-	return cf.Redact(report.Note(entryOf(k, time.Time{}, expiry.DefaultThresholds)))
-}
-
-// updatedText is a foundation row's refresh state.
-func updatedText(f *foundationState, c *common) string {
-	switch {
-	case f.connecting:
-		return "connecting…"
-	case f.snap == nil && f.lastErr != nil:
-		return "failed"
-	case f.snap == nil:
-		return "loading…"
-	case !f.staleSince.IsZero():
-		return "stale"
-	}
-	return f.updatedAt.In(c.now().Location()).Format("15:04:05")
-}
-
-// body draws the column titles and the rows in the cursor's window, as layout left them.
-func (p *listPage) body(c *common) string {
-	st := c.styles
-	widths := p.shown()
-	var b strings.Builder
-	b.WriteString(strings.Repeat(" ", marker))
-	first := true
-	for i, col := range p.cols {
-		if widths[i] == 0 {
-			continue
-		}
-		if !first {
-			b.WriteString(strings.Repeat(" ", gap))
-		}
-		first = false
-		title := col.title
-		if title == p.sortTitle() {
-			title += map[bool]string{false: " ↓", true: " ↑"}[p.reverse]
-		}
-		b.WriteString(st.TableHeader.Render(safetext.Pad(title, widths[i])))
-	}
-	lines := []string{p.scrolled(b.String(), c)}
-	switch f := p.sc.foundation; {
-	case len(p.rows) == 0 && f != nil && f.snap == nil && f.lastErr != nil:
-		// A foundation that never loaded: its failure, whole and wrapped, is the page.
-		lines = append(lines, st.Error.Render(truncateStyled("  could not read "+safetext.Clean(f.Name)+" (r retries, e lists every error):", c.width)))
-		lines = append(lines, wrapIndented(describeErr(f.lastErr), c.width, "  ")...)
-	case len(p.rows) == 0:
-		lines = append(lines, truncateStyled("  "+st.Dim.Render(p.emptyText(c)), c.width))
-	}
-	x := p.cellCtx(c)
-	for i := p.offset; i < len(p.rows) && i < p.offset+c.listRows(); i++ {
-		lines = append(lines, p.scrolled(p.renderRow(p.rows[i], i == p.cursor, x), c))
-	}
-	return fillLines(lines, c.bodyHeight())
-}
-
-// scrolled is a drawn line as the screen shows it: the marker, then the columns from the scroll position on.
-func (p *listPage) scrolled(line string, c *common) string {
-	if p.hx == 0 {
-		return line
-	}
-	return ansi.Cut(line, 0, marker) + ansi.Cut(line, marker+p.hx, marker+p.hx+c.width-marker)
-}
-
-// fillLines joins lines into exactly height lines, cutting or padding with empty ones.
-func fillLines(lines []string, height int) string {
-	for len(lines) < height {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines[:height], "\n")
-}
-
-// emptyText explains an empty list.
-func (p *listPage) emptyText(c *common) string {
-	f := p.sc.foundation
-	switch {
-	case f != nil && f.snap == nil && f.lastErr != nil:
-		return "could not read " + f.Name + " (see the status line); r retries"
-	case f != nil && f.snap == nil:
-		return "loading " + f.Name + "…"
-	case p.query != "" && c.expiring:
-		return "nothing matches among keys expiring within " + fmt.Sprint(c.within) + " days (esc clears, x shows all)"
-	case p.query != "":
-		return "nothing matches the filter (esc clears it)"
-	case c.expiring:
-		return fmt.Sprintf("no key expires within %d days (x shows all)", c.within)
-	}
-	return p.spec.empty
-}
-
-// renderRow draws one row: a marker, then each visible cell padded to its width.
-func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
-	st := x.st
-	var b strings.Builder
-	sel := func(s lipgloss.Style) lipgloss.Style {
-		if selected {
-			return s.Reverse(true)
-		}
-		return s
-	}
-	mark := " "
-	if x.c != nil && x.c.marks[r.id] { // marked for a rotation (marks.go)
-		mark = "•"
-	}
-	if selected {
-		b.WriteString(sel(st.Bold).Render("▶" + mark))
-	} else {
-		b.WriteString(st.Bold.Render(mark) + " ")
-	}
-	first := true
-	widths := p.shown()
-	for i, col := range p.cols {
-		w := widths[i]
-		if w == 0 {
-			continue
-		}
-		if !first {
-			b.WriteString(sel(lipgloss.NewStyle()).Render(strings.Repeat(" ", gap)))
-		}
-		first = false
-		cl := col.cell(r, x)
-		if cl.counts != nil {
-			b.WriteString(renderCounts(cl.counts, w, st, selected))
-			continue
-		}
-		text := safetext.Fit(cl.text, w)
-		if col.middle {
-			text = safetext.FitMiddle(cl.text, w)
-		}
-		b.WriteString(highlight(text, p.query, sel(cl.style)))
-	}
-	return b.String()
-}
-
-// renderCounts draws "2 expired  1 ≤7d  3 ≤30d  12 ok", each part in its status's style, within width cells.
-func renderCounts(parts []countPart, width int, st Styles, selected bool) string {
-	var b strings.Builder
-	used := 0
-	for i, part := range parts {
-		sep := ""
-		if i > 0 {
-			sep = "  "
-		}
-		w := safetext.Width(sep+part.text) + part.pad
-		if used+w > width {
-			if rest := width - used; rest > 0 {
-				b.WriteString(safetext.Pad(sep+"…", rest))
-				used = width
-			}
-			break
-		}
-		s := st.Status(part.status)
-		if selected {
-			s = s.Reverse(true)
-		}
-		b.WriteString(sep + s.Render(part.text) + strings.Repeat(" ", part.pad))
-		used += w
-	}
-	if used < width {
-		b.WriteString(strings.Repeat(" ", width-used))
-	}
-	return b.String()
-}
-
 func (p *listPage) statusLine(c *common) string {
 	if p.typing {
 		return p.input.View() + "  " + c.styles.Dim.Render(matchCount(len(p.rows)))
@@ -598,8 +481,8 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
-	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
-	list := []key.Binding{k.Filter, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
+	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Open, k.Back}
+	list := []key.Binding{k.Filter, k.NextMatch, k.PrevMatch, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
 		list = append(list, k.CopyGUID, k.CopyDN)
 	}
@@ -608,83 +491,3 @@ func (p *listPage) fullHelp(c *common) [][]key.Binding {
 
 // hstep is how many cells < and > scroll.
 const hstep = 8
-
-// matchCount says how many rows a filter keeps: "no match", "1 match", "1,204 matches".
-func matchCount(n int) string {
-	switch n {
-	case 0:
-		return "no match"
-	case 1:
-		return "1 match"
-	}
-	return thousands(n) + " matches"
-}
-
-// thousands writes n with thousands separators: 9,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// position says where the cursor is among the rows and how many there are: "412/9,000 keys", or with a
-// filter or the toggle on, "3/12 of 9,000 keys".
-func (p *listPage) position() string {
-	n := len(p.rows)
-	noun := p.spec.noun[1]
-	if len(p.base) == 1 {
-		noun = p.spec.noun[0]
-	}
-	at := "0"
-	if n > 0 {
-		at = thousands(p.cursor + 1)
-	}
-	if n == len(p.base) {
-		return at + "/" + thousands(n) + " " + noun
-	}
-	return at + "/" + thousands(n) + " of " + thousands(len(p.base)) + " " + noun
-}
-
-// sortText says the order: "days remaining", "name, reversed".
-func (p *listPage) sortText() string {
-	if p.reverse {
-		return p.sort.String() + ", reversed"
-	}
-	return p.sort.String()
-}
-
-// sortTitle is the title of the column the rows are sorted by, marked in the header.
-func (p *listPage) sortTitle() string {
-	has := func(title string) bool {
-		return slices.ContainsFunc(p.cols, func(c column) bool { return c.title == title })
-	}
-	switch {
-	case p.sort == sortDays && has("DAYS"):
-		return "DAYS"
-	case p.sort == sortDays:
-		return "STATUS"
-	case p.sort == sortOrgSpace:
-		return "ORG"
-	case p.spec.keys:
-		return "KEY"
-	case len(p.cols) > 0:
-		return p.cols[0].title
-	}
-	return ""
-}
-
-// highlight draws a cell's text in its style with the first match of the filter (case-insensitive) underlined
-// and bold, so what matched stands out.
-func highlight(text, query string, style lipgloss.Style) string {
-	if query == "" {
-		return style.Render(text)
-	}
-	i := strings.Index(strings.ToLower(text), strings.ToLower(query))
-	if i < 0 || len(strings.ToLower(text)) != len(text) {
-		return style.Render(text)
-	}
-	j := i + len(query)
-	return style.Render(text[:i]) + style.Underline(true).Bold(true).Render(text[i:j]) + style.Render(text[j:])
-}

@@ -101,6 +101,10 @@ func init() {
 			keys:  true,
 		},
 		kindAllKeys: {
+			// KEY leads and the hierarchy follows from the leaf up (INSTANCE, SPACE, ORG), a path read from its
+			// end, not ORG, SPACE, INSTANCE, KEY as cfkeys scan writes it: the list lists keys, KEY is the column
+			// never dropped and the name the eye looks for first; ORG, the least telling here, goes first on a
+			// narrow terminal.
 			columns: func(multi bool) []column {
 				cols := []column{keyStatusColumn, daysColumn, untilColumn(7), keyTextColumn("KEY", 14, 3, 0, 0),
 					keyTextColumn("INSTANCE", 10, 2, 3, 1), keyTextColumn("SPACE", 8, 1, 2, 2), keyTextColumn("ORG", 8, 1, 1, 3),
@@ -140,6 +144,9 @@ func detailColumn(title string, minWidth, weight, drop int) column {
 
 // groupStatusColumn is the worst status beneath a group row.
 var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row, x *cellCtx) cell {
+	if r.foundation.partial {
+		return cell{text: "…", style: x.st.Dim}
+	}
 	if len(r.keys) == 0 {
 		return cell{text: "-", style: x.st.Dim}
 	}
@@ -149,7 +156,7 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 
 // countsColumn counts the keys beneath a group row by status.
 var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, x *cellCtx) cell {
-	if f := r.foundation; f.snap == nil { // a foundation not read yet has no keys to count, not "no keys"
+	if f := r.foundation; f.snap == nil || f.partial { // keys not read yet are not "no keys"
 		text := "loading…"
 		switch {
 		case f.connecting:
@@ -165,8 +172,8 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 	}
 	return cell{text: joinCounts(parts), counts: parts}
 }, width: func(r *row, x *cellCtx) int {
-	if len(r.keys) == 0 || r.foundation.snap == nil {
-		return 20 // "no keys", "failed (e shows why)"
+	if len(r.keys) == 0 || r.foundation.snap == nil || r.foundation.partial {
+		return 20 // "no keys", "loading…", "failed (e shows why)"
 	}
 	w := 0
 	for _, n := range x.slots {
@@ -215,7 +222,7 @@ func untilColumn(drop int) column {
 // keyTextColumn is one of a key's texts, measured once per snapshot: 0 name, 1 instance, 2 space, 3 org,
 // 4 note (dimmed).
 func keyTextColumn(title string, minWidth, weight, drop, field int) column {
-	return column{title: title, min: minWidth, weight: weight, drop: drop, middle: field != 4, wide: field == 4, yield: field == 4,
+	return column{title: title, min: minWidth, weight: weight, drop: drop, middle: true, wide: field == 4, yield: field == 4,
 		cell: func(r *row, x *cellCtx) cell {
 			i := r.key.Instance
 			text := [...]string{r.key.Name, i.Name, i.SpaceName, i.OrgName, r.meta.note}[field]

@@ -59,7 +59,8 @@ func (m *Model) cancelLoad(f *foundationState) {
 		f.cancel()
 	}
 	f.gen++
-	f.busy, f.connecting, f.cancel = false, false, nil
+	f.busy, f.connecting, f.cancel, f.early = false, false, nil, nil
+	m.store.dropPartial(f)
 	f.lastErr = errCancelled
 	if f.snap != nil && f.staleSince.IsZero() {
 		f.staleSince = m.c.now()

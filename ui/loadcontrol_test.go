@@ -121,3 +121,28 @@ func TestCancelARunningLoad(t *testing.T) {
 	h.press("r")
 	h.mustShow("acme-prod", "acme-dev", "updated 09:10:06")
 }
+
+// The UI schedules its clock tick through Options.Tick, so the test driver's fake timer fires it when the clock
+// reaches it, never earlier, and nothing waits on the wall clock.
+func TestTicksGoThroughTheOptions(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	h := oneFoundation(t, b, defaultOpts(), 100, 24)
+	if len(h.timers) == 0 {
+		t.Fatal("no tick was scheduled through Options.Tick")
+	}
+	h.tick(59 * time.Second)       // fires the tick due at 09:00:01; the next is due a second after: 09:00:60
+	h.tick(999 * time.Millisecond) // not yet due
+	if loads, _ := b.counts(); loads != 1 {
+		t.Fatalf("refreshed before the minute: %d loads", loads)
+	}
+	h.tick(time.Millisecond)
+	if loads, _ := b.counts(); loads != 2 {
+		t.Errorf("the tick at the minute did not refresh: %d loads", loads)
+	}
+	start := time.Now()
+	h.tick(time.Hour)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("an hour of ticks took %v of wall clock", d)
+	}
+}

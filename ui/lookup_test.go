@@ -87,3 +87,31 @@ func TestWhatMatched(t *testing.T) {
 		t.Errorf("a match in the key name needs no note: %q", l)
 	}
 }
+
+// Issue 13, friction "Keys other tools use": n and N step through what a kept filter matched, on the list and
+// from one key's detail to the next, wrapping around.
+func TestNextAndPreviousMatch(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), defaultOpts(), 120, 40)
+	h.press("a", "N") // without a kept filter, n creates a key (issue 12); N says what it needs
+	h.mustShow("n and N step through what a filter kept")
+	h.press("/")
+	h.typeText("sender")
+	h.press("enter", "enter")
+	h.mustShow("› crm-sender", "Key             crm-sender")
+	h.press("n")
+	h.mustShow("› erp-sender", "Key             erp-sender")
+	h.mustNotShow("› crm-sender ›")
+	h.press("n")
+	h.mustShow("Key             crm-sender")
+	h.press("N")
+	h.mustShow("Key             erp-sender")
+	h.press("esc")
+	if l := h.line("▶"); !strings.Contains(l, "erp-sender") {
+		t.Errorf("back on the list the cursor is not on the last key shown: %q", l)
+	}
+	h.press("N")
+	if l := h.line("▶"); !strings.Contains(l, "crm-sender") {
+		t.Errorf("N on the list: %q", l)
+	}
+}

@@ -70,8 +70,10 @@ type Foundation struct {
 
 // Backend reads a foundation.
 type Backend interface {
-	// Load reads a snapshot of the foundation, reporting progress as it goes.
-	Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error)
+	// Load reads a snapshot of the foundation, reporting progress as it goes. partial, called as listings
+	// arrive, shows what is known so far (orgs and spaces before the keys' credentials are read); the result is
+	// the whole snapshot.
+	Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error)
 	// Details reads one key's credentials.
 	Details(ctx context.Context, guid string) (cf.KeyCredentials, error)
 }
@@ -100,7 +102,7 @@ type clientBackend struct {
 	wrap        func(error) error
 }
 
-func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress)) (*Snapshot, error) {
+func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error) {
 	orgs, err := b.c.Organizations(ctx)
 	if err != nil {
 		return nil, b.wrap(err)
@@ -109,6 +111,7 @@ func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress)) (*
 	if err != nil {
 		return nil, b.wrap(err)
 	}
+	partial(&Snapshot{Orgs: orgs, Spaces: spaces}) // the sweep lists instances and keys, then reads every key: seconds to minutes
 	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress})
 	if err != nil {
 		return nil, b.wrap(err)

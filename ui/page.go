@@ -44,6 +44,7 @@ type common struct {
 type outcome struct {
 	cmd     tea.Cmd
 	push    page // open this page on top
+	replace bool // push replaces the page (n and N step from one key's detail to the next)
 	handled bool // the page used the key
 	status  string
 }

@@ -276,3 +276,23 @@ func TestEveryListHasASpec(t *testing.T) {
 		}
 	}
 }
+
+// The joined-text scan a key list filters with finds exactly the rows row.matches finds.
+func TestHaystackAgreesWithMatches(t *testing.T) {
+	t.Parallel()
+	f := testFoundation()
+	rows := buildRows(kindAllKeys, scope{foundation: f}, []*foundationState{f})
+	hay := newHaystack(len(rows), func(i int) string { return rows[i].meta.search })
+	serials := newHaystack(len(rows), func(i int) string { return rows[i].meta.serial })
+	for _, text := range []string{"crm", "sender", "e", "0xabc3ed", "ab:c3:ed", "cn=demo ca", "4444-4444", "zzz", "\x00", "acme-dev\x00"} {
+		q := newQuery(text)
+		hit := make([]bool, len(rows))
+		hay.mark(q.lower, hit)
+		serials.mark(q.serial, hit)
+		for i, r := range rows {
+			if hit[i] != r.matches(q) {
+				t.Errorf("%q on %s: scan %v, matches %v", text, r.name, hit[i], r.matches(q))
+			}
+		}
+	}
+}

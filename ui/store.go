@@ -33,10 +33,29 @@ func (s *store) named(name string) *foundationState {
 // multi reports whether several foundations are shown (pages then name them).
 func (s *store) multi() bool { return len(s.foundations) > 1 }
 
-// install puts a fresh snapshot in place and tells the pages.
-func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time) {
+// install puts a fresh snapshot in place, notes what changed since the one before, and tells the pages.
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, th expiry.Thresholds) {
+	old := f.idx
+	if f.partial {
+		old = nil // a first load: nothing to compare with
+	}
+	f.changes = diff(old, idx, f.updatedAt, at, th)
 	f.setSnapshot(snap, idx, at)
 	s.dataGen++
+}
+
+// installPartial shows what a first load has listed so far; its rows say their keys are still being read.
+func (s *store) installPartial(f *foundationState, snap *Snapshot) {
+	f.snap, f.idx, f.partial = snap, newIndex(snap), true
+	s.dataGen++
+}
+
+// dropPartial forgets what a failed or cancelled first load had listed: it was never whole.
+func (s *store) dropPartial(f *foundationState) {
+	if f.partial {
+		f.snap, f.idx, f.partial = nil, nil, false
+		s.dataGen++
+	}
 }
 
 // foundationState is what the UI knows about one foundation: its latest snapshot (kept when a refresh fails),
@@ -52,10 +71,13 @@ type foundationState struct {
 	cancel     context.CancelFunc // stops the connection or refresh in flight
 	progress   cf.Progress
 	latest     *atomic.Pointer[cf.Progress] // the running load's latest progress, written by its goroutine
+	early      *atomic.Pointer[Snapshot]    // the running load's latest partial snapshot, written by its goroutine
+	partial    bool                         // snap is what a first load listed so far, not yet whole
 	updatedAt  time.Time                    // when the snapshot was taken
 	staleSince time.Time                    // when refreshes started failing (zero while fresh)
 	lastErr    error
 	nextAt     time.Time // when the next background refresh is due (zero: none planned)
+	changes    changes   // what the last refresh changed
 }
 
 // index holds a snapshot's relations, built once per snapshot so pages need no scans.
@@ -176,5 +198,5 @@ func newIndex(s *Snapshot) *index {
 
 // setSnapshot installs a fresh snapshot and its index.
 func (f *foundationState) setSnapshot(s *Snapshot, idx *index, at time.Time) {
-	f.snap, f.idx, f.updatedAt, f.staleSince, f.lastErr = s, idx, at, time.Time{}, nil
+	f.snap, f.idx, f.updatedAt, f.staleSince, f.lastErr, f.partial = s, idx, at, time.Time{}, nil, false
 }

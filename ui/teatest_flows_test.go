@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
@@ -23,7 +25,7 @@ func program(t *testing.T, width, height int) (*observed, *teatest.TestModel, *c
 	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
-	m.wait(t, tm, "partner-hub")
+	m.wait(t, tm, "updated 09:00:00") // the whole first load (orgs show before the keys are read)
 	return m, tm, fake
 }
 
@@ -174,4 +176,32 @@ func TestProgramFlows(t *testing.T) {
 		}
 		finish(t, tm, 120)
 	})
+}
+
+// Issue 8, item 12 on the real program: a foundation at a dead address fails within seconds, its cause first on
+// the status line and whole on the page that opens it; the errors page has it too.
+func TestProgramDeadFoundation(t *testing.T) {
+	t.Parallel()
+	api := deadAPI(t)
+	now := func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }
+	f := Foundation{Name: "dead", API: api, Connect: func(ctx context.Context) (Backend, error) {
+		c, _, err := cf.Login(ctx, api, cf.Credentials{Grant: cf.GrantPassword, Username: "admin", Password: cf.NewSecret("pw")},
+			cf.Options{Clock: now, Sleep: noSleep})
+		if err != nil {
+			return nil, err
+		}
+		return ClientBackend(c, 4, nil), nil
+	}}
+	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
+	start := time.Now()
+	m.wait(t, tm, "could not read dead")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %v to show", d)
+	}
+	tm.Send(keyMsg("e"))
+	m.wait(t, tm, "› errors")
+	screen := finish(t, tm, 80)
+	mustContain(t, "errors page", screen, "dead: failed", "connection refused (reading the API root of "+api)
 }

@@ -50,7 +50,7 @@ func TestProgramAgainstFakeFoundation(t *testing.T) {
 	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
-	m.wait(t, tm, "partner-hub")
+	m.wait(t, tm, "updated 09:00:00") // the whole first load (orgs show before the keys are read)
 	tm.Send(keyMsg("a"))
 	m.wait(t, tm, "› all keys")
 	tm.Send(keyMsg("/"))

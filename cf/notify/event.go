@@ -44,6 +44,9 @@ type Key struct {
 	Status       string              `json:"status"`
 	Days         *int                `json:"days,omitempty"`
 	Certificate  *expiry.Certificate `json:"certificate,omitempty"`
+	// Acked is set while an acknowledgement is in force: the key keeps its status but is not announced, and
+	// when the acknowledgement lapses it is announced as if it had just reached its status.
+	Acked bool `json:"acked,omitempty"`
 }
 
 // Event is one thing to announce.
@@ -65,7 +68,7 @@ type Foundation struct {
 func keyFrom(f Foundation, e report.Entry) Key {
 	return Key{Foundation: f.Name, API: f.API, Profile: f.Profile, Org: e.Org, Space: e.Space, Instance: e.Instance,
 		InstanceGUID: e.InstanceGUID, Offering: e.Offering, Plan: e.Plan, Name: e.Name, GUID: e.GUID,
-		Status: e.Status.String(), Days: e.DaysRemaining, Certificate: e.Certificate}
+		Status: e.Status.String(), Days: e.DaysRemaining, Certificate: e.Certificate, Acked: e.Acked()}
 }
 
 // entry turns a remembered key back into a report entry (for the generic JSON payload), every API string
@@ -87,6 +90,17 @@ func (k Key) entry() report.Entry {
 		DaysRemaining: k.Days, Certificate: cert}
 }
 
+// ackedStatus is what Event.Previous says of a key whose acknowledgement lapsed.
+const ackedStatus = "acked"
+
+// announced ranks a remembered key as the announcements see it: an acknowledged key is never urgent.
+func announced(k Key) int {
+	if k.Acked {
+		return 3
+	}
+	return urgency(k.Status)
+}
+
 // urgency ranks statuses that are announced: lower is more urgent; statuses never announced rank last.
 func urgency(status string) int {
 	switch status {
@@ -104,7 +118,9 @@ func urgency(status string) int {
 // the keys to remember. first is the foundation's first successful sweep: keys already in warning, critical or
 // expired are announced once, but existing keys are not "new". A key is announced when it becomes more urgent
 // (ok to warning, warning to critical, ...); a key that gets better (renewed) is remembered silently, so it is
-// announced again when it nears expiry the next time. Unknown keys (unreadable credentials) are not announced.
+// announced again when it nears expiry the next time. Unknown keys (unreadable credentials) are not announced,
+// nor are acknowledged keys: they count as ok until their acknowledgement lapses (its end date passed, the
+// certificate changed, it was removed), and are then announced with their status, previously "acked".
 func diff(prev map[string]Key, first bool, f Foundation, entries []report.Entry, now time.Time) ([]Event, map[string]Key) {
 	next := make(map[string]Key, len(entries))
 	var events []Event
@@ -115,8 +131,12 @@ func diff(prev map[string]Key, first bool, f Foundation, entries []report.Entry,
 		switch {
 		case !seen && !first:
 			events = append(events, Event{Kind: KindNew, Key: k, At: now})
-		case urgency(k.Status) < 3 && (!seen || urgency(k.Status) < urgency(old.Status)):
-			events = append(events, Event{Kind: Kind(k.Status), Key: k, Previous: old.Status, At: now})
+		case announced(k) < 3 && (!seen || announced(k) < announced(old)):
+			previous := old.Status
+			if old.Acked {
+				previous = ackedStatus
+			}
+			events = append(events, Event{Kind: Kind(k.Status), Key: k, Previous: previous, At: now})
 		}
 	}
 	for guid, old := range prev {

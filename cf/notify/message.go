@@ -104,7 +104,9 @@ func rowOf(e Event) Row {
 	switch e.Kind {
 	case KindExpired, KindCritical, KindWarning:
 		r.Change = "now " + string(e.Kind)
-		if e.Previous != "" {
+		if e.Previous == ackedStatus {
+			r.Change += " (its acknowledgement lapsed)"
+		} else if e.Previous != "" {
 			r.Change += " (was " + clean(e.Previous) + ")"
 		}
 	case KindNew:

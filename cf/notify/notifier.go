@@ -133,7 +133,7 @@ func (n *Notifier) Observe(f Foundation, entries []report.Entry) ([]Event, error
 	return events, n.saveLocked()
 }
 
-// Digest queues the daily digest (every key in warning, critical or expired) when its time of day has passed
+// Digest queues the daily digest (every key in warning, critical or expired, not acknowledged) when its time of day has passed
 // since the last one. It returns whether it did.
 func (n *Notifier) Digest() (bool, error) {
 	if n.opts.Digest == nil {
@@ -149,7 +149,7 @@ func (n *Notifier) Digest() (bool, error) {
 	var events []Event
 	for _, keys := range n.state.Foundations {
 		for _, k := range keys {
-			if urgency(k.Status) < 3 {
+			if announced(k) < 3 {
 				events = append(events, Event{Kind: KindDigest, Key: k, At: now})
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/report"
 )
 
@@ -88,6 +89,49 @@ func TestObserveAnnouncesStateChangesOnly(t *testing.T) {
 		}
 		if got := changes(events); !slices.Equal(got, s.want) {
 			t.Errorf("%s: got %q, want %q", s.name, got, s.want)
+		}
+	}
+}
+
+// acked is the entry with an acknowledgement in force.
+func acked(e report.Entry) report.Entry {
+	e.Ack = &policy.Ack{Foundation: acme.API, GUID: e.GUID, Until: testNow.AddDate(0, 1, 0), Note: "rollback key"}
+	return e
+}
+
+func TestAcknowledgedKeysAreNotAnnouncedUntilTheAckLapses(t *testing.T) {
+	t.Parallel()
+	n, err := notify.New(notify.Options{Clock: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		entries []report.Entry
+		want    []string
+	}{
+		{"first sweep: the acked expired key is not announced", []report.Entry{acked(entry("a", -1)), entry("b", 20), acked(entry("c", 60))}, []string{"warning b"}},
+		{"acked keys getting worse: silent", []report.Entry{acked(entry("a", -2)), entry("b", 20), acked(entry("c", 5))}, nil},
+		{"the ack of c lapses: announced as critical, was acked", []report.Entry{acked(entry("a", -3)), entry("b", 20), entry("c", 4)}, []string{"critical c"}},
+		{"b acked while it turns critical: silent", []report.Entry{acked(entry("a", -3)), acked(entry("b", 6)), entry("c", 4)}, nil},
+	}
+	for _, s := range steps {
+		events, err := n.Observe(acme, s.entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := changes(events); !slices.Equal(got, s.want) {
+			t.Errorf("%s: got %q, want %q", s.name, got, s.want)
+		}
+		for _, e := range events {
+			if e.Key.Name == "c" && e.Previous != "acked" {
+				t.Errorf("%s: c was %q, want acked", s.name, e.Previous)
+			}
+			if e.Key.Name == "c" {
+				if m := notify.Compose(events, testNow); !strings.Contains(m.Text, "now critical (its acknowledgement lapsed)") {
+					t.Errorf("the message does not say the acknowledgement lapsed:\n%s", m.Text)
+				}
+			}
 		}
 	}
 }
@@ -183,7 +227,8 @@ func TestDigestOncePerDayAfterItsTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Observe(acme, []report.Entry{entry("a", 90), entry("b", 20), entry("c", 3)}); err != nil {
+	// d is expired but acknowledged: never in a digest.
+	if _, err := n.Observe(acme, []report.Entry{entry("a", 90), entry("b", 20), entry("c", 3), acked(entry("d", -5))}); err != nil {
 		t.Fatal(err)
 	}
 	_ = n.Flush(context.Background())

@@ -34,8 +34,10 @@ const (
 type Webhook struct {
 	Format Format
 	URL    *url.URL
-	// Thresholds are written into the generic JSON payload, as scan writes them.
+	// Thresholds and Policy are written into the generic JSON payload, as scan writes them (Policy names the
+	// policy file that judged the keys; empty when one pair of Thresholds applied to every key).
 	Thresholds expiry.Thresholds
+	Policy     string
 	// Client sends the requests (default: a client with a 30-second timeout that follows no redirect).
 	Client *http.Client
 }
@@ -110,7 +112,7 @@ func (w *Webhook) payload(b Batch) ([]byte, error) {
 	case FormatTeams:
 		return json.Marshal(teamsPayload(Compose(b.Events, b.Now)))
 	}
-	r := report.Report{GeneratedAt: b.Now, Thresholds: w.Thresholds}
+	r := report.Report{GeneratedAt: b.Now, Thresholds: w.Thresholds, Policy: w.Policy}
 	seen := map[string]bool{}
 	for _, e := range b.Events {
 		if !seen[e.Key.Foundation] {

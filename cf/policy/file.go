@@ -127,8 +127,14 @@ func Parse(path string, data []byte) (*Policy, error) {
 				a.Source = path
 				p.Acks = append(p.Acks, a)
 			}
+		case "notify":
+			nt, err := parseNotify(v, fail)
+			if err != nil {
+				return err
+			}
+			p.Notify = nt
 		default:
-			return fail(v, "unknown field %q (want version, rules, acks)", key)
+			return fail(v, "unknown field %q (want version, rules, acks, notify)", key)
 		}
 		return nil
 	})

@@ -57,6 +57,44 @@ acks:
 	}
 }
 
+func TestParseNotify(t *testing.T) {
+	t.Parallel()
+	p, err := Parse("team.yaml", []byte(`version: 1
+rules:
+  - name: rest
+    warning: 30d
+    critical: 7d
+notify:
+  smtp:
+    server: smtp.example.org:587
+    security: tls
+    user: cfkeys
+    password_env: TEAM_SMTP_PASSWORD
+    from: cfkeys@example.org
+    to: [ops@example.org, " sec@example.org"]
+  webhooks:
+    - slack=env:SLACK_URL
+    - json=https://hooks.example.org/cfkeys
+  digest: "08:00"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Notify{Line: 7, Digest: "08:00", DigestLine: 17,
+		SMTP: &SMTP{Server: "smtp.example.org:587", Security: "tls", User: "cfkeys", PasswordEnv: "TEAM_SMTP_PASSWORD", From: "cfkeys@example.org",
+			To: []string{"ops@example.org", "sec@example.org"}, Line: 7},
+		Webhooks: []Webhook{{Spec: "slack=env:SLACK_URL", Line: 15}, {Spec: "json=https://hooks.example.org/cfkeys", Line: 16}}}
+	if !reflect.DeepEqual(p.Notify, want) {
+		t.Errorf("notify:\n%+v %+v\nwant\n%+v %+v", p.Notify, p.Notify.SMTP, want, want.SMTP)
+	}
+	if q, err := p.Override(&Threshold{Days: 60}, nil); err != nil || q.Notify != p.Notify {
+		t.Errorf("--warn loses the notify section: %v", err)
+	}
+	if p, err := Parse("p.yaml", []byte("version: 1\nrules:\n  - name: r\n    warning: 30d\n    critical: 7d\n")); err != nil || p.Notify != nil {
+		t.Errorf("no notify section: %+v %v", p, err)
+	}
+}
+
 // A malformed file is refused as a whole, with its line and the reason.
 func TestParseRefusesMalformedFiles(t *testing.T) {
 	t.Parallel()
@@ -89,6 +127,14 @@ func TestParseRefusesMalformedFiles(t *testing.T) {
 		{"ack without until", rule + "acks:\n  - foundation: eu10\n    guid: g\n    note: n\n", 7, "needs until"},
 		{"ack bad until", rule + "acks:\n  - foundation: eu10\n    guid: g\n    until: next week\n", 9, "want a day"},
 		{"ack without guid", rule + "acks:\n  - foundation: eu10\n    until: 2027-01-01\n", 7, "needs foundation and guid"},
+		{"notify not a mapping", rule + "notify: [a]\n", 6, "notify: want a mapping"},
+		{"notify unknown field", rule + "notify:\n  mail: {}\n", 7, `unknown field "mail"`},
+		{"smtp password in the file", rule + "notify:\n  smtp:\n    server: smtp.example.org:587\n    password: hunter2\n    to: ops@example.org\n", 9, "does not belong in a file"},
+		{"smtp without server", rule + "notify:\n  smtp:\n    to: [ops@example.org]\n", 7, "needs server"},
+		{"smtp without to", rule + "notify:\n  smtp:\n    server: smtp.example.org:587\n", 7, "needs to"},
+		{"smtp unknown field", rule + "notify:\n  smtp:\n    host: smtp.example.org\n", 8, `unknown field "host"`},
+		{"webhooks not a list", rule + "notify:\n  webhooks: slack=env:S\n", 7, "want a list"},
+		{"empty webhook", rule + "notify:\n  webhooks: [\"\"]\n", 7, "empty entry"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

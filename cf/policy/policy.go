@@ -29,6 +29,8 @@ type Policy struct {
 	Acks []Ack
 	// Overridden is set when --warn or --critical replaced the file's thresholds for this run.
 	Overridden bool
+	// Notify is the file's notify section (cfkeys watch's targets), or nil.
+	Notify *Notify
 }
 
 // Rule sets the thresholds of the keys it matches.

@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -150,10 +149,4 @@ func (s *Session) persist(k *keystore.Keyring, t *oauth2.Token, oldRefresh strin
 	s.mu.Lock()
 	s.persistErr = err
 	s.mu.Unlock()
-}
-
-// Check makes sure the session can get a valid access token, refreshing it if needed.
-func (s *Session) Check(ctx context.Context) error {
-	_, err := s.Session.AccessToken(ctx)
-	return Expired(s.Profile.Name, err)
 }

@@ -1,16 +1,20 @@
 package watch
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // keyLabels label every per-key series, as scan --output prometheus labels them, with the foundation and its API
-// always present (a watcher may watch several).
-var keyLabels = []string{"foundation", "api", "org", "space", "instance", "key", "guid"}
+// always present (a watcher may watch several). acked is "true" while an acknowledgement is in force: the key
+// keeps its status, and alerts can leave it out.
+var keyLabels = []string{"foundation", "api", "org", "space", "instance", "key", "guid", "acked"}
 
 // The metrics of the last sweeps. The per-key and scan metrics keep the names scan --output prometheus writes.
 var (
@@ -22,7 +26,10 @@ var (
 		append(keyLabels, "subject"), nil)
 	descStatus = prometheus.NewDesc("cfkeys_key_status",
 		"1 for the status each service key has (expired, critical, warning, unknown, ok, none).", append(keyLabels, "status"), nil)
-	descKeys       = prometheus.NewDesc("cfkeys_keys", "Number of service keys by status.", []string{"foundation", "status"}, nil)
+	descKeys  = prometheus.NewDesc("cfkeys_keys", "Number of service keys by status.", []string{"foundation", "status"}, nil)
+	descAcked = prometheus.NewDesc("cfkeys_keys_acked",
+		"Number of service keys with an acknowledgement in force (they keep their status; alerts can leave them out with acked=\"false\").",
+		[]string{"foundation"}, nil)
 	descScanErrors = prometheus.NewDesc("cfkeys_scan_errors", "Number of keys (or foundations) the scan could not check.",
 		[]string{"foundation"}, nil)
 	descSuccess = prometheus.NewDesc("cfkeys_scan_success",
@@ -45,7 +52,7 @@ var (
 type collector struct{ w *Watcher }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descExpiry, descNotAfter, descStatus, descKeys, descScanErrors, descSuccess, descScanTime,
+	for _, d := range []*prometheus.Desc{descExpiry, descNotAfter, descStatus, descKeys, descAcked, descScanErrors, descSuccess, descScanTime,
 		descDuration, descRequests, descRequestsTotal, descSweeps, descSweepErrors, descLastSuccess, descSent, descNotifyFailures, descPending, descFailing} {
 		ch <- d
 	}
@@ -85,7 +92,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counts := map[expiry.Status]int{}
 		for _, e := range s.Entries {
 			counts[e.Status]++
-			labels := []string{name, api, safetext.Clean(e.Org), safetext.Clean(e.Space), safetext.Clean(e.Instance), safetext.Clean(e.Name), safetext.Clean(e.GUID)}
+			labels := []string{name, api, safetext.Clean(e.Org), safetext.Clean(e.Space), safetext.Clean(e.Instance), safetext.Clean(e.Name), safetext.Clean(e.GUID),
+				strconv.FormatBool(e.Acked())}
 			if cert := e.Certificate; cert != nil {
 				subject := safetext.Clean(cert.SubjectDN)
 				gauge(descExpiry, float64(int64(cert.Effective().Sub(s.LastSuccess).Seconds())), append(labels, subject)...)
@@ -96,6 +104,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		for _, st := range expiry.Statuses {
 			gauge(descKeys, float64(counts[st]), name, st.String())
 		}
+		gauge(descAcked, float64(report.AckedCount(s.Entries)), name)
 	}
 	if n := c.w.opts.Notifier; n != nil {
 		for _, t := range n.Status() {

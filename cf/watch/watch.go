@@ -14,6 +14,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
@@ -25,17 +26,39 @@ type Foundation struct {
 	Sweep func(ctx context.Context) (*cf.SweepResult, error)
 }
 
-// Classifier decides a key's status. The default keeps the status report.FromKeys gave from the thresholds; a
-// policy engine plugs in here, and metrics, health and notifications all follow what it says.
-type Classifier func(report.Entry) expiry.Status
+// Classifier judges a foundation's swept keys at the instant now: each key's status, the rule that set its
+// thresholds and any acknowledgement. The default judges by Options.Thresholds alone; the policy engine plugs in
+// here (Judge), and metrics, health and notifications all follow what it says.
+type Classifier func(f notify.Foundation, keys []cf.KeyReport, now time.Time) []report.Entry
+
+// Judge returns a classifier that judges keys by the policy current returns when asked: watch asks at every
+// sweep, so acknowledgements made while it runs count from the next sweep.
+func Judge(current func() *policy.Policy) Classifier {
+	return func(f notify.Foundation, keys []cf.KeyReport, now time.Time) []report.Entry {
+		// As scan: the foundation a policy rule or acknowledgement names is a profile name or the API URL; the
+		// host that names an --api foundation in watch is neither.
+		name := ""
+		if f.Profile {
+			name = f.Name
+		}
+		entries := report.Judge(current(), name, f.API, keys, now)
+		for i := range entries {
+			entries[i].Foundation = f.Name
+		}
+		return entries
+	}
+}
 
 // Options configure a Watcher.
 type Options struct {
 	Foundations []Foundation
 	Interval    time.Duration
 	Thresholds  expiry.Thresholds
-	// Classify, when set, overrides each key's status (the seam for the policy engine).
+	// Classify, when set, judges the keys instead of Thresholds (the seam for the policy engine).
 	Classify Classifier
+	// Prepare, when set, is called before each round of sweeps (watch reloads its policy there). Its error is
+	// logged and reported by Health until a later call succeeds; the round runs anyway.
+	Prepare func() error
 	// Clock returns "now" for days remaining, health and timestamps (default time.Now).
 	Clock func() time.Time
 	// Ticks, when set, starts each sweep after the first instead of a ticker on Interval (tests).
@@ -66,8 +89,9 @@ type Snapshot struct {
 type Watcher struct {
 	opts Options
 
-	mu    sync.RWMutex
-	snaps []Snapshot
+	mu         sync.RWMutex
+	snaps      []Snapshot
+	prepareErr string // of the last Prepare, cleaned; "" when it succeeded
 }
 
 // New returns a watcher; nothing runs until Run.
@@ -111,6 +135,16 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 // Round sweeps every foundation in parallel, then lets the notifier compare and deliver.
 func (w *Watcher) Round(ctx context.Context) {
+	if w.opts.Prepare != nil {
+		msg := ""
+		if err := w.opts.Prepare(); err != nil {
+			msg = safetext.Clean(err.Error())
+			w.opts.Log.Error("preparing the sweep", "error", msg)
+		}
+		w.mu.Lock()
+		w.prepareErr = msg
+		w.mu.Unlock()
+	}
 	var wg sync.WaitGroup
 	for i := range w.opts.Foundations {
 		wg.Add(1)
@@ -154,11 +188,11 @@ func (w *Watcher) sweep(ctx context.Context, i int) {
 		w.opts.Log.Error("sweep failed", "foundation", safetext.Clean(f.Name), "error", s.LastError)
 		return
 	}
-	entries := report.FromKeys(f.Name, res.Keys, end, w.opts.Thresholds)
+	var entries []report.Entry
 	if w.opts.Classify != nil {
-		for j := range entries {
-			entries[j].Status = w.opts.Classify(entries[j])
-		}
+		entries = w.opts.Classify(f.Foundation, res.Keys, end)
+	} else {
+		entries = report.FromKeys(f.Name, res.Keys, end, w.opts.Thresholds)
 	}
 	report.Sort(entries)
 	s.Entries, s.Errors, s.Requests = entries, len(res.Errors), res.Requests
@@ -190,6 +224,11 @@ func (w *Watcher) Snapshots() []Snapshot {
 func (w *Watcher) Health() (bool, []string) {
 	now := w.opts.Clock()
 	var reasons []string
+	w.mu.RLock()
+	if w.prepareErr != "" {
+		reasons = append(reasons, w.prepareErr)
+	}
+	w.mu.RUnlock()
 	for _, s := range w.Snapshots() {
 		name := safetext.Clean(s.Foundation.Name)
 		switch {

@@ -18,7 +18,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/notify"
-	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/watch"
 )
 
@@ -82,20 +82,47 @@ func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
 	}
 	body := scrape(t, w)
 	for _, want := range []string{`cfkeys_notification_failures_total{target="hook:example"} 2`, `cfkeys_notification_pending{target="hook:example"} 1`,
-		`cfkeys_notification_failing{target="hook:example"} 1`, `cfkeys_key_status{api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",status="warning"} 1`,
-		`cfkeys_certificate_expiry_seconds{api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",subject="CN=orders"} 1.728e+06`,
+		`cfkeys_notification_failing{target="hook:example"} 1`, `cfkeys_key_status{acked="false",api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",status="warning"} 1`,
+		`cfkeys_certificate_expiry_seconds{acked="false",api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",subject="CN=orders"} 1.728e+06`,
+		`cfkeys_keys_acked{foundation="eu10"} 0`,
 		`cfkeys_sweep_requests_total{foundation="eu10"} 3`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s\n%s", want, body)
 		}
 	}
 
-	// A policy engine decides the status through the seam; metrics follow it.
-	w2, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Classify: func(report.Entry) expiry.Status { return expiry.StatusCritical },
-		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: s.Sweep}}})
+	// The policy decides the status through the seam, asked at every round; metrics follow it, acknowledgements
+	// included.
+	p := policy.Uniform(expiry.Thresholds{Warning: 60, Critical: 25})
+	prepared := 0
+	w2, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Classify: watch.Judge(func() *policy.Policy { return p }),
+		Prepare: func() error {
+			prepared++
+			if prepared == 2 {
+				return errors.New("policy p.yaml: line 3: \x1b[31mbroken")
+			}
+			return nil
+		},
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10", API: "https://api.example"}, Sweep: s.Sweep}}})
 	w2.Round(context.Background())
-	if body := scrape(t, w2); !strings.Contains(body, `status="critical"} 1`) {
-		t.Errorf("classifier ignored:\n%s", body)
+	if body := scrape(t, w2); !strings.Contains(body, `guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",status="critical"} 1`) {
+		t.Errorf("policy ignored:\n%s", body)
+	}
+	p = &policy.Policy{Rules: p.Rules, Acks: []policy.Ack{{Foundation: "https://api.example/", GUID: "G1", Until: start.AddDate(0, 0, 30)}}}
+	w2.Round(context.Background())
+	body = scrape(t, w2)
+	for _, want := range []string{`cfkeys_key_status{acked="true",api="https://api.example",foundation="eu10",guid="g1",instance="cpi",key="orders-key",org="acme",space="prod",status="critical"} 1`,
+		`cfkeys_keys_acked{foundation="eu10"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s\n%s", want, body)
+		}
+	}
+	if ok, reasons := w2.Health(); ok || len(reasons) != 1 || reasons[0] != "policy p.yaml: line 3: broken" {
+		t.Errorf("a failed Prepare: %v %q", ok, reasons)
+	}
+	w2.Round(context.Background())
+	if ok, reasons := w2.Health(); !ok {
+		t.Errorf("after Prepare succeeded again: %q", reasons)
 	}
 
 	// Two intervals and a bit without a successful sweep: unhealthy even though the last one succeeded.

@@ -164,26 +164,10 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 	return nil
 }
 
-// findKeys looks keys up as cfkeys find does: a binding GUID directly, anything else by a sweep.
+// findKeys looks keys up as cfkeys find does (cf.Client.Find).
 func findKeys(ctx context.Context, client *cf.Client, query string, sweep cf.SweepOptions) ([]cf.KeyReport, error) {
-	if cf.IsGUID(query) {
-		k, err := client.FindByGUID(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		return []cf.KeyReport{k}, nil
-	}
-	res, err := client.Sweep(ctx, sweep)
-	if err != nil {
-		return nil, err
-	}
-	var found []cf.KeyReport
-	for _, k := range res.Keys {
-		if k.MatchesCertificate(query) {
-			found = append(found, k)
-		}
-	}
-	return found, nil
+	res, err := client.Find(ctx, query, sweep)
+	return res.Keys, err
 }
 
 // runAckList prints the stored acknowledgements and those of the policy file, with whether their end date has

@@ -42,7 +42,8 @@ type app struct {
 	details *cf.DetailsCache
 	// findings are the details caches the run's clients share, by --no-cache (cache.go).
 	findings findingsCaches
-	// sleep waits while a write polls its job; nil means real waiting. In-process tests make it return at once.
+	// sleep waits between retries of an API request and while a write polls its job; nil means a timer that
+	// honours the context. In-process tests put one here that returns at once, so nothing waits on the wall clock.
 	sleep func(context.Context, time.Duration) error
 }
 
@@ -174,8 +175,8 @@ func usageError(cmd *cobra.Command, format string, args ...any) error {
 // cfOptions completes client options with what every client of this run shares.
 func (a *app) cfOptions(o cf.Options) cf.Options {
 	o.Clock = a.now
+	o.Sleep = a.sleep
 	o.DetailsCache = a.details
 	o.UserAgent = userAgent()
-	o.Sleep = a.sleep
 	return o
 }

@@ -89,11 +89,9 @@ func startDemo(o *demoOptions, now func() time.Time) (*demoFoundation, error) {
 	}
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
+	// Close, not Shutdown: Shutdown counts a connection the client opened but never used as busy and waits out its
+	// whole timeout for it (2 s at every demo's end); when stop is called every request has had its answer.
+	stop := func() { _ = srv.Close() }
 	return &demoFoundation{fake: fake, api: "http://" + ln.Addr().String(), stop: stop}, nil
 }
 
@@ -143,12 +141,17 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		opts.Foundations = []ui.Foundation{d.uiFoundation(client, o.ui.Concurrency)}
 		return ui.Run(opts, a.in, a.out)
 	}
+	// Without a terminal, the scan table, judged by the policy as scan judges it (--warn/--critical override it).
+	j, err := a.judging(cmd, "", o.ui.thresholds)
+	if err != nil {
+		return err
+	}
 	res, err := client.Sweep(ctx, cf.SweepOptions{Concurrency: o.ui.Concurrency})
 	if err != nil {
 		return err
 	}
-	th := opts.Thresholds
-	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: th, Entries: report.FromKeys("", res.Keys, a.now(), th)}
+	r := report.Report{GeneratedAt: a.now(), API: d.api, Thresholds: j.thresholds, Policy: j.label,
+		Entries: report.Judge(j.policy, "", d.api, res.Keys, a.now())}
 	if opts.StartExpiring {
 		r.Entries = report.Within(r.Entries, opts.ExpiringWithin)
 	}

@@ -34,11 +34,17 @@ func newFindCmd(a *app, runF func(*cobra.Command, *findOptions) error) *cobra.Co
 
 A binding GUID is answered with direct requests (the key, its instance, its credentials). Anything else is
 matched, ignoring case, against every key's name, certificate subject DN, issuer DN and serial (with or
-without 0x and colons), which needs a scan of the foundation (narrow it with --org and --space).
+without 0x and colons), which needs a scan of the foundation (narrow it with --org and --space); so is a
+GUID that no binding has, since SAP's certificate CNs are UUIDs too: a CN copied from a log finds its key.
+
+A DN is matched attribute by attribute, so it may be pasted as openssl, Cloud Integration or a log writes it:
+in either order ("C = DE, O = SAP SE, CN = ..."), with spaces after the commas, long or short type names,
+quoted or escaped values, or only some of its attributes.
 
 Exit status: 0 something found, 1 nothing found, 3 the lookup failed.`,
 		Example: `  cfkeys find 5f0e9c1a-1111-4222-8333-944455556666 --api https://api.example.org
   cfkeys find "OU=SAP Cloud Platform Clients" --api https://api.example.org --org acme-prod
+  cfkeys find "C = DE, O = SAP SE, OU = SAP Cloud Platform Clients, CN = ec9bcd22-956f-4a8e-9c55-1b2a3c4d5e6f" --profile eu10
   cfkeys find 0x5A3C9E10F2 --api https://api.example.org --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,39 +94,20 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 	}
 	defer a.done(conn)
 	client := conn.client
-	var found []cf.KeyReport
-	var sweepErrors []cf.SweepError
-	if cf.IsGUID(o.Query) {
-		k, err := client.FindByGUID(ctx, o.Query)
-		switch {
-		case cf.IsNotFound(err):
-			fmt.Fprintf(a.errOut, "cfkeys: no service key or binding with GUID %s is visible to this user\n", strings.ToLower(strings.TrimSpace(o.Query)))
-			return exitWith(1)
-		case err != nil:
-			return explainTimeout(conn.wrap(err), o.Timeout)
-		}
-		found = []cf.KeyReport{k}
-	} else {
-		sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
-		var bar *progressBar
-		if a.stderrTTY {
-			bar = newProgressBar(a.errOut, a.now)
-			sweep.Progress = bar.Update
-		}
-		res, err := client.Sweep(ctx, sweep)
-		if bar != nil {
-			bar.Done()
-		}
-		if err != nil {
-			return explainTimeout(conn.wrap(err), o.Timeout)
-		}
-		for _, k := range res.Keys {
-			if k.MatchesCertificate(o.Query) {
-				found = append(found, k)
-			}
-		}
-		sweepErrors = res.Errors
+	sweep := cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency}
+	var bar *progressBar
+	if a.stderrTTY {
+		bar = newProgressBar(a.errOut, a.now) // drawn only if a sweep runs
+		sweep.Progress = bar.Update
 	}
+	res, err := client.Find(ctx, o.Query, sweep)
+	if bar != nil {
+		bar.Done()
+	}
+	if err != nil {
+		return explainTimeout(conn.wrap(err), o.Timeout)
+	}
+	found, sweepErrors := res.Keys, res.Errors
 	api := client.Endpoints().API
 	r := report.Report{GeneratedAt: a.now(), API: api, Thresholds: j.thresholds, Policy: j.label,
 		Entries: report.Judge(j.policy, "", api, found, a.now()), Errors: report.ErrorsFrom("", sweepErrors)}
@@ -133,7 +120,12 @@ func runFind(cmd *cobra.Command, a *app, o *findOptions) error {
 		writeFound(a, r)
 	}
 	if len(found) == 0 {
-		if o.Output != "json" {
+		switch {
+		case o.Output == "json":
+		case cf.IsGUID(o.Query):
+			fmt.Fprintf(a.errOut, "cfkeys: no service key or binding with GUID %s is visible to this user, nor a certificate whose subject or issuer names it\n",
+				strings.ToLower(strings.TrimSpace(o.Query)))
+		default:
 			fmt.Fprintf(a.errOut, "cfkeys: no key matches %q\n", safetext.Clean(o.Query))
 		}
 		return exitWith(1)

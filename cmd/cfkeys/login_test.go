@@ -41,8 +41,7 @@ func newWorkstation(t *testing.T) *workstation {
 func (w *workstation) run(args ...string) (string, string, int) {
 	w.t.Helper()
 	var out, errOut bytes.Buffer
-	a := defaultApp(strings.NewReader(w.stdin), &out, &errOut, func(k string) string { return w.env[k] })
-	a.now = func() time.Time { return testNow }
+	a := testApp(strings.NewReader(w.stdin), &out, &errOut, func(k string) string { return w.env[k] })
 	a.stdinTTY = w.stdinTTY
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
 	a.readSecret = func(prompt string) (string, error) {
@@ -307,10 +306,10 @@ func TestKeyringFailures(t *testing.T) {
 	w2.mustRun("login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", "x")
 	w2.keyring.Block = make(chan struct{})
 	defer close(w2.keyring.Block)
-	w2.env["CFKEYS_KEYRING_TIMEOUT"] = "200ms"
+	w2.env["CFKEYS_KEYRING_TIMEOUT"] = "20ms"
 	start := time.Now()
 	_, errOut, code = w2.run("scan", "--profile", "x")
-	if code != 3 || !strings.Contains(errOut, "did not answer within 200ms") {
+	if code != 3 || !strings.Contains(errOut, "did not answer within 20ms") {
 		t.Errorf("hanging keyring: %d %q", code, errOut)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -375,11 +374,11 @@ func TestLoginProbesKeyringFirst(t *testing.T) {
 	w := newWorkstation(t)
 	w.keyring.Block = make(chan struct{})
 	defer close(w.keyring.Block)
-	w.env["CFKEYS_KEYRING_TIMEOUT"] = "300ms"
+	w.env["CFKEYS_KEYRING_TIMEOUT"] = "30ms"
 	w.stdinTTY = true
 	tokens := f.fake.RouteRequests("POST /oauth/token")
 	_, errOut, code := w.run("login", "-a", f.url, "--sso", "--name", "x")
-	if code != 3 || !strings.Contains(errOut, "did not answer within 300ms") {
+	if code != 3 || !strings.Contains(errOut, "did not answer within 30ms") {
 		t.Errorf("hanging keyring: %d %q", code, errOut)
 	}
 	if len(w.prompts) != 0 || f.fake.RouteRequests("POST /oauth/token") != tokens {
@@ -423,8 +422,7 @@ func TestProfilesSurviveParallelLoginsAndStrays(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var out, errOut bytes.Buffer
-			a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string { return w.env[k] })
-			a.now = func() time.Time { return testNow }
+			a := testApp(strings.NewReader(""), &out, &errOut, func(k string) string { return w.env[k] })
 			a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
 			if code := Main(context.Background(), []string{"login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", fmt.Sprintf("f%d", i)}, a); code != 0 {
 				t.Errorf("login f%d: %d %s", i, code, errOut.String())
@@ -465,8 +463,7 @@ func TestUIWarnsAboutSkippedTLSValidation(t *testing.T) {
 	w := newWorkstation(t)
 	w.mustRun("login", "-a", f.url, "-u", "admin", "-p", f.fake.Password("admin"), "--name", "lab", "--skip-ssl-validation")
 	var out, errOut bytes.Buffer
-	a := defaultApp(strings.NewReader("q"), &out, &errOut, func(k string) string { return w.env[k] })
-	a.now = func() time.Time { return testNow }
+	a := testApp(strings.NewReader("q"), &out, &errOut, func(k string) string { return w.env[k] })
 	a.stdinTTY, a.stdoutTTY = true, true
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(w.keyring, timeout) }
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,20 +26,15 @@ type testFoundation struct {
 }
 
 // newTestFoundation serves data on the fixed test clock (testNow), for commands run in-process with a.now set to
-// the same instant. A test that runs the built binary must use newLiveFoundation instead: the binary lives on the
-// real clock, and a fake frozen on another day issues tokens and certificates that are already expired for it.
+// the same instant. The scripts that run the binary start their foundations on the real clock instead (serve-demo
+// in script_test.go, foundation in keyring_integration_test.go): the binary lives on it, and a fake frozen on
+// another day issues tokens and certificates that are already expired for it.
 func newTestFoundation(t *testing.T, data cffake.Dataset) *testFoundation {
 	t.Helper()
 	return newFoundationAt(t, data, func() time.Time { return testNow })
 }
 
-// newLiveFoundation serves data on the real clock, the one a built cfkeys binary runs on, so that both agree on
-// "now" whatever day the test runs. Expectations against it must not depend on the date.
-func newLiveFoundation(t *testing.T, data cffake.Dataset) *testFoundation {
-	t.Helper()
-	return newFoundationAt(t, data, time.Now)
-}
-
+// newFoundationAt serves data on the given clock.
 func newFoundationAt(t *testing.T, data cffake.Dataset, clock func() time.Time) *testFoundation {
 	t.Helper()
 	fake, err := cffake.New(cffake.Options{Clock: clock, Data: data})
@@ -48,6 +45,18 @@ func newFoundationAt(t *testing.T, data cffake.Dataset, clock func() time.Time) 
 	t.Cleanup(srv.Close)
 	return &testFoundation{fake: fake, url: srv.URL}
 }
+
+// testApp is the app of one in-process run: the fixed test clock (testNow), its own cache of key findings, as
+// each run of the binary has, and retries that never wait on the wall clock.
+func testApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
+	a := defaultApp(in, out, errOut, getenv)
+	a.now = func() time.Time { return testNow }
+	a.sleep = noWait
+	return a
+}
+
+// noWait is a retry sleep that returns at once (unless the context is done).
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // run runs cfkeys in-process with the given environment and returns stdout, stderr and the exit status.
 func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
@@ -61,13 +70,12 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 		env["CFKEYS_CONFIG_DIR"] = t.TempDir()
 	}
 	cacheDir := t.TempDir() // a fresh findings cache for each run, unless the test shares one through env
-	a := defaultApp(strings.NewReader(""), &out, &errOut, func(k string) string {
+	a := testApp(strings.NewReader(""), &out, &errOut, func(k string) string {
 		if k == "CFKEYS_CACHE_DIR" && env[k] == "" {
 			return cacheDir
 		}
 		return env[k]
 	})
-	a.now = func() time.Time { return testNow }
 	code := Main(context.Background(), args, a)
 	return out.String(), errOut.String(), code
 }
@@ -302,12 +310,50 @@ func TestVersionAndHelp(t *testing.T) {
 
 func TestDemoScan(t *testing.T) {
 	t.Parallel()
+	// Piped, the demo judges by the policy as scan does: the built-in one lets XSUAA and Identity keys count by
+	// their lifetime (a 29-day-old share makes ias-x509 critical, not a warning).
 	stdout, stderr, code := run(t, nil, "demo")
-	if code != 0 || stderr != "" || !strings.Contains(stdout, "23 keys: 2 expired, 4 critical, 4 warning, 2 unknown, 7 ok, 4 none") {
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "23 keys: 2 expired, 6 critical, 2 warning, 2 unknown, 7 ok, 4 none (thresholds by policy built-in)") {
 		t.Errorf("demo: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// The config directory's policy.yaml applies, as for scan.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte("version: 1\nrules:\n  - name: all\n    warning: 90d\n    critical: 7d\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = run(t, map[string]string{"CFKEYS_CONFIG_DIR": dir}, "demo")
+	if code != 0 || !strings.Contains(stdout, "23 keys: 2 expired, 4 critical, 7 warning, 2 unknown, 4 ok, 4 none (thresholds by policy "+filepath.Join(dir, "policy.yaml")+")") {
+		t.Errorf("demo with a policy file: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	_, stderr, code = run(t, nil, "demo", "--serve-only", "--listen", "0.0.0.0:0")
 	if code != 3 || !strings.Contains(stderr, "only serves on a loopback address") {
 		t.Errorf("non-loopback listen: %d %q", code, stderr)
+	}
+}
+
+// A request the API answers with 503 is retried after the app's sleep, never the wall clock's: the backoff waits
+// of the client arrive here, so in-process tests never wait on real time.
+func TestRetriesWaitOnTheAppSleep(t *testing.T) {
+	t.Parallel()
+	f := newTestFoundation(t, cffake.DemoData)
+	f.fake.Inject(cffake.Fault{PathPrefix: "/v3/organizations", Times: 2, Status: 503, ContentType: "application/json",
+		Body: `{"errors":[{"detail":"busy","title":"CF-ServiceUnavailable","code":10015}]}`})
+	var (
+		mu    sync.Mutex
+		waits []time.Duration
+	)
+	var out, errOut bytes.Buffer
+	a := testApp(strings.NewReader(""), &out, &errOut, func(k string) string { return f.adminEnv()[k] })
+	a.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err()
+	}
+	if code := Main(context.Background(), []string{"scan", "--api", f.url, "--org", "partner-hub"}, a); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if len(waits) != 2 || waits[0] <= 0 {
+		t.Errorf("waits = %v, want the two backoffs of the two retries", waits)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/keystore"
 	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -107,6 +108,7 @@ func (a *app) mailTarget(n notifyFlags) (*notify.Mail, error) {
 // notifyTestOptions are the inputs of cfkeys notify test.
 type notifyTestOptions struct {
 	targets notifyFlags
+	Policy  string
 }
 
 func newNotifyCmd(a *app) *cobra.Command {
@@ -124,15 +126,14 @@ func newNotifyTestCmd(a *app, runF func(*cobra.Command, *notifyTestOptions) erro
 	cmd := &cobra.Command{
 		Use:   "test",
 		Short: "Send one sample notification to check the e-mail and webhook settings",
-		Long: `Test sends one sample message, about a made-up key, to every target the flags name, as cfkeys watch
-would: e-mail through the SMTP server and each webhook. It exits 0 when every target accepted it.`,
+		Long: `Test sends one sample message, about a made-up key, to every target the flags and the policy file's
+notify section name, as cfkeys watch would: e-mail through the SMTP server and each webhook. It exits 0 when
+every target accepted it.`,
 		Example: `  CFKEYS_SMTP_PASSWORD=... cfkeys notify test --smtp-server smtp.example.org:587 --smtp-user cfkeys --to ops@example.org
-  SLACK_URL=https://hooks.slack.com/services/... cfkeys notify test --webhook slack=env:SLACK_URL`,
+  SLACK_URL=https://hooks.slack.com/services/... cfkeys notify test --webhook slack=env:SLACK_URL
+  cfkeys notify test --policy team-policy.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.targets.smtpServer == "" && len(o.targets.to) == 0 && len(o.targets.webhooks) == 0 {
-				return usageError(cmd, "name a target: --to with --smtp-server, or --webhook")
-			}
 			if runF != nil {
 				return runF(cmd, o)
 			}
@@ -140,6 +141,7 @@ would: e-mail through the SMTP server and each webhook. It exits 0 when every ta
 		},
 	}
 	o.targets.add(cmd.Flags())
+	cmd.Flags().StringVar(&o.Policy, "policy", "", "policy file whose notify section names targets too (default: $CFKEYS_POLICY, else policy.yaml in the config directory)")
 	return cmd
 }
 
@@ -147,6 +149,20 @@ func runNotifyTest(cmd *cobra.Command, a *app, o *notifyTestOptions) error {
 	targets, err := a.notifyTargets(o.targets, expiry.DefaultThresholds)
 	if err != nil {
 		return usageError(cmd, "%v", err)
+	}
+	path, explicit, err := a.policyPath(o.Policy)
+	if err != nil {
+		return err
+	}
+	p, err := policy.Load(path, explicit)
+	if err != nil {
+		return err
+	}
+	if targets, err = a.policyTargets(targets, o.targets, p, expiry.DefaultThresholds); err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return usageError(cmd, "name a target: --to with --smtp-server, --webhook, or a notify section in the policy file (%s)", path)
 	}
 	now := a.now()
 	days := 12
@@ -199,4 +215,65 @@ where cfkeys watch and cfkeys notify test find it for the same --smtp-server and
 	cmd.Flags().StringVar(&server, "smtp-server", "", "SMTP server, host:port")
 	cmd.Flags().StringVar(&user, "smtp-user", "", "SMTP user name")
 	return cmd
+}
+
+// policyTargets adds the targets of the policy file's notify section to those of the flags: the flags' e-mail
+// settings, when given, replace the file's for this run; webhooks of both are used, each once. A value the file
+// gets wrong is refused with its line.
+func (a *app) policyTargets(targets []notify.Target, flags notifyFlags, p *policy.Policy, th expiry.Thresholds) ([]notify.Target, error) {
+	if p == nil || p.Notify == nil {
+		return targets, nil
+	}
+	fail := func(line int, reason string) error {
+		return &policy.FileError{Path: p.Source, Line: line, Reason: reason}
+	}
+	out := append([]notify.Target(nil), targets...)
+	seen := map[string]bool{}
+	for _, t := range targets {
+		seen[t.ID()] = true
+	}
+	if s := p.Notify.SMTP; s != nil && flags.smtpServer == "" && len(flags.to) == 0 {
+		fromFile := notifyFlags{smtpServer: s.Server, smtpSecurity: s.Security, smtpUser: s.User, smtpPasswordEnv: s.PasswordEnv,
+			from: s.From, to: s.To, tlsConfig: flags.tlsConfig}
+		if fromFile.smtpSecurity == "" {
+			fromFile.smtpSecurity = "starttls"
+		}
+		if fromFile.smtpPasswordEnv == "" {
+			fromFile.smtpPasswordEnv = defaultSMTPPasswordEnv
+		}
+		m, err := a.mailTarget(fromFile)
+		if err != nil {
+			msg := strings.TrimPrefix(err.Error(), "--smtp-security: ")
+			msg = strings.ReplaceAll(msg, "(--smtp-password-env)", "($"+fromFile.smtpPasswordEnv+", which password_env names)")
+			return nil, fail(s.Line, "notify.smtp: "+msg)
+		}
+		out = append(out, m)
+		seen[m.ID()] = true
+	}
+	for _, spec := range p.Notify.Webhooks {
+		w, err := notify.ParseWebhook(spec.Spec, a.getenv)
+		if err != nil {
+			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "--webhook: "), "--webhook ")
+			return nil, fail(spec.Line, "notify.webhooks: "+msg)
+		}
+		if seen[w.ID()] {
+			continue // given on the command line too
+		}
+		seen[w.ID()] = true
+		w.Thresholds = th
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// policyDigest is the time of the daily digest the policy file's notify section asks for, or nil.
+func policyDigest(p *policy.Policy) (*notify.TimeOfDay, error) {
+	if p == nil || p.Notify == nil || p.Notify.Digest == "" {
+		return nil, nil
+	}
+	d, err := notify.ParseTimeOfDay(p.Notify.Digest)
+	if err != nil {
+		return nil, &policy.FileError{Path: p.Source, Line: p.Notify.DigestLine, Reason: "notify.digest: " + err.Error()}
+	}
+	return &d, nil
 }

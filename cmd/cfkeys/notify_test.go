@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,12 @@ import (
 // notifyApp is an in-process cfkeys with an in-memory keyring and a secret to read from the "terminal".
 func notifyApp(env map[string]string, mem *keystore.Memory, secret string) (*app, *lockedBuffer, *lockedBuffer) {
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	a := defaultApp(strings.NewReader(""), out, errOut, func(k string) string { return env[k] })
+	a := defaultApp(strings.NewReader(""), out, errOut, func(k string) string {
+		if k == "CFKEYS_CONFIG_DIR" && env[k] == "" {
+			return filepath.Join(os.TempDir(), "cfkeys-notify-test-no-config") // never the developer's own policy
+		}
+		return env[k]
+	})
 	a.now = func() time.Time { return testNow }
 	a.keyring = func(timeout time.Duration) *keystore.Keyring { return keystore.NewWithBackend(mem, timeout) }
 	a.readSecret = func(string) (string, error) { return secret, nil }
@@ -141,5 +148,52 @@ func TestWatchRefusesBadOptions(t *testing.T) {
 				t.Errorf("exit %d, stderr %q, want %q", code, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestNotifyTestWithThePolicyFile sends the sample to the targets of the policy file's notify section: e-mail with
+// the password from the environment variable the file names, and a webhook named by an environment variable.
+func TestNotifyTestWithThePolicyFile(t *testing.T) {
+	t.Parallel()
+	const password = "file-pa55word"
+	srv := smtptest.Start(t, "cfkeys", password, false)
+	hook := &hookRecorder{}
+	hookServer := httptest.NewServer(hook)
+	t.Cleanup(hookServer.Close)
+	file := filepath.Join(t.TempDir(), "team.yaml")
+	body := "version: 1\nrules:\n  - name: all\n    warning: 30d\n    critical: 7d\nnotify:\n  smtp:\n    server: " + srv.Addr +
+		"\n    user: cfkeys\n    password_env: TEAM_SMTP\n    to: [ops@example.org]\n  webhooks: [slack=env:HOOK]\n"
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TEAM_SMTP": password, "HOOK": hookServer.URL + "/x/t0k3n"}
+	a, out, errOut := notifyApp(env, keystore.NewMemory(), "")
+	if err := notifyTest(t, a, &tls.Config{RootCAs: srv.RootCAs}, "--policy", file); err != nil {
+		t.Fatalf("notify test --policy: %v\n%s", err, errOut)
+	}
+	if len(srv.Messages()) != 1 || len(hook.Bodies()) != 1 {
+		t.Fatalf("%d mails, %d posts", len(srv.Messages()), len(hook.Bodies()))
+	}
+	if !strings.Contains(out.String(), "sent to mail:"+srv.Addr) || !strings.Contains(out.String(), "sent to slack:127.0.0.1:") {
+		t.Errorf("stdout: %q", out.String())
+	}
+	// The same webhook on the command line too: it is sent to once.
+	a, out, _ = notifyApp(env, keystore.NewMemory(), "")
+	if err := notifyTest(t, a, &tls.Config{RootCAs: srv.RootCAs}, "--policy", file, "--webhook", "slack=env:HOOK"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hook.Bodies()); n != 2 || strings.Count(out.String(), "sent to slack:") != 1 {
+		t.Errorf("a webhook given twice: %d posts in all\n%s", n, out)
+	}
+	// Without the password the file's user cannot log in: refused before anything is sent.
+	a, _, _ = notifyApp(map[string]string{"HOOK": env["HOOK"]}, keystore.NewMemory(), "")
+	if err := notifyTest(t, a, nil, "--policy", file); err == nil || !strings.Contains(err.Error(), "team.yaml: line 7: notify.smtp: an SMTP user needs a password") ||
+		!strings.Contains(err.Error(), "$TEAM_SMTP, which password_env names") {
+		t.Errorf("no password: %v", err)
+	}
+	// Nothing named at all.
+	a, _, _ = notifyApp(nil, keystore.NewMemory(), "")
+	if err := notifyTest(t, a, nil); err == nil || !strings.Contains(err.Error(), "name a target") {
+		t.Errorf("no target: %v", err)
 	}
 }

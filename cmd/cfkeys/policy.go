@@ -211,10 +211,42 @@ func runPolicyCheck(a *app, file string) error {
 	for _, ak := range p.Acks {
 		lines = append(lines, fmt.Sprintf("  ack %s on %s until %s: %s", ak.GUID, ak.Foundation, ak.UntilText(), ak.Note))
 	}
+	lines = append(lines, notifyLines(p.Notify)...)
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(safetext.Clean(l) + "\n")
 	}
 	fmt.Fprint(a.out, b.String())
 	return nil
+}
+
+// notifyLines describe the policy's notify section for policy check, without a webhook URL written in the file
+// (it holds a token): those are named by their format only.
+func notifyLines(n *policy.Notify) []string {
+	if n == nil {
+		return nil
+	}
+	var lines []string
+	if s := n.SMTP; s != nil {
+		line := "  notify by e-mail through " + s.Server + " to " + strings.Join(s.To, ", ")
+		if s.User != "" {
+			env := s.PasswordEnv
+			if env == "" {
+				env = defaultSMTPPasswordEnv
+			}
+			line += " as " + s.User + " (password from the keyring or $" + env + ")"
+		}
+		lines = append(lines, line)
+	}
+	for _, w := range n.Webhooks {
+		format, target, _ := strings.Cut(w.Spec, "=")
+		if !strings.HasPrefix(target, "env:") {
+			target = "a URL written in the file"
+		}
+		lines = append(lines, "  notify by webhook "+format+" ("+target+")")
+	}
+	if n.Digest != "" {
+		lines = append(lines, "  daily digest at "+n.Digest)
+	}
+	return lines
 }

@@ -45,6 +45,26 @@ func TestPolicyInitAndCheck(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, other+": 4 rules, 0 acknowledgements") {
 		t.Errorf("check of $CFKEYS_POLICY: %d %s", code, stdout)
 	}
+
+	// The notify section is listed, without a webhook URL written in the file.
+	withNotify := filepath.Join(t.TempDir(), "notify.yaml")
+	if err := os.WriteFile(withNotify, []byte(policy.DefaultFile+`notify:
+  smtp: {server: "smtp.example.org:587", user: cfkeys, to: [ops@example.org, sec@example.org]}
+  webhooks: [slack=env:SLACK_URL, json=https://hooks.example.org/t0k3n]
+  digest: "08:00"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code = run(t, env, "policy", "check", "--policy", withNotify)
+	for _, want := range []string{"notify by e-mail through smtp.example.org:587 to ops@example.org, sec@example.org as cfkeys (password from the keyring or $CFKEYS_SMTP_PASSWORD)",
+		"notify by webhook slack (env:SLACK_URL)", "notify by webhook json (a URL written in the file)", "daily digest at 08:00"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("check with a notify section lacks %q: %d\n%s", want, code, stdout)
+		}
+	}
+	if strings.Contains(stdout, "t0k3n") {
+		t.Errorf("check shows a webhook URL:\n%s", stdout)
+	}
 }
 
 // scanJSON runs scan with JSON output and returns the exit status and the keys by name.

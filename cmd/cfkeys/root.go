@@ -41,5 +41,6 @@ Scan a foundation:          CF_USERNAME=me CF_PASSWORD=... cfkeys scan --api htt
 	root.AddCommand(newNotifyCmd(a))
 	root.AddCommand(newKeyCmd(a))
 	root.AddCommand(newInstanceCmd(a))
+	root.AddCommand(taggedCommands(a)...)
 	return root
 }

@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/notify"
+	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/profile"
 	"github.com/cfkeys/cfkeys/cf/watch"
 )
@@ -33,6 +35,7 @@ type watchOptions struct {
 	Retries      int
 	RetryBackoff time.Duration
 	thresholds   thresholdFlags
+	Policy       string
 	targets      notifyFlags
 
 	// Test hooks: the ticks that start sweeps, the wait between delivery attempts, the address the server
@@ -58,10 +61,17 @@ func newWatchCmd(a *app, runF func(*cobra.Command, *watchOptions) error) *cobra.
             delivered, else 503 with the reason
   /         a page linking both
 
-With --to (and --smtp-server) or --webhook it announces changes: a key entering warning, critical or
-expired, a new key, a key gone; with --digest HH:MM also a daily list of the keys that need attention. What it
-announced is kept in --state-file, so a restart does not announce it again; a failed delivery is retried
-with backoff, then again at the next sweep.
+Keys are judged by the policy, as scan judges them (cfkeys policy --help): the file --policy or
+$CFKEYS_POLICY names, else policy.yaml in the config directory, else the built-in rules; --warn and
+--critical override it. Watch reads the policy and the acknowledgements again before every sweep, so a key
+acknowledged with cfkeys ack while it runs is left alone from the next sweep; a policy file broken meanwhile
+keeps the last good one in force and shows in /healthz. A file malformed at the start is refused.
+
+With --to (and --smtp-server), --webhook, or the policy file's notify section it announces changes: a key
+entering warning, critical or expired, a new key, a key gone; with --digest HH:MM also a daily list of the
+keys that need attention. Acknowledged keys are not announced; when the acknowledgement lapses, the key is
+announced with its status. What it announced is kept in --state-file, so a restart does not announce it
+again; a failed delivery is retried with backoff, then again at the next sweep.
 
 Which foundations: --api URL with credentials from the environment (as scan), --profile NAME (repeatable),
 --all-profiles, or the current profile. The SMTP password comes from the keyring (cfkeys notify
@@ -90,17 +100,16 @@ set-smtp-password) or the environment variable --smtp-password-env names, never 
 	f.StringVar(&o.Digest, "digest", "", "also send a daily digest of the keys that need attention at this time, HH:MM")
 	f.IntVar(&o.Retries, "retries", 4, "delivery attempts per sweep before a notification waits for the next sweep")
 	f.DurationVar(&o.RetryBackoff, "retry-backoff", 10*time.Second, "first wait between delivery attempts; it doubles after each")
-	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold: a certificate with at most this long left is a warning")
-	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	o.targets.add(f)
 	return cmd
 }
 
 // runWatch validates the options, then sweeps and serves until the command's context ends.
 func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
-	th, err := o.thresholds.parse()
+	j, err := a.judging(cmd, o.Policy, o.thresholds)
 	if err != nil {
-		return usageError(cmd, "%v", err)
+		return err // a malformed policy is refused at the start, with its line
 	}
 	if o.Interval < minInterval {
 		return usageError(cmd, "--interval must be at least %s, not %s", minInterval, o.Interval)
@@ -118,14 +127,24 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 			return usageError(cmd, "--digest: %v", err)
 		}
 		digest = &d
+	} else if digest, err = policyDigest(j.policy); err != nil {
+		return err
 	}
 	foundations, err := a.watchFoundations(o)
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
-	targets, err := a.notifyTargets(o.targets, th)
+	targets, err := a.notifyTargets(o.targets, j.thresholds)
 	if err != nil {
 		return usageError(cmd, "%v", err)
+	}
+	if targets, err = a.policyTargets(targets, o.targets, j.policy, j.thresholds); err != nil {
+		return err
+	}
+	for _, t := range targets {
+		if w, ok := t.(*notify.Webhook); ok {
+			w.Policy = j.label // the generic JSON payload names the policy, as scan's JSON does
+		}
 	}
 	log := slog.New(slog.NewTextHandler(a.errOut, nil))
 	var n *notify.Notifier
@@ -143,10 +162,14 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 			return err
 		}
 	} else {
-		log.Info("no notification target (--to, --webhook): serving metrics only")
+		log.Info("no notification target (--to, --webhook, the policy's notify section): serving metrics only")
 	}
-	w, err := watch.New(watch.Options{Foundations: foundations, Interval: o.Interval, Thresholds: th, Clock: a.now,
-		Ticks: o.ticks, Notifier: n, Log: log, Swept: o.swept})
+	pol := &livePolicy{current: j.policy, load: func() (*policy.Policy, error) {
+		j, err := a.judging(cmd, o.Policy, o.thresholds)
+		return j.policy, err
+	}}
+	w, err := watch.New(watch.Options{Foundations: foundations, Interval: o.Interval, Thresholds: j.thresholds, Clock: a.now,
+		Classify: watch.Judge(pol.Current), Prepare: pol.Reload, Ticks: o.ticks, Notifier: n, Log: log, Swept: o.swept})
 	if err != nil {
 		return err
 	}
@@ -157,7 +180,8 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("serving /metrics and /healthz", "address", ln.Addr().String(), "foundations", len(foundations), "interval", o.Interval)
+	log.Info("serving /metrics and /healthz", "address", ln.Addr().String(), "foundations", len(foundations), "interval", o.Interval,
+		"policy", j.policy.Source)
 	if o.listening != nil {
 		o.listening(ln.Addr().String())
 	}
@@ -256,4 +280,32 @@ func (a *app) reconnectingSweep(o cf.SweepOptions, open func(context.Context) (*
 		}
 		return res, nil
 	}
+}
+
+// livePolicy is the policy watch judges by, read again before every round so that acknowledgements and edits
+// made while it runs take effect. A reload that fails keeps the policy that was in force.
+type livePolicy struct {
+	load func() (*policy.Policy, error)
+
+	mu      sync.Mutex
+	current *policy.Policy
+}
+
+// Current returns the policy in force.
+func (l *livePolicy) Current() *policy.Policy {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current
+}
+
+// Reload reads the policy and the acknowledgements again.
+func (l *livePolicy) Reload() error {
+	p, err := l.load()
+	if err != nil {
+		return fmt.Errorf("reading the policy again failed, the one read before stays in force: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.current = p
+	return nil
 }
