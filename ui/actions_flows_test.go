@@ -124,7 +124,7 @@ func actProgram(t *testing.T, allowWrites bool, width, height int, more ...func(
 	m := &watched{Model: New(opts)}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
-	m.shows(t, tm, "partner-hub")
+	m.shows(t, tm, "partner-hub", "updated 09:00:00") // the whole first load (orgs show before the keys are read)
 	return m, tm, fake, dir
 }
 
