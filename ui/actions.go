@@ -144,8 +144,9 @@ func (a *actions) running() bool {
 	return slices.ContainsFunc(a.runs, func(r *run) bool { return !r.done })
 }
 
-// newRun starts a run's line.
+// newRun starts a run's line; the outcomes of finished runs, failures too, give way to it.
 func (a *actions) newRun(f *foundationState, verb string, keys ...*cf.KeyReport) *run {
+	a.runs = slices.DeleteFunc(a.runs, func(r *run) bool { return r.done })
 	r := &run{f: f, verb: verb, lines: map[string]string{}}
 	for _, k := range keys {
 		r.order = append(r.order, k.GUID)
@@ -155,9 +156,10 @@ func (a *actions) newRun(f *foundationState, verb string, keys ...*cf.KeyReport)
 	return r
 }
 
-// dropFinished forgets the outcomes the user has seen.
+// dropFinished forgets the outcomes of runs that went well once the user has seen them (a key pressed); a
+// failure stays on the status line until the next action.
 func (a *actions) dropFinished() {
-	a.runs = slices.DeleteFunc(a.runs, func(r *run) bool { return r.done })
+	a.runs = slices.DeleteFunc(a.runs, func(r *run) bool { return r.done && !r.failed })
 }
 
 // actionKey handles a key press for a form on top, or one of the action keys where it applies; ok says it did.

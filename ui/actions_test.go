@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"charm.land/bubbles/v2/key"
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -173,4 +176,48 @@ func TestQuitAsksWhileAChangeRuns(t *testing.T) {
 	if !h.quit {
 		t.Fatal("y did not quit")
 	}
+}
+
+// Every key does one thing on a page: the only keys two bindings share are n (next match where a filter is kept,
+// else create) and space (page down, except on lists of keys, where it marks).
+func TestKeyBindingsDoNotClash(t *testing.T) {
+	t.Parallel()
+	shared := map[string]bool{"n": true, "space": true, "ctrl+c": true}
+	seen := map[string]string{}
+	keys := defaultKeys()
+	for _, v := range []reflect.Value{reflect.ValueOf(keys), reflect.ValueOf(keys.actionKeys)} {
+		for i := 0; i < v.NumField(); i++ {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
+			b, ok := v.Field(i).Interface().(key.Binding)
+			if !ok {
+				continue
+			}
+			name := v.Type().Field(i).Name
+			for _, k := range b.Keys() {
+				if other, ok := seen[k]; ok && !shared[k] {
+					t.Errorf("%q is bound to %s and %s", k, other, name)
+				}
+				seen[k] = name
+			}
+		}
+	}
+}
+
+func TestFailureStaysUntilTheNextAction(t *testing.T) {
+	t.Parallel()
+	h := writableFoundation(t, true)
+	h.press("a")
+	f := h.m.store.foundations[0]
+	r := h.m.acts.newRun(f, "rotating", f.idx.keys[0])
+	r.done, r.failed, r.outcome = true, true, "not rotated: the broker said no"
+	h.press("j", "k")
+	h.mustShow("not rotated: the broker said no")
+	ok := h.m.acts.newRun(f, "deleting", f.idx.keys[1])
+	ok.done, ok.outcome = true, "deleted it"
+	h.mustNotShow("the broker said no")
+	h.mustShow("deleted it")
+	h.press("j")
+	h.mustNotShow("deleted it")
 }
