@@ -140,7 +140,7 @@ func (p *acksPage) layout(c *common) { p.clamp(len(p.rows(c)), c.listRows()) }
 var ackColumns = []struct {
 	title string
 	width int
-}{{"STATE", 19}, {"UNTIL", 10}, {"FOUNDATION", 12}, {"KEY", 22}, {"OWNER", 12}, {"NOTE", 0}}
+}{{"STATE", 27}, {"UNTIL", 10}, {"FOUNDATION", 12}, {"KEY", 22}, {"OWNER", 16}, {"NOTE", 0}}
 
 func (p *acksPage) body(c *common) string {
 	st := c.styles
