@@ -243,7 +243,14 @@ func keyTextColumn(title string, minWidth, weight, drop, field int) column {
 			}
 			return cell{text: text}
 		},
-		width: func(r *row, _ *cellCtx) int { return r.meta.widths[field] }}
+		width: func(r *row, x *cellCtx) int {
+			if field == 4 && len(x.judge.pol.Acks) > 0 { // only then may a note be an acknowledgement's
+				if ks := x.judge.state(r.foundation, r.key, x.now); ks.v.Acked() {
+					return measure(ackNote(ks))
+				}
+			}
+			return r.meta.widths[field]
+		}}
 }
 
 // measure is the width a cell's text takes on screen.

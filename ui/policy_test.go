@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -170,6 +174,15 @@ func TestAckFromTheUI(t *testing.T) {
 	h.press("esc")
 	h.mustShow("critical · 5 days left")
 	h.mustNotShow("Acked until")
+
+	// m on the detail page opens the same form; esc cancels it and writes nothing.
+	h.press("m")
+	h.mustShow("Acknowledge crm-sender")
+	h.press("esc")
+	h.mustShow("nothing acknowledged", "critical · 5 days left")
+	if acks, _ := policy.LoadAcks(o.AcksPath); len(acks) != 0 {
+		t.Errorf("esc wrote %+v", acks)
+	}
 }
 
 // M marks acknowledgements that no longer hold: one whose end date passed, one whose certificate was replaced;
@@ -218,4 +231,38 @@ func rowLine(h *harness, name string) string {
 	}
 	h.t.Fatalf("no row of %q:\n%s", name, h.screen())
 	return ""
+}
+
+// The whole program against the fake foundation: the demo's orders-app-x509-next is critical by the built-in
+// policy, m acknowledges it through the form, and the final screen shows it acked under the policy's name.
+func TestProgramAcknowledgesByPolicy(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return uiNow }
+	f, _ := demoFoundation(t, now, cffake.DemoData)
+	opts := policyOpts(t)
+	opts.Foundations, opts.Now = []Foundation{f}, now
+	m := &observed{Model: New(opts)}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 30),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
+	m.wait(t, tm, "updated 09:00:00")
+	tm.Send(keyMsg("a"))
+	tm.Send(keyMsg("/"))
+	tm.Type("orders-app-x509-next")
+	tm.Send(keyMsg("enter"))
+	m.wait(t, tm, "critical  28d")
+	tm.Send(keyMsg("m"))
+	m.wait(t, tm, "Acknowledge orders-app-x509-next")
+	tm.Type("2027-01-31")
+	tm.Send(keyMsg("enter"))
+	tm.Type("rollback key")
+	tm.Send(keyMsg("enter"))
+	tm.Type("ops")
+	tm.Send(keyMsg("enter"))
+	m.wait(t, tm, "acknowledged orders-app-x509-next until 2027-01-31")
+	screen := finish(t, tm, 200)
+	mustContain(t, "final screen", screen, "policy: built-in", "acked     28d", "critical, acked until 2027-01-31 by ops: rollback key")
+	acks, err := policy.LoadAcks(opts.AcksPath)
+	if err != nil || len(acks) != 1 || acks[0].Key != "orders-app-x509-next" || acks[0].Foundation != strings.ToLower(f.API) {
+		t.Errorf("store: %v %+v", err, acks)
+	}
 }
