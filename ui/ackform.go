@@ -41,6 +41,9 @@ func ackKey(r *row, c *common) outcome {
 		return outcome{handled: true, status: "select a key to acknowledge it"}
 	case c.judge.acksPath == "":
 		return outcome{handled: true, status: "acknowledgements cannot be stored here (no config directory): use cfkeys ack"}
+	case strings.TrimSpace(r.foundation.API) == "" || strings.TrimSpace(r.key.GUID) == "":
+		// The store is keyed by API URL and binding GUID; an entry without them would spoil it for scan too.
+		return outcome{handled: true, status: "this key's foundation has no API URL to acknowledge it by"}
 	}
 	return outcome{handled: true, push: newAckForm(r.foundation, r.key, c)}
 }

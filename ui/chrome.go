@@ -285,19 +285,19 @@ func legendText(s expiry.Status, j *judging) string {
 	case s == expiry.StatusCritical && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Critical)
 	case s == expiry.StatusCritical:
-		return "within its rule's critical threshold (the detail names the rule)"
+		return "critical by its policy rule"
 	case s == expiry.StatusWarning && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Warning)
 	case s == expiry.StatusWarning:
-		return "within its rule's warning threshold"
+		return "warning by its policy rule"
 	case s == expiry.StatusUnknown:
 		return "cannot be read (see the key's detail)"
 	case s == statusAcked:
-		return "acknowledged (m); keeps its true days"
+		return "acknowledged (m), true days kept"
 	case s == expiry.StatusOK && th != nil:
 		return fmt.Sprintf("more than %d days left", th.Warning)
 	case s == expiry.StatusOK:
-		return "before its rule's warning threshold"
+		return "not yet at its rule's warning"
 	}
 	return "no certificate (client secret)"
 }

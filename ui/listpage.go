@@ -477,7 +477,7 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 	b := []key.Binding{k.Help, footerKey(k.Filter, "/", "filter"), k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
 		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
 	if p.spec.keys {
-		b = append(b, k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), footerKey(k.Ack, "m", "ack"))
+		b = append(b, footerKey(k.Ack, "m", "ack"), k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))
 	}
 	return append(b, footerKey(k.Acks, "M", "acks"))
 }

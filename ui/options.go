@@ -36,7 +36,8 @@ type Options struct {
 	// Refresh is the interval of background refreshes; 0 turns them off.
 	Refresh time.Duration
 	// ExpiringWithin is the number of days the "expiring soon" filter keeps; 0 keeps expired keys and those
-	// expiring today. Unless ExpiringWithinSet, the warning threshold is used.
+	// expiring today. Unless ExpiringWithinSet, the filter keeps the keys the Policy calls warning, critical or
+	// expired (without a Policy: those within the warning threshold).
 	ExpiringWithin    int
 	ExpiringWithinSet bool
 	// StartExpiring starts every list with the "expiring soon" filter on (cfkeys --within).

@@ -260,9 +260,19 @@ func TestProgramAcknowledgesByPolicy(t *testing.T) {
 	tm.Send(keyMsg("enter"))
 	m.wait(t, tm, "acknowledged orders-app-x509-next until 2027-01-31")
 	screen := finish(t, tm, 200)
-	mustContain(t, "final screen", screen, "policy: built-in", "acked     28d", "critical, acked until 2027-01-31 by ops: rollback key")
+	mustContain(t, "final screen", screen, "policy: built-in", "acked     28d", "critical, acked until 2027-01-31 by ops: rollback key",
+		"m ack", "M acks")
 	acks, err := policy.LoadAcks(opts.AcksPath)
 	if err != nil || len(acks) != 1 || acks[0].Key != "orders-app-x509-next" || acks[0].Foundation != strings.ToLower(f.API) {
 		t.Errorf("store: %v %+v", err, acks)
 	}
+}
+
+// The help lists m, M and X, and its legend names acked and says statuses come from the policy's rules.
+func TestHelpLegendUnderPolicy(t *testing.T) {
+	t.Parallel()
+	h := oneFoundation(t, stub(), policyOpts(t), 100, 40)
+	h.press("a", "?")
+	h.mustShow("acked", "acknowledged (m), true days kept", "critical by its policy rule", "m         acknowledge the key", "M         acknowledgements", "X         acked keys in x too")
+	h.fits(100, 40)
 }
