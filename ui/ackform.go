@@ -177,9 +177,12 @@ func (p *ackForm) body(c *common) string {
 		}
 		lines = append(lines, marker+p.inputs[j].View())
 	}
-	lines = append(lines, "",
-		st.Dim.Render("The key stays "+statusName(ks.status)+" with its days, shown as acked, and raises no alarm until the end date or"),
-		st.Dim.Render("until its certificate is replaced. Written to "+safetext.Clean(c.judge.acksPath)+", as cfkeys ack does."))
+	lines = append(lines, "")
+	explain := "The key stays " + statusName(ks.status) + " with its days, shown as acked, and raises no alarm until the end date " +
+		"or until its certificate is replaced. Written to " + safetext.Clean(c.judge.acksPath) + ", as cfkeys ack does."
+	for _, l := range wrapText(explain, max(c.width-1, 20)) {
+		lines = append(lines, st.Dim.Render(l))
+	}
 	for j, l := range lines {
 		lines[j] = truncateStyled(l, c.width)
 	}

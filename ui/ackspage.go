@@ -136,11 +136,29 @@ func (p *acksPage) clamp(n, height int) {
 
 func (p *acksPage) layout(c *common) { p.clamp(len(p.rows(c)), c.listRows()) }
 
-// ackColumns are the page's columns: title and minimum width (the note takes the rest).
-var ackColumns = []struct {
-	title string
-	width int
-}{{"STATE", 27}, {"UNTIL", 10}, {"FOUNDATION", 12}, {"KEY", 22}, {"OWNER", 16}, {"NOTE", 0}}
+// ackTitles are the page's columns; each is as wide as its widest cell (at most ackMaxWidth), the note takes
+// the rest of the line.
+var ackTitles = []string{"STATE", "UNTIL", "FOUNDATION", "KEY", "OWNER", "NOTE"}
+
+// ackMaxWidth caps a column other than the note.
+const ackMaxWidth = 30
+
+// cells are an acknowledgement's texts, in ackTitles' order, cleaned for the terminal.
+func (r ackRow) cells() []string {
+	state := r.state
+	if r.lapsed {
+		state = "lapsed: " + state
+	}
+	owner := r.ack.Owner
+	if r.shared {
+		owner = strings.TrimSpace(owner + " (policy file)")
+	}
+	out := []string{state, r.ack.UntilText(), r.foundation, r.key, orDash(owner), r.ack.Note}
+	for i := range out {
+		out[i] = safetext.Clean(out[i])
+	}
+	return out
+}
 
 func (p *acksPage) body(c *common) string {
 	st := c.styles
@@ -148,41 +166,36 @@ func (p *acksPage) body(c *common) string {
 	if len(rows) == 0 {
 		return fillLines([]string{"", st.Dim.Render("  No acknowledgements. m on a key acknowledges it; cfkeys ack does from a script.")}, c.bodyHeight())
 	}
-	line := func(cells []string) string {
+	cells := make([][]string, len(rows))
+	widths := make([]int, len(ackTitles))
+	for i, t := range ackTitles {
+		widths[i] = safetext.Width(t)
+	}
+	for i, r := range rows {
+		cells[i] = r.cells()
+		for j, s := range cells[i][:len(ackTitles)-1] {
+			widths[j] = min(max(widths[j], safetext.Width(s)), ackMaxWidth)
+		}
+	}
+	line := func(texts []string) string {
 		var b strings.Builder
 		b.WriteString("  ")
 		used := 2
-		for i, col := range ackColumns {
-			w := col.width
-			if w == 0 {
-				w = max(c.width-used, 1)
+		for i, text := range texts {
+			if i == len(texts)-1 {
+				b.WriteString(safetext.Fit(text, max(c.width-used, 1)))
+				break
 			}
-			text := safetext.Fit(safetext.Clean(cells[i]), w)
-			if i < len(ackColumns)-1 {
-				text += "  "
-			}
-			b.WriteString(text)
-			used += w + 2
+			b.WriteString(safetext.Fit(text, widths[i]) + "  ")
+			used += widths[i] + 2
 		}
 		return b.String()
 	}
-	titles := make([]string, len(ackColumns))
-	for i, col := range ackColumns {
-		titles[i] = col.title
-	}
-	lines := []string{truncateStyled(st.TableHeader.Render(line(titles)), c.width)}
+	lines := []string{truncateStyled(st.TableHeader.Render(line(ackTitles)), c.width)}
 	end := min(p.offset+c.listRows(), len(rows))
 	for i := p.offset; i < end; i++ {
 		r := rows[i]
-		state := r.state
-		if r.lapsed {
-			state = "lapsed: " + state
-		}
-		owner := r.ack.Owner
-		if r.shared {
-			owner = strings.TrimSpace(owner + " (policy file)")
-		}
-		text := line([]string{state, r.ack.UntilText(), r.foundation, r.key, orDash(owner), r.ack.Note})
+		text := line(cells[i])
 		switch {
 		case i == p.cursor:
 			text = st.Selected.Render(text)
