@@ -19,23 +19,20 @@ type actionKeys struct {
 	SaveChain, SaveCreds             key.Binding
 	CopyCommand, CopySummary, Export key.Binding
 	Mark, MarkAll                    key.Binding
-	Ack, Acks                        key.Binding
 }
 
 func defaultActionKeys(b func([]string, string, string) key.Binding) actionKeys {
 	return actionKeys{
-		Rotate:      b([]string{"R"}, "R", "rotate (renew) the key, or the marked keys"),
-		Create:      b([]string{"n", "+"}, "n/+", "new key on this instance (+ while a kept filter makes n the next match)"),
-		Delete:      b([]string{"D"}, "D", "delete the key (type its name)"),
-		SaveChain:   b([]string{"c"}, "c", "save the certificate chain as PEM"),
-		SaveCreds:   b([]string{"w"}, "w", "write the credentials to a file (0600)"),
-		CopyCommand: b([]string{"C"}, "C", "copy the cf CLI command"),
-		CopySummary: b([]string{"t"}, "t", "copy a one-line ticket summary"),
-		Export:      b([]string{"E"}, "E", "export the list as shown (CSV or JSON)"),
+		Rotate:      b([]string{"R"}, "R", "rotate: renew the key(s)"),
+		Create:      b([]string{"n", "+"}, "n/+", "new key (+ where n steps)"),
+		Delete:      b([]string{"D"}, "D", "delete (type its name)"),
+		SaveChain:   b([]string{"c"}, "c", "save the chain (PEM)"),
+		SaveCreds:   b([]string{"w"}, "w", "save credentials (0600)"),
+		CopyCommand: b([]string{"C"}, "C", "copy the cf command"),
+		CopySummary: b([]string{"t"}, "t", "copy a ticket line"),
+		Export:      b([]string{"E"}, "E", "export the list shown"),
 		Mark:        b([]string{"space"}, "space", "mark the key"),
 		MarkAll:     b([]string{"*"}, "*", "mark every key shown"),
-		Ack:         b([]string{"m"}, "m", "acknowledge the key (until, note, owner)"),
-		Acks:        b([]string{"M"}, "M", "list the acknowledgements"),
 	}
 }
 
@@ -93,13 +90,8 @@ func (m *Model) writer(f *foundationState) (*cf.Client, string) {
 	return co.client(), ""
 }
 
-// writeBadges marks read-only foundations in the header, and names the policy.
+// writeBadges marks read-only foundations in the header.
 func (m *Model) writeBadges() []string {
-	return append(m.readOnlyBadges(), m.policyBadge()...)
-}
-
-// readOnlyBadges marks read-only foundations in the header.
-func (m *Model) readOnlyBadges() []string {
 	f := m.top().foundation()
 	n, ro := 0, 0
 	for _, fs := range m.c.foundations {
@@ -203,17 +195,6 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		return m.apply(outcome{status: m.mark(lp, key.Matches(msg, ak.MarkAll))}), true
-	case key.Matches(msg, ak.Ack):
-		f, k := m.selectedKey()
-		if k == nil {
-			return nil, false
-		}
-		return m.ackForm(f, k), true
-	case key.Matches(msg, ak.Acks):
-		if _, ok := p.(*acksPage); ok {
-			return nil, true
-		}
-		return m.push(&acksPage{f: p.foundation()}), true
 	case key.Matches(msg, ak.Export):
 		lp, ok := p.(*listPage)
 		if !ok || !lp.spec.keys {
@@ -387,12 +368,20 @@ func (m *Model) withActionKeys(b []key.Binding) []key.Binding {
 	return append(append(slices.Clone(b[:1]), extra...), b[1:]...)
 }
 
-// withActionHelp adds to the help overlay a column of the actions that apply on the page.
+// withActionHelp adds to the help overlay the actions that apply on the page, below the page's own keys (the
+// group before help and quit), so the overlay keeps its columns and its legend.
 func (m *Model) withActionHelp(groups [][]key.Binding) [][]key.Binding {
-	if extra := m.applicable(false); len(extra) > 0 {
+	extra := m.applicable(false)
+	if len(extra) == 0 {
+		return groups
+	}
+	if len(groups) < 2 {
 		return append(groups, extra)
 	}
-	return groups
+	out := slices.Clone(groups)
+	i := len(out) - 2
+	out[i] = append(slices.Clone(out[i]), extra...)
+	return out
 }
 
 // applicable lists the action bindings of the page on top: short for the footer (the writes, where the
@@ -406,16 +395,22 @@ func (m *Model) applicable(short bool) []key.Binding {
 	f := p.foundation()
 	writes := f == nil || f.AllowWrites
 	var out []key.Binding
+	// add offers a binding; writes only where the foundation allows them (elsewhere the key says how to allow
+	// them, but neither the footer nor the help offers it).
 	add := func(b key.Binding, keys, desc string, write bool) {
-		switch {
-		case write && !writes && short:
-			return // the footer offers only what can be done here
-		case write && !writes:
-			b = footerKey(b, b.Help().Key, b.Help().Desc+" (read-only here)")
-		case short:
+		if write && !writes {
+			return
+		}
+		if short {
 			b = footerKey(b, keys, desc)
 		}
 		out = append(out, b)
+	}
+	// pair is two bindings on one line of the help, which has little room.
+	pair := func(a, b key.Binding, desc string) {
+		if !short {
+			out = append(out, key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(a.Help().Key+"/"+b.Help().Key, desc)))
+		}
 	}
 	switch p := p.(type) {
 	case *listPage:
@@ -424,14 +419,10 @@ func (m *Model) applicable(short bool) []key.Binding {
 			add(ak.Rotate, "R", "rotate", true)
 			add(ak.Create, m.createKey(), "new", true)
 			add(ak.Delete, "D", "delete", true)
+			pair(ak.Mark, ak.MarkAll, "mark key, all shown")
+			pair(ak.CopyCommand, ak.CopySummary, "copy cf cmd, ticket")
 			if !short {
-				add(ak.Mark, "space", "mark", false)
-				add(ak.MarkAll, "*", "mark all", false)
-				add(ak.CopyCommand, "C", "copy cf cmd", false)
-				add(ak.CopySummary, "t", "copy summary", false)
 				add(ak.Export, "E", "export", false)
-				add(ak.Ack, "m", "acknowledge", false)
-				add(ak.Acks, "M", "acknowledgements", false)
 			}
 		case p.kind == kindInstances:
 			add(ak.Create, m.createKey(), "new key", true)
@@ -441,11 +432,8 @@ func (m *Model) applicable(short bool) []key.Binding {
 		add(ak.Delete, "D", "delete", true)
 		if !short {
 			add(ak.Create, m.createKey(), "new", true)
-			add(ak.CopyCommand, "C", "copy cf cmd", false)
-			add(ak.CopySummary, "t", "copy summary", false)
-			add(ak.Ack, "m", "acknowledge", false)
-			add(ak.Acks, "M", "acknowledgements", false)
 		}
+		pair(ak.CopyCommand, ak.CopySummary, "copy cf cmd, ticket")
 		if p.creds != nil {
 			if p.current().Finding.Certificate != nil {
 				add(ak.SaveChain, "c", "save chain", false)

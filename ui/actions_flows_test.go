@@ -21,7 +21,6 @@ import (
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/pki"
-	"github.com/cfkeys/cfkeys/cf/policy"
 )
 
 // watched wraps the Model so a test can wait until its screen satisfies a condition (observed waits for a
@@ -110,7 +109,7 @@ var actNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 // actProgram runs the whole program against a fresh fake foundation that allows writes (or not), with files
 // under a temporary directory, and waits for the first load.
-func actProgram(t *testing.T, allowWrites bool, width, height int, more ...func(*Options)) (*watched, *teatest.TestModel, *cffake.Server, string) {
+func actProgram(t *testing.T, allowWrites bool, width, height int) (*watched, *teatest.TestModel, *cffake.Server, string) {
 	t.Helper()
 	now := func() time.Time { return actNow }
 	f, fake := demoFoundation(t, now, cffake.DemoData)
@@ -118,9 +117,6 @@ func actProgram(t *testing.T, allowWrites bool, width, height int, more ...func(
 	dir := t.TempDir()
 	opts := Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now,
 		Dir: dir, JournalDir: filepath.Join(dir, "journal")}
-	for _, o := range more {
-		o(&opts)
-	}
 	m := &watched{Model: New(opts)}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
@@ -478,38 +474,6 @@ func TestActionFlows(t *testing.T) {
 		quit(t, tm)
 		if _, ok := fake.Key("partner-edi-external-2026-11-22"); !ok {
 			t.Error("no successor")
-		}
-	})
-
-	t.Run("acknowledge a key", func(t *testing.T) {
-		t.Parallel()
-		var acks string
-		m, tm, fake, _ := actProgram(t, false, 160, 50, func(o *Options) {
-			o.Policy, o.AcksPath = policy.Default(), filepath.Join(o.Dir, "acks.json")
-			acks = o.AcksPath
-		})
-		m.shows(t, tm, "policy: built-in")
-		allKeysFiltered(t, m, tm, "orders-app-x509")
-		tm.Send(keyMsg("enter"))
-		m.shows(t, tm, "Policy          rule xsuaa-x509: warn ≤20% · crit ≤10% →")
-		tm.Send(keyMsg("m"))
-		m.focused(t, tm, "Until")
-		tm.Type("2027-01-31")
-		tm.Send(keyMsg("enter"))
-		m.focused(t, tm, "Note")
-		tm.Type("partner decommissioned, CHG0042")
-		tm.Send(keyMsg("enter"))
-		m.focused(t, tm, "Owner")
-		tm.Type("integration-team")
-		tm.Send(keyMsg("enter"))
-		m.shows(t, tm, "acknowledged orders-app-x509 until 2027-01-31", "Acknowledged    acked until 2027-01-31 by integration-team: partner decommissioned, CHG0042")
-		k, _ := fake.Key("orders-app-x509")
-		tm.Send(keyMsg("M"))
-		m.shows(t, tm, "› acknowledgements", "active", k.GUID, "integration-team")
-		quit(t, tm)
-		stored, err := policy.LoadAcks(acks)
-		if err != nil || len(stored) != 1 || stored[0].GUID != k.GUID || stored[0].Note != "partner decommissioned, CHG0042" {
-			t.Fatalf("stored %+v (%v)", stored, err)
 		}
 	})
 

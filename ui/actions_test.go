@@ -49,7 +49,7 @@ func TestActionKeysWhereTheyApply(t *testing.T) {
 	}
 	h.press("esc")
 	h.press("?")
-	h.mustShow("export the list as shown", "mark every key shown", "copy the cf CLI command", "copy a one-line ticket summary")
+	h.mustShow("export the list shown", "mark key, all shown", "copy cf cmd, ticket", "rotate: renew the key(s)")
 	h.press("esc")
 	// A stub backend has no Cloud Controller behind it: nothing to write with, and the UI says so.
 	h.press("R")
@@ -62,7 +62,8 @@ func TestActionKeysWhereTheyApply(t *testing.T) {
 		t.Errorf("a read-only foundation's footer offers writes: %s", f)
 	}
 	ro.press("?")
-	ro.mustShow("rotate (renew) the key, or the marked keys (read-only here)")
+	ro.mustShow("export the list shown")
+	ro.mustNotShow("rotate: renew") // the help offers only what can be done here
 	ro.press("esc", "D")
 	ro.mustShow("eu10 is read-only: allow writes with cfkeys profiles set eu10 --allow-writes on")
 	ro.press("enter") // a detail page: the same refusal, the same way

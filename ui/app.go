@@ -59,8 +59,8 @@ func New(opts Options) *Model {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
-		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New(), policy: opts.Policy}
+	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, judge: newJudging(opts),
+		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
 	m.restyle(true, colorprofile.TrueColor)
 	m.env.help.SetWidth(m.env.width)
 	m.c = common{env: &m.env, store: &m.store}
@@ -274,6 +274,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 		m.dropped++ // the user left the page that asked
 		return nil
+	case acksSavedMsg:
+		return m.acksSaved(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
@@ -342,7 +344,7 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		m.store.install(f, msg.snap, msg.idx, now, m.c.th)
+		m.store.install(f, msg.snap, msg.idx, now, m.c.judge)
 		m.afterInstall(f) // a key an action made is selected (actions.go)
 	}
 	m.schedule(f)
@@ -413,6 +415,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.allKeys()
 	case key.Matches(msg, k.Refresh):
 		return m.refreshNow()
+	case key.Matches(msg, k.Acks):
+		return m.openAcks()
+	case key.Matches(msg, k.AckedToo):
+		return m.toggleAckedToo()
 	case key.Matches(msg, k.Errors):
 		if _, ok := p.(*errorsPage); !ok {
 			return m.push(newErrorsPage(p.foundation()))
@@ -433,6 +439,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) apply(out outcome) tea.Cmd {
 	if out.status != "" {
 		m.setStatus(out.status)
+	}
+	if out.pop {
+		m.pop()
 	}
 	if out.push == nil {
 		return out.cmd

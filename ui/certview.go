@@ -52,14 +52,12 @@ func (p *detailPage) chainLines(c *common) []string {
 			head += " · decides the key's expiry"
 		}
 		d := cert.DaysLeft(now)
-		status := expiry.StatusOK
+		status := expiry.StatusOK // the one that decides carries the key's status, as the policy judges it
 		switch {
 		case d < 0:
 			status = expiry.StatusExpired
-		case d <= c.th.Critical:
-			status = expiry.StatusCritical
-		case d <= c.th.Warning:
-			status = expiry.StatusWarning
+		case cert.Decides:
+			status = c.judge.state(p.f, p.current(), now).status
 		}
 		out = append(out, " "+st.Status(status).Render(head))
 		put("Subject", cert.Subject)

@@ -37,11 +37,11 @@ func (m *Model) header() string {
 		}
 	}
 	parts = append(parts, m.writeBadges()...) // read-only (actions.go)
-	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
+	parts = append(parts, st.Dim.Render(safetext.Clean(m.c.judge.headerText())))
 	if lp, ok := m.top().(*listPage); ok {
 		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sortText()))
 		if m.env.expiring {
-			parts = append(parts, st.Status(expiry.StatusWarning).Render(fmt.Sprintf("expiring ≤%dd only", m.c.within)))
+			parts = append(parts, st.Status(expiry.StatusWarning).Render(m.c.judge.expiringText(m.c.within)))
 		}
 		if lp.query != "" && !lp.typing {
 			parts = append(parts, st.Bold.Render("filter: "+safetext.Clean(lp.query)))
@@ -256,8 +256,8 @@ func (m *Model) helpView() string {
 		cols = append(cols, strings.Join(lines, "\n"))
 	}
 	var legend []string
-	for _, s := range expiry.Statuses {
-		legend = append(legend, st.Status(s).Render(safetext.Pad(s.String(), 9))+" "+legendText(s, m.c.th))
+	for _, s := range uiStatuses {
+		legend = append(legend, st.Status(s).Render(safetext.Pad(statusName(s), 9))+" "+legendText(s, m.c.judge))
 	}
 	legendBlock := strings.Join(legend, "\n")
 	// Key groups side by side and the legend beside them when the terminal is wide enough; otherwise stacked.
@@ -281,18 +281,27 @@ func (m *Model) helpView() string {
 	return lipgloss.Place(m.c.width, m.c.height, lipgloss.Center, lipgloss.Center, box)
 }
 
-func legendText(s expiry.Status, th expiry.Thresholds) string {
-	switch s {
-	case expiry.StatusExpired:
+func legendText(s expiry.Status, j *judging) string {
+	th := j.uniform
+	switch {
+	case s == expiry.StatusExpired:
 		return "the certificate has expired"
-	case expiry.StatusCritical:
+	case s == expiry.StatusCritical && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Critical)
-	case expiry.StatusWarning:
+	case s == expiry.StatusCritical:
+		return "critical by its policy rule"
+	case s == expiry.StatusWarning && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Warning)
-	case expiry.StatusUnknown:
+	case s == expiry.StatusWarning:
+		return "warning by its policy rule"
+	case s == expiry.StatusUnknown:
 		return "cannot be read (see the key's detail)"
-	case expiry.StatusOK:
+	case s == statusAcked:
+		return "acknowledged (m), true days kept"
+	case s == expiry.StatusOK && th != nil:
 		return fmt.Sprintf("more than %d days left", th.Warning)
+	case s == expiry.StatusOK:
+		return "not yet at its rule's warning"
 	}
 	return "no certificate (client secret)"
 }

@@ -57,6 +57,7 @@ type detailKey struct {
 	dark    bool
 	noColor bool
 	goneAt  time.Time
+	judged  int // the acknowledgements' generation
 }
 
 func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
@@ -164,6 +165,8 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			return copyKey(k, false)
 		case key.Matches(m, c.keys.CopyDN):
 			return copyKey(k, true)
+		case key.Matches(m, c.keys.Ack):
+			return ackKey(&row{foundation: p.f, key: k}, c)
 		default:
 			return outcome{}
 		}
@@ -193,7 +196,7 @@ func (p *detailPage) lines(c *common) []string {
 	k := p.current()
 	st := c.styles
 	now := c.now()
-	ks := stateOf(k, now, c.th)
+	ks := c.judge.state(p.f, k, now)
 	var out []string
 	if !p.goneAt.IsZero() {
 		out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ GONE: the refresh of %s no longer lists this key (deleted?); esc goes back ",
@@ -213,6 +216,9 @@ func (p *detailPage) lines(c *common) []string {
 	field := func(label, value string) { put(label, wrapText(safetext.Clean(value), valueWidth)) }
 	dnField := func(label, dn string) { put(label, wrapDN(safetext.Clean(dn), valueWidth)) }
 	statusText := ks.status.String()
+	if ks.v.Acked() {
+		statusText = "acked (" + statusText + ")"
+	}
 	if ks.hasDays {
 		switch {
 		case ks.days < 0:
@@ -223,8 +229,10 @@ func (p *detailPage) lines(c *common) []string {
 			statusText += fmt.Sprintf(" · %d days left", ks.days)
 		}
 	}
-	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.status).Render(statusText))
-	out = append(out, p.policyLines(c)...) // the rule and any acknowledgement (ack.go)
+	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.shown).Render(statusText))
+	for _, rf := range ruleFields(ks) {
+		field(rf[0], rf[1])
+	}
 	i := k.Instance
 	field("Key", k.Name)
 	field("Path", i.OrgName+" / "+i.SpaceName+" / "+i.Name+" / "+k.Name)
@@ -315,7 +323,8 @@ func (p *detailPage) layout(c *common) {
 	p.view.SetHeight(c.bodyHeight())
 	p.view.SetYOffset(p.view.YOffset()) // a taller screen may leave nothing below: scroll back up
 	k := detailKey{key: p.current(), creds: p.creds, credErr: p.credErr, loading: p.loading, reveal: p.reveal, width: c.width,
-		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt}
+		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt,
+		judged: c.judge.gen}
 	if k == p.built {
 		return
 	}
@@ -356,13 +365,13 @@ func (p *detailPage) shortHelp(c *common) []key.Binding {
 		reveal = footerKey(k.Reveal, "v", "hide")
 	}
 	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), reveal, k.AllKeys, k.Refresh, k.Quit,
-		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), k.Up, k.Down}
+		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), footerKey(k.Ack, "m", "ack"), footerKey(k.Acks, "M", "acks"), k.Up, k.Down}
 }
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Back},
-		{k.NextMatch, k.PrevMatch, k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh, k.Errors}, {k.Help, k.Quit}}
+		{k.NextMatch, k.PrevMatch, k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh, k.Errors}, {k.Ack, k.Acks, k.Help, k.Quit}}
 }
 
 // caWarning says when a CA that expires before the key's own certificate ends the key: ahead, today or past.

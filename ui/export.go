@@ -11,6 +11,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/cfkeys/cfkeys/cf"
+	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/internal/atomicfile"
 )
@@ -18,7 +19,13 @@ import (
 // exportReport is the list as shown (filtered and sorted) as a scan report, so the file has scan's schema.
 func (m *Model) exportReport(lp *listPage) (report.Report, bool) {
 	now := m.c.now()
-	r := report.Report{GeneratedAt: now, Thresholds: m.c.th}
+	j := m.c.judge
+	r := report.Report{GeneratedAt: now, Thresholds: expiry.DefaultThresholds}
+	if j.uniform != nil {
+		r.Thresholds = *j.uniform
+	} else {
+		r.Policy = j.label // as scan names the policy its entries were judged by
+	}
 	multi := false
 	seen := map[*foundationState]bool{}
 	for _, row := range lp.rows {
@@ -34,7 +41,8 @@ func (m *Model) exportReport(lp *listPage) (report.Report, bool) {
 		if m.c.multi() {
 			name = f.Name
 		}
-		r.Entries = append(r.Entries, report.FromKeys(name, []cf.KeyReport{*row.key}, now, m.c.th)...)
+		// Judged as the list judges it (the policy, acknowledgements), keyed by the foundation's API URL.
+		r.Entries = append(r.Entries, report.Judge(j.pol, name, f.API, []cf.KeyReport{*row.key}, now)...)
 	}
 	if len(r.Foundations) == 1 && !m.c.multi() {
 		r.API, r.Foundations = r.Foundations[0].API, nil

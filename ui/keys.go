@@ -11,6 +11,7 @@ type keyMap struct {
 	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
 	Errors, ScrollLeft, ScrollRight          key.Binding
 	NextMatch, PrevMatch                     key.Binding
+	Ack, Acks, AckedToo, RemoveAck           key.Binding
 	Help, Quit                               key.Binding
 	actionKeys
 }
@@ -44,6 +45,10 @@ func defaultKeys() keyMap {
 		PrevMatch:   b([]string{"N"}, "N", "previous match"),
 		ScrollLeft:  b([]string{"<", "shift+left"}, "<", "scroll left"),
 		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
+		Ack:         b([]string{"m"}, "m", "acknowledge the key"),
+		Acks:        b([]string{"M"}, "M", "acknowledgements"),
+		AckedToo:    b([]string{"X"}, "X", "acked keys in x too"),
+		RemoveAck:   b([]string{"d", "delete"}, "d", "remove the acknowledgement"),
 		Help:        b([]string{"?"}, "?", "help"),
 		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
 		actionKeys:  defaultActionKeys(b),

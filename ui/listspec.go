@@ -30,7 +30,7 @@ type listSpec struct {
 // cellCtx is what a cell is drawn with: the instant, the thresholds, the styles and the rows' summaries.
 type cellCtx struct {
 	now   time.Time
-	th    expiry.Thresholds
+	judge *judging
 	st    Styles
 	sums  map[string]summary
 	slots map[expiry.Status]int
@@ -151,7 +151,7 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 		return cell{text: "-", style: x.st.Dim}
 	}
 	sum := x.sums[r.id]
-	return cell{text: sum.worst.String(), style: x.st.Status(sum.worst)}
+	return cell{text: statusName(sum.worst), style: x.st.Status(sum.worst)}
 }}
 
 // countsColumn counts the keys beneath a group row by status.
@@ -166,7 +166,7 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 		}
 		return cell{text: text, style: x.st.Dim}
 	}
-	parts := countsText(x.sums[r.id], x.th)
+	parts := countsText(x.sums[r.id], x.judge)
 	if len(r.keys) > 0 {
 		parts = alignCounts(parts, x.slots)
 	}
@@ -184,15 +184,19 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 
 // keyStatusColumn is a key's status.
 var keyStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row, x *cellCtx) cell {
-	ks := stateOf(r.key, x.now, x.th)
-	return cell{text: ks.status.String(), style: x.st.Status(ks.status)}
+	ks := x.judge.state(r.foundation, r.key, x.now)
+	return cell{text: statusName(ks.shown), style: x.st.Status(ks.shown)}
 }}
 
 // daysColumn is a key's days remaining.
 var daysColumn = column{title: "DAYS", min: 5, max: 7,
 	cell: func(r *row, x *cellCtx) cell {
-		e := entryOf(r.key, x.now, x.th)
-		return cell{text: report.DaysCell(e), style: x.st.Status(e.Status)}
+		ks := x.judge.state(r.foundation, r.key, x.now) // the true days and status, acknowledged or not
+		e := report.Entry{}
+		if ks.hasDays {
+			e.DaysRemaining = &ks.days
+		}
+		return cell{text: report.DaysCell(e), style: x.st.Status(ks.status)}
 	},
 	width: func(r *row, x *cellCtx) int {
 		if !r.meta.hasCert {
@@ -212,7 +216,7 @@ var daysColumn = column{title: "DAYS", min: 5, max: 7,
 // untilColumn is the date a key stops working.
 func untilColumn(drop int) column {
 	return column{title: "VALID UNTIL", min: 11, max: 11, drop: drop, yield: true, cell: func(r *row, x *cellCtx) cell {
-		if !stateOf(r.key, x.now, x.th).hasDays {
+		if !x.judge.state(r.foundation, r.key, x.now).hasDays {
 			return cell{text: "-"}
 		}
 		return cell{text: r.key.Finding.Certificate.Effective().UTC().Format("2006-01-02")}
@@ -232,11 +236,21 @@ func keyTextColumn(title string, minWidth, weight, drop, field int) column {
 				}
 			}
 			if field == 4 {
+				if ks := x.judge.state(r.foundation, r.key, x.now); ks.v.Acked() {
+					text = ackNote(ks) // as scan's table: the true status, until when, by whom and why
+				}
 				return cell{text: text, style: x.st.Dim}
 			}
 			return cell{text: text}
 		},
-		width: func(r *row, _ *cellCtx) int { return r.meta.widths[field] }}
+		width: func(r *row, x *cellCtx) int {
+			if field == 4 && len(x.judge.pol.Acks) > 0 { // only then may a note be an acknowledgement's
+				if ks := x.judge.state(r.foundation, r.key, x.now); ks.v.Acked() {
+					return measure(ackNote(ks))
+				}
+			}
+			return r.meta.widths[field]
+		}}
 }
 
 // measure is the width a cell's text takes on screen.

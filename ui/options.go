@@ -23,12 +23,21 @@ import (
 type Options struct {
 	// Foundations to show; more than one adds a foundations page at the root.
 	Foundations []Foundation
-	// Thresholds classify keys; they are shown in the header.
+	// Thresholds classify keys when no Policy is given: one pair for every key.
 	Thresholds expiry.Thresholds
+	// Policy judges every key (status, days, rule, acknowledgement) as cfkeys scan does; nil: Thresholds apply.
+	Policy *policy.Policy
+	// PolicyLabel names the policy in the header (built-in, a file's path, an override); default the policy's
+	// Source.
+	PolicyLabel string
+	// AcksPath is the acknowledgement store (acks.json) m writes to and M lists, the one cfkeys ack uses; its
+	// acknowledgements are those of Policy whose Source it is. Empty: keys cannot be acknowledged here.
+	AcksPath string
 	// Refresh is the interval of background refreshes; 0 turns them off.
 	Refresh time.Duration
 	// ExpiringWithin is the number of days the "expiring soon" filter keeps; 0 keeps expired keys and those
-	// expiring today. Unless ExpiringWithinSet, the warning threshold is used.
+	// expiring today. Unless ExpiringWithinSet, the filter keeps the keys the Policy calls warning, critical or
+	// expired (without a Policy: those within the warning threshold).
 	ExpiringWithin    int
 	ExpiringWithinSet bool
 	// StartExpiring starts every list with the "expiring soon" filter on (cfkeys --within).
@@ -45,12 +54,6 @@ type Options struct {
 	// JournalDir is where rotations started from the UI keep their journal (cf.JournalDir), so cfkeys key rotate
 	// --resume can finish one the UI could not; empty keeps none.
 	JournalDir string
-	// Policy names the rule that sets each key's thresholds and holds the acknowledgements (the detail page and
-	// the header show it; m adds to it); nil shows none.
-	Policy *policy.Policy
-	// AcksPath is the store m writes acknowledgements to (policy.AcksFile in the config directory); empty
-	// stores none.
-	AcksPath string
 	// Dir is the directory the actions' relative file paths (exports, saved chains, credentials) are under
 	// (default: the working directory).
 	Dir string

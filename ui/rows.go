@@ -158,19 +158,7 @@ func keyRow(f *foundationState, k *cf.KeyReport) *row {
 	return r
 }
 
-// keyState is a key's status and days at an instant.
-type keyState struct {
-	status  expiry.Status
-	days    int
-	hasDays bool
-}
-
-func stateOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) keyState {
-	st, d, ok := expiry.Classify(k.Finding, now, th)
-	return keyState{st, d, ok}
-}
-
-// summary counts the keys beneath a row by status.
+// summary counts the keys beneath a row by the status a list shows (acknowledged keys as acked).
 type summary struct {
 	counts   map[expiry.Status]int
 	worst    expiry.Status
@@ -178,12 +166,12 @@ type summary struct {
 	earliest time.Time // the earliest certificate expiry beneath, zero when none
 }
 
-func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summary {
+func summarise(f *foundationState, keys []*cf.KeyReport, now time.Time, j *judging) summary {
 	s := summary{counts: map[expiry.Status]int{}, worst: expiry.StatusNone, total: len(keys)}
 	for _, k := range keys {
-		st := stateOf(k, now, th).status
+		st := j.state(f, k, now).shown
 		s.counts[st]++
-		if st < s.worst {
+		if urgency(st) < urgency(s.worst) {
 			s.worst = st
 		}
 		if c := k.Finding.Certificate; c != nil && (s.earliest.IsZero() || c.Effective().Before(s.earliest)) {
@@ -193,14 +181,18 @@ func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summar
 	return s
 }
 
-// countsText is a row's "2 expired  1 ≤7d  3 ≤30d  12 ok" with each count's status, for colouring.
-func countsText(s summary, th expiry.Thresholds) []countPart {
+// countsText is a row's "2 expired  1 critical  3 warning  1 acked  12 ok" with each count's status, for
+// colouring. With one pair of day thresholds for every key it says them instead: "1 ≤7d  3 ≤30d".
+func countsText(s summary, j *judging) []countPart {
 	var parts []countPart
 	labels := map[expiry.Status]string{
-		expiry.StatusExpired: "expired", expiry.StatusCritical: fmt.Sprintf("≤%dd", th.Critical), expiry.StatusWarning: fmt.Sprintf("≤%dd", th.Warning),
-		expiry.StatusUnknown: "unknown", expiry.StatusOK: "ok", expiry.StatusNone: "no cert",
+		expiry.StatusExpired: "expired", expiry.StatusCritical: "critical", expiry.StatusWarning: "warning",
+		expiry.StatusUnknown: "unknown", statusAcked: "acked", expiry.StatusOK: "ok", expiry.StatusNone: "no cert",
 	}
-	for _, st := range expiry.Statuses {
+	if th := j.uniform; th != nil {
+		labels[expiry.StatusCritical], labels[expiry.StatusWarning] = fmt.Sprintf("≤%dd", th.Critical), fmt.Sprintf("≤%dd", th.Warning)
+	}
+	for _, st := range uiStatuses {
 		if n := s.counts[st]; n > 0 {
 			parts = append(parts, countPart{status: st, text: fmt.Sprintf("%d %s", n, labels[st])})
 		}
@@ -229,7 +221,7 @@ func alignCounts(parts []countPart, slots map[expiry.Status]int) []countPart {
 		have[p.status] = p.text
 	}
 	var out []countPart
-	for _, st := range expiry.Statuses {
+	for _, st := range uiStatuses {
 		w, ok := slots[st]
 		if !ok {
 			continue
@@ -322,16 +314,6 @@ func (r *row) matchedWhere(q query) string {
 		return "issuer: " + c.IssuerDN
 	}
 	return ""
-}
-
-// expiring reports whether the row has a certificate key expiring within days (expired included).
-func (r *row) expiring(now time.Time, days int) bool {
-	for _, k := range r.keys {
-		if c := k.Finding.Certificate; c != nil && expiry.DaysRemaining(c.Effective(), now) <= days {
-			return true
-		}
-	}
-	return false
 }
 
 // sortMode is a list's order; s cycles through them.

@@ -34,12 +34,12 @@ func (s *store) named(name string) *foundationState {
 func (s *store) multi() bool { return len(s.foundations) > 1 }
 
 // install puts a fresh snapshot in place, notes what changed since the one before, and tells the pages.
-func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, th expiry.Thresholds) {
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, j *judging) {
 	old := f.idx
 	if f.partial {
 		old = nil // a first load: nothing to compare with
 	}
-	f.changes = diff(old, idx, f.updatedAt, at, th)
+	f.changes = diff(f, old, idx, f.updatedAt, at, j)
 	f.setSnapshot(snap, idx, at)
 	s.dataGen++
 }
