@@ -105,8 +105,8 @@ type keyMeta struct {
 	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
 	hasCert bool
 	unknown bool
-	// The subject's and issuer's RDNs, folded and sorted (see rdns), so a DN pasted in any order matches.
-	subjectRDNs, issuerRDNs []string
+	// The subject and issuer DN, parsed once (expiry.ParseDN), so a DN pasted in any spelling matches.
+	subjectDN, issuerDN expiry.ParsedDN
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -117,7 +117,8 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
 		m.serial = foldSerial(c.Serial)
 		m.hasCert = true
-		m.subjectRDNs, m.issuerRDNs = rdns(safetext.Clean(c.SubjectDN)), rdns(safetext.Clean(c.IssuerDN))
+		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
+		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
 	for i, part := range parts {
