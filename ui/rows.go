@@ -261,7 +261,7 @@ type query struct {
 
 func newQuery(q string) query {
 	q = strings.TrimSpace(q)
-	return query{lower: strings.ToLower(q), serial: foldSerial(q), dn: expiry.NewDNQuery(q)}
+	return query{lower: strings.ToLower(q), serial: expiry.FoldSerial(q), dn: expiry.NewDNQuery(q)}
 }
 
 // matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and

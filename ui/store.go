@@ -115,7 +115,7 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 	parts := []string{k.Name, i.Name, i.SpaceName, i.OrgName, k.GUID}
 	if c := k.Finding.Certificate; c != nil {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
-		m.serial = foldSerial(c.Serial)
+		m.serial = expiry.FoldSerial(c.Serial)
 		m.hasCert = true
 		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
 		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
@@ -130,13 +130,6 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.widths[j] = safetext.Width(safetext.Clean(s))
 	}
 	return m
-}
-
-// foldSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
-func foldSerial(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "0x")
-	return strings.ReplaceAll(s, ":", "")
 }
 
 // newIndex indexes a snapshot. Orgs and spaces the instance listing names but the org and space listings did
