@@ -206,32 +206,9 @@ func runAckList(a *app, o *ackOptions) error {
 		}
 		rows = append(rows, []string{state, ak.UntilText(), ak.Foundation, key, ak.GUID, ak.Owner, ak.Note})
 	}
-	writeColumns(a, rows)
+	writeRows(a, rows)
 	fmt.Fprintf(a.out, "\n%s\n", safetext.Clean(fmt.Sprintf("stored in %s; shared ones in %s", path, p.Source)))
 	return nil
-}
-
-// writeColumns prints rows aligned, every cell cleaned for the terminal.
-func writeColumns(a *app, rows [][]string) {
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			r[i] = safetext.Clean(c)
-			widths[i] = max(widths[i], safetext.Width(r[i]))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, c := range r {
-			if i == len(r)-1 {
-				b.WriteString(c)
-				break
-			}
-			b.WriteString(safetext.Pad(c, widths[i]) + "  ")
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprint(a.out, b.String())
 }
 
 // runAckRemove drops the stored acknowledgement of a binding GUID (of one foundation with --api).
