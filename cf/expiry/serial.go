@@ -11,6 +11,11 @@ func FoldSerial(s string) string {
 	return strings.ReplaceAll(s, ":", "")
 }
 
+// SameSerial reports whether two serial numbers are the same however each is written: 0x5A3C, 5a:3c, 005A3C.
+func SameSerial(a, b string) bool {
+	return strings.TrimLeft(FoldSerial(a), "0") == strings.TrimLeft(FoldSerial(b), "0")
+}
+
 // normaliseSerial writes a serial as SAP does: "0x" and upper-case hex. Values it cannot read are kept as given.
 func normaliseSerial(s string) string {
 	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")

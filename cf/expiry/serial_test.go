@@ -17,3 +17,21 @@ func TestFoldSerial(t *testing.T) {
 		}
 	}
 }
+
+func TestSameSerial(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"0x5A3C", "5a:3c", true},
+		{"0x5A3C", "005A3C", true},
+		{"0x005a3c", "5A:3C", true},
+		{"0x5A3C", "0x5A3D", false},
+		{"0x5A3C", "5A3C00", false},
+	} {
+		if got := SameSerial(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameSerial(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
