@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -122,7 +121,8 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 		return err
 	}
 	defer a.done(conn)
-	found, err := findKeys(cmd.Context(), conn.client, o.Query, cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency})
+	res, err := conn.client.Find(cmd.Context(), o.Query, cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency})
+	found := res.Keys // as cfkeys find finds them
 	switch {
 	case cf.IsNotFound(err) || err == nil && len(found) == 0:
 		fmt.Fprintf(a.errOut, "cfkeys: no key matches %q\n", safetext.Clean(o.Query))
@@ -162,12 +162,6 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 		fmt.Fprintln(a.out, safetext.Clean(l))
 	}
 	return nil
-}
-
-// findKeys looks keys up as cfkeys find does (cf.Client.Find).
-func findKeys(ctx context.Context, client *cf.Client, query string, sweep cf.SweepOptions) ([]cf.KeyReport, error) {
-	res, err := client.Find(ctx, query, sweep)
-	return res.Keys, err
 }
 
 // runAckList prints the stored acknowledgements and those of the policy file, with whether their end date has
