@@ -207,7 +207,7 @@ func runKeyCreate(cmd *cobra.Command, a *app, o *keyCreateOptions) error {
 	}
 	req := cf.KeyRequest{InstanceGUID: si.GUID, Name: o.Name, Parameters: params, WaitTimeout: o.write.WaitTimeout}
 	if o.write.DryRun {
-		fmt.Fprintf(a.out, "Would create key %q on %s / %s / %s (%s):\n", o.Name, si.OrgName, si.SpaceName, si.Name, si.OfferingName)
+		fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Would create key %q on %s / %s / %s (%s):", o.Name, si.OrgName, si.SpaceName, si.Name, si.OfferingName)))
 		a.printRequest("POST", "/v3/service_credential_bindings", req.Body())
 		return nil
 	}
@@ -276,7 +276,7 @@ func runKeyDelete(cmd *cobra.Command, a *app, o *keyDeleteOptions) error {
 		return fmt.Errorf("%s is an app binding, not a service key; cfkeys deletes service keys only", o.GUID)
 	}
 	if o.write.DryRun {
-		fmt.Fprintf(a.out, "Would delete key %q (%s):\n", k.Name, k.Path())
+		fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Would delete key %q (%s):", k.Name, k.Path())))
 		a.printRequest("DELETE", "/v3/service_credential_bindings/"+k.GUID, nil)
 		return nil
 	}
