@@ -171,8 +171,7 @@ func runInstanceCreate(cmd *cobra.Command, a *app, o *instanceCreateOptions) err
 		return conn.wrap(cf.ExplainWrite(err, org.Name, space.Name))
 	}
 	si.OrgName, si.SpaceName = org.Name, space.Name
-	kr := cf.KeyReport{GUID: created.Key.GUID, Name: created.Key.Name, Type: "key", CreatedAt: created.Key.CreatedAt, LastOperation: created.Key.LastOperation, Instance: si, Finding: created.Finding}
-	if err := a.writeKeys(o.Output, c.Endpoints().API, kr); err != nil {
+	if err := a.writeKeys(o.Output, c.Endpoints().API, created.Report(si)); err != nil {
 		return err
 	}
 	return o.handover.deliver(a, created.Credentials)

@@ -215,8 +215,7 @@ func runKeyCreate(cmd *cobra.Command, a *app, o *keyCreateOptions) error {
 	if err != nil {
 		return conn.wrap(cf.ExplainWrite(err, si.OrgName, si.SpaceName))
 	}
-	kr := cf.KeyReport{GUID: created.Key.GUID, Name: created.Key.Name, Type: "key", CreatedAt: created.Key.CreatedAt, LastOperation: created.Key.LastOperation, Instance: si, Finding: created.Finding}
-	if err := a.writeKeys(o.Output, c.Endpoints().API, kr); err != nil {
+	if err := a.writeKeys(o.Output, c.Endpoints().API, created.Report(si)); err != nil {
 		return err
 	}
 	return o.handover.deliver(a, created.Credentials)
