@@ -95,19 +95,14 @@ func (a *app) mailTarget(n notifyFlags, names settingNames) (*notify.Mail, error
 		m.From = "cfkeys@" + strings.TrimPrefix(host, "smtp.")
 	}
 	if n.smtpUser != "" {
-		pw, err := a.keyring(a.keyringTimeout(false)).Get(smtpKeyringName(n.smtpUser, n.smtpServer), smtpPasswordKind)
-		switch {
-		case err == nil:
-			m.Password = cf.NewSecret(pw)
-		case errors.Is(err, keystore.ErrNotFound):
-			m.Password = cf.NewSecret(a.getenv(n.smtpPasswordEnv))
-		default:
-			if v := a.getenv(n.smtpPasswordEnv); v != "" {
-				m.Password = cf.NewSecret(v) // a headless host without a keyring: the environment is the way
-			} else {
-				return nil, fmt.Errorf("reading the SMTP password: %w", err)
-			}
+		pw, err := a.keyring(a.keyringTimeout(false)).Lookup(smtpKeyringName(n.smtpUser, n.smtpServer), smtpPasswordKind)
+		if err != nil && a.getenv(n.smtpPasswordEnv) == "" {
+			return nil, fmt.Errorf("reading the SMTP password: %w", err)
 		}
+		if pw == "" { // none stored, or a headless host without a keyring: the environment is the way
+			pw = a.getenv(n.smtpPasswordEnv)
+		}
+		m.Password = cf.NewSecret(pw)
 	}
 	switch err := m.Validate(); {
 	case errors.Is(err, notify.ErrNoRecipient):
