@@ -54,7 +54,7 @@ func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n, Thresholds: expiry.DefaultThresholds,
+	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n,
 		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10", API: "https://api.example"}, Sweep: s.Sweep}}})
 	if err != nil {
 		t.Fatal(err)
@@ -112,10 +112,14 @@ func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
 		t.Errorf("after Prepare succeeded again: %q", reasons)
 	}
 
+	// Without a classifier the built-in policy judges, as scan's without a policy file (30 and 7 days here).
 	// Two intervals and a bit without a successful sweep: unhealthy even though the last one succeeded.
 	w3, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now,
 		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: s.Sweep}}})
 	w3.Round(context.Background())
+	if body := scrape(t, w3); !strings.Contains(body, `key="orders-key",org="acme",space="prod",status="warning"} 1`) {
+		t.Errorf("not judged by the built-in policy:\n%s", body)
+	}
 	if ok, _ := w3.Health(); !ok {
 		t.Error("unhealthy right after a sweep")
 	}
