@@ -27,25 +27,20 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 	if err != nil {
 		return KeyReport{}, err
 	}
-	r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
-	switch f, cached := c.cached(k.GUID); {
-	case cached:
-		r.Finding = f
-	case !k.LastOperation.Succeeded():
-		r.Finding = pendingFinding(k.LastOperation)
-	default:
+	f, known := c.knownFinding(k)
+	if !known {
 		creds, err := c.Details(ctx, k.GUID)
 		switch {
 		case err == nil:
-			r.Finding = creds.Finding()
-			c.remember(k.GUID, r.Finding)
+			f = creds.Finding()
+			c.remember(k.GUID, f)
 		case isFatal(err):
 			return KeyReport{}, err
 		default:
-			r.Finding = detailsFailure(err)
+			f = detailsFailure(err)
 		}
 	}
-	return r, nil
+	return newKeyReport(k, si, f), nil
 }
 
 // Found is what Find found.
