@@ -204,15 +204,12 @@ func (r *sweepRun) addKeys(keys []ServiceKey) {
 		}
 		r.seenKey[k.GUID] = true
 		r.keys = append(r.keys, k)
-		switch f, cached := r.c.cached(k.GUID); {
-		case cached:
+		if f, known := r.c.knownFinding(k); known {
 			r.findings[k.GUID] = f
-		case !k.LastOperation.Succeeded():
-			r.findings[k.GUID] = pendingFinding(k.LastOperation)
-		default:
-			r.queue = append(r.queue, k.GUID)
-			r.total++
+			continue
 		}
+		r.queue = append(r.queue, k.GUID)
+		r.total++
 	}
 	r.credStage = true
 	r.progress(Progress{Stage: StageCredentials, Done: r.answered, Total: r.total})
@@ -341,8 +338,7 @@ func (r *sweepRun) report(res *SweepResult) {
 			}
 			continue
 		}
-		kr := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si,
-			Finding: r.findings[k.GUID]}
+		kr := newKeyReport(k, si, r.findings[k.GUID])
 		switch {
 		case r.unread[k.GUID]:
 			// The sweep's time limit ran out: keep what was read and list the rest, so the report still says

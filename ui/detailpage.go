@@ -132,23 +132,10 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 		case p.reveal == confirming:
 			p.reveal = hidden // any other key cancels the reveal
 		}
+		if c.keys.scroll(&p.view, m) {
+			return outcome{handled: true}
+		}
 		switch {
-		case key.Matches(m, c.keys.Up):
-			p.view.ScrollUp(1)
-		case key.Matches(m, c.keys.Down):
-			p.view.ScrollDown(1)
-		case key.Matches(m, c.keys.PageUp):
-			p.view.PageUp()
-		case key.Matches(m, c.keys.PageDown):
-			p.view.PageDown()
-		case key.Matches(m, c.keys.HalfUp):
-			p.view.HalfPageUp()
-		case key.Matches(m, c.keys.HalfDown):
-			p.view.HalfPageDown()
-		case key.Matches(m, c.keys.Top):
-			p.view.GotoTop()
-		case key.Matches(m, c.keys.Bottom):
-			p.view.GotoBottom()
 		case key.Matches(m, c.keys.NextMatch), key.Matches(m, c.keys.PrevMatch):
 			// The next key the list's filter kept, in full: like n in less, one match after the other.
 			if p.from != nil {
@@ -167,10 +154,7 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			return copyKey(k, true)
 		case key.Matches(m, c.keys.Ack):
 			return ackKey(&row{foundation: p.f, key: k}, c)
-		default:
-			return outcome{}
 		}
-		return outcome{handled: true}
 	}
 	return outcome{}
 }

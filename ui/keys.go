@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+)
 
 // keyMap holds every key binding; pages pick theirs for the footer and the help overlay.
 type keyMap struct {
@@ -59,4 +63,30 @@ func defaultKeys() keyMap {
 func footerKey(b key.Binding, keys, desc string) key.Binding {
 	b.SetHelp(keys, desc)
 	return b
+}
+
+// scroll moves a page of text (the detail and errors pages) by a line, a page, half a page or to either end when
+// msg is one of those keys, and reports whether it was.
+func (k keyMap) scroll(v *viewport.Model, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		v.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		v.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		v.PageUp()
+	case key.Matches(msg, k.PageDown):
+		v.PageDown()
+	case key.Matches(msg, k.HalfUp):
+		v.HalfPageUp()
+	case key.Matches(msg, k.HalfDown):
+		v.HalfPageDown()
+	case key.Matches(msg, k.Top):
+		v.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		v.GotoBottom()
+	default:
+		return false
+	}
+	return true
 }

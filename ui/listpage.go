@@ -113,7 +113,7 @@ func (p *listPage) refresh(c *common) {
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
 	var hit []bool
-	if p.spec.keys && q.lower != "" && q.rdns == nil {
+	if p.spec.keys && q.lower != "" && !q.dn.IsDN() {
 		// The same test as row.matches, as two scans of the joined texts.
 		hit = make([]bool, len(p.base))
 		p.hay.mark(q.lower, hit)

@@ -248,12 +248,12 @@ func joinCounts(parts []countPart) string {
 // query is a filter text, folded once for matching.
 type query struct {
 	lower, serial string
-	rdns          []string // when the text is a DN: its RDNs, matched in any order and spacing
+	dn            expiry.DNQuery // when the text reads as a DN: matched attribute by attribute, in any spelling
 }
 
 func newQuery(q string) query {
 	q = strings.TrimSpace(q)
-	return query{lower: strings.ToLower(q), serial: foldSerial(q), rdns: rdns(q)}
+	return query{lower: strings.ToLower(q), serial: expiry.FoldSerial(q), dn: expiry.NewDNQuery(q)}
 }
 
 // matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and
@@ -274,7 +274,7 @@ func (r *row) matches(q query) bool {
 		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
 			return true
 		}
-		if q.rdns != nil && (containsRDNs(m.subjectRDNs, q.rdns) || containsRDNs(m.issuerRDNs, q.rdns)) {
+		if q.dn.IsDN() && (q.dn.MatchParsed(m.subjectDN) || q.dn.MatchParsed(m.issuerDN)) {
 			return true
 		}
 	}
@@ -308,9 +308,9 @@ func (r *row) matchedWhere(q query) string {
 		return ""
 	case q.serial != "" && strings.Contains(m.serial, q.serial):
 		return "serial " + c.Serial
-	case q.rdns != nil && containsRDNs(m.subjectRDNs, q.rdns):
+	case q.dn.IsDN() && q.dn.MatchParsed(m.subjectDN):
 		return "subject: " + c.SubjectDN
-	case q.rdns != nil && containsRDNs(m.issuerRDNs, q.rdns):
+	case q.dn.IsDN() && q.dn.MatchParsed(m.issuerDN):
 		return "issuer: " + c.IssuerDN
 	}
 	return ""

@@ -105,8 +105,8 @@ type keyMeta struct {
 	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
 	hasCert bool
 	unknown bool
-	// The subject's and issuer's RDNs, folded and sorted (see rdns), so a DN pasted in any order matches.
-	subjectRDNs, issuerRDNs []string
+	// The subject and issuer DN, parsed once (expiry.ParseDN), so a DN pasted in any spelling matches.
+	subjectDN, issuerDN expiry.ParsedDN
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -115,9 +115,10 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 	parts := []string{k.Name, i.Name, i.SpaceName, i.OrgName, k.GUID}
 	if c := k.Finding.Certificate; c != nil {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
-		m.serial = foldSerial(c.Serial)
+		m.serial = expiry.FoldSerial(c.Serial)
 		m.hasCert = true
-		m.subjectRDNs, m.issuerRDNs = rdns(safetext.Clean(c.SubjectDN)), rdns(safetext.Clean(c.IssuerDN))
+		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
+		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
 	for i, part := range parts {
@@ -129,13 +130,6 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.widths[j] = safetext.Width(safetext.Clean(s))
 	}
 	return m
-}
-
-// foldSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
-func foldSerial(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "0x")
-	return strings.ReplaceAll(s, ":", "")
 }
 
 // newIndex indexes a snapshot. Orgs and spaces the instance listing names but the org and space listings did
