@@ -185,9 +185,9 @@ func (m *Model) created(msg createdMsg) tea.Cmd {
 		return nil
 	}
 	k := msg.created.Key
-	kr := &cf.KeyReport{GUID: k.GUID, Name: k.Name, Type: "key", CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: msg.inst, Finding: msg.created.Finding}
+	kr := msg.created.Report(msg.inst) // as key create reports it
 	r.outcome = "created " + safetext.Clean(k.Name) + " on " + safetext.Clean(msg.inst.Name) + ": v reveals its credentials, w writes them to a file for handover"
-	d := newDetailPage(msg.f, kr)
+	d := newDetailPage(msg.f, &kr)
 	creds := msg.created.Credentials
 	d.creds, d.loading = &creds, false // the create read them already
 	m.stack = append(m.stack, d)
