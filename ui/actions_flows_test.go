@@ -158,7 +158,7 @@ func TestActionFlows(t *testing.T) {
 		tm.Send(keyMsg("R"))
 		// The plan in the words of key rotate --dry-run, then the form.
 		m.shows(t, tm, "The plan (as cfkeys key rotate --dry-run shows it)", "NEW NAME", newName, "THE OLD KEY IS",
-			"kept, marked replaced-by its successor", "read from the broker", "Rotate 1 key?")
+			"kept, marked replaced-by its successor", "read from the broker", "New name")
 		if n := writes(fake); n != 0 {
 			t.Fatalf("%d write requests before the confirmation", n)
 		}
@@ -259,6 +259,29 @@ func TestActionFlows(t *testing.T) {
 		quit(t, tm)
 		if n := writes(fake); n != 0 {
 			t.Errorf("%d write requests after esc", n)
+		}
+	})
+
+	t.Run("at 80x24 the plan of one key stays in view above the form", func(t *testing.T) {
+		t.Parallel()
+		m, tm, _, _ := actProgram(t, true, 80, 24)
+		tm.Send(keyMsg("a"))
+		m.shows(t, tm, "› all keys")
+		tm.Send(keyMsg("/"))
+		tm.Type("crm-sync-sender")
+		tm.Send(keyMsg("enter"))
+		m.shows(t, tm, "(1 match)")
+		tm.Send(keyMsg("R"))
+		m.focused(t, tm, "New name")
+		screen := m.shows(t, tm, "NEW NAME", "THE OLD KEY IS          kept, marked replaced-by its successor")
+		if strings.Contains(screen, "more lines") {
+			t.Errorf("the plan gave way:\n%s", screen)
+		}
+		final := quit(t, tm)
+		for i, l := range strings.Split(final.View().Content, "\n") {
+			if w := ansi.StringWidth(l); w > 80 {
+				t.Errorf("line %d is %d cells wide", i, w)
+			}
 		}
 	})
 

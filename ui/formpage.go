@@ -75,12 +75,11 @@ func (p *formPage) body(c *common) string {
 	return fillLines(lines, c.bodyHeight())
 }
 
-func (p *formPage) statusLine(c *common) string {
-	return c.styles.Dim.Render("enter next · shift+tab back · esc cancels (nothing is sent)")
-}
+// statusLine leaves the line to the form's own help (enter, shift+tab, y/n) and to messages.
+func (p *formPage) statusLine(*common) string { return "" }
 
 func (p *formPage) shortHelp(c *common) []key.Binding {
-	return []key.Binding{footerKey(c.keys.Back, "esc", "cancel")}
+	return []key.Binding{footerKey(c.keys.Back, "esc", "cancel (nothing is sent)")}
 }
 
 func (p *formPage) fullHelp(c *common) [][]key.Binding {

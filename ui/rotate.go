@@ -157,9 +157,14 @@ func (m *Model) rotationPlanned(msg rotationPlannedMsg) tea.Cmd {
 		return nil
 	}
 	n := max(todo, 1)
-	fields = append(fields,
+	// Two short steps rather than one tall form, so the plan above them stays in view on a small terminal.
+	var groups []*huh.Group
+	if len(fields) > 0 {
+		groups = append(groups, huh.NewGroup(fields...))
+	}
+	groups = append(groups, huh.NewGroup(
 		huh.NewConfirm().Title("Delete the old key once its successor is verified?").Affirmative("Delete it").Negative("Keep it").Value(&a.deleteOld),
-		huh.NewConfirm().Title(fmt.Sprintf("Rotate %d %s?", n, plural(n, "key", "keys"))).Affirmative("Rotate").Negative("Cancel").Value(&a.confirm))
+		huh.NewConfirm().Title(fmt.Sprintf("Rotate %d %s?", n, plural(n, "key", "keys"))).Affirmative("Rotate").Negative("Cancel").Value(&a.confirm)))
 	f, c := msg.run.f, msg.c
 	done := func(m *Model) tea.Cmd {
 		if !a.confirm {
@@ -172,7 +177,7 @@ func (m *Model) rotationPlanned(msg rotationPlannedMsg) tea.Cmd {
 	if len(items) > 1 {
 		title = fmt.Sprintf("rotate %d keys", len(items))
 	}
-	return m.push(newFormPage(title, f, planLines(items), done, huh.NewGroup(fields...)))
+	return m.push(newFormPage(title, f, planLines(items), done, groups...))
 }
 
 // planLines are the plan in the words and columns of cfkeys key rotate --dry-run: its table for several keys,
