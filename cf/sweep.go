@@ -45,7 +45,20 @@ type SweepOptions struct {
 	FixedConcurrency bool
 	// Progress, when set, is called from the sweeping goroutine as the sweep advances.
 	Progress func(Progress)
+	// OnPartial, when set, is called from the sweeping goroutine with what the sweep knows so far, so a UI can
+	// show keys long before every credential is read: the instances listed, and each key listed whose instance
+	// is known, with its finding where read (or taken from the cache) and Reading set where its credentials are
+	// still to be read. It is called at once when a page of a listing arrives, and as /details answers come in
+	// at most every PartialInterval on the client's clock or every PartialEvery answers, whichever comes first.
+	// The result is the callee's to keep: the sweep never changes what it handed over.
+	OnPartial func(SweepResult)
 }
+
+// PartialInterval is how often, at most, SweepOptions.OnPartial hears of /details answers by the clock.
+const PartialInterval = 250 * time.Millisecond
+
+// PartialEvery is how many /details answers make SweepOptions.OnPartial hear of them sooner than PartialInterval.
+const PartialEvery = 500
 
 // KeyReport is one service key located in its org, space and instance, with what its credentials say.
 type KeyReport struct {
@@ -56,6 +69,9 @@ type KeyReport struct {
 	LastOperation LastOperation
 	Instance      ServiceInstance
 	Finding       expiry.Finding
+	// Reading is set, in partial results only (SweepOptions.OnPartial), on a key whose credentials are still to
+	// be read; its Finding is then empty.
+	Reading bool
 }
 
 // SweepError is a failure that concerned one key and did not stop the sweep.
@@ -78,6 +94,9 @@ type SweepResult struct {
 	DetailsFetched int
 	// PeakConcurrency is the most /details requests the sweep had in flight at once.
 	PeakConcurrency int
+	// FromCache is the number of keys whose findings came from the details cache (read before, by this process
+	// or, through the findings cache, by an earlier one) rather than from a /details request of this sweep.
+	FromCache int
 }
 
 // NotFoundError says a name given to narrow a sweep matched nothing the user can see.

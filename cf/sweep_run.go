@@ -2,6 +2,8 @@ package cf
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
@@ -59,6 +61,12 @@ type sweepRun struct {
 	total     int // keys whose /details the sweep requests
 	fetched   int
 	credStage bool // StageCredentials has been reported
+	fromCache int  // keys whose findings came from the cache
+
+	onPartial    func(SweepResult)
+	partialAt    time.Time // when onPartial was last called
+	partialTaken int       // answers taken when onPartial was last called
+	startedAt    time.Time
 
 	listingsLeft   int  // listings still running
 	missingStarted bool // the missing instances are being (or have been) read
@@ -76,7 +84,7 @@ func newSweepRun(c *Client, o SweepOptions, filter InstanceFilter, progress func
 		ceiling = MaxAdaptiveConcurrency
 	}
 	return &sweepRun{
-		c: c, filter: filter, filtered: filter.OrgGUIDs != nil || filter.SpaceGUIDs != nil, progress: progress,
+		c: c, filter: filter, filtered: filter.OrgGUIDs != nil || filter.SpaceGUIDs != nil, progress: progress, onPartial: o.OnPartial,
 		limit:  newConcurrencyLimit(start, ceiling, o.FixedConcurrency, c.opts.Clock),
 		events: make(chan sweepEvent), byGUID: map[string]ServiceInstance{}, seenKey: map[string]bool{},
 		findings: map[string]expiry.Finding{}, failures: map[string]error{}, unread: map[string]bool{}, missingErrs: map[string]error{},
@@ -90,6 +98,7 @@ func newSweepRun(c *Client, o SweepOptions, filter InstanceFilter, progress func
 // instances, the keys and the errors.
 func (r *sweepRun) run(ctx context.Context, res *SweepResult) error {
 	sweepCtx := ctx
+	r.startedAt = res.StartedAt
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -141,6 +150,7 @@ func (r *sweepRun) run(ctx context.Context, res *SweepResult) error {
 			r.progress(Progress{Stage: StageKeys})
 		}
 		r.addKeys(ev.keys)
+		r.partial(len(ev.instances) > 0 || len(ev.keys) > 0 || ev.missing != nil)
 		if r.listingsLeft == 0 && !r.missingStarted && r.fatal == nil {
 			r.startMissing(ctx)
 		}
@@ -207,6 +217,7 @@ func (r *sweepRun) addKeys(keys []ServiceKey) {
 		switch f, cached := r.c.cached(k.GUID); {
 		case cached:
 			r.findings[k.GUID] = f
+			r.fromCache++
 		case !k.LastOperation.Succeeded():
 			r.findings[k.GUID] = pendingFinding(k.LastOperation)
 		default:
@@ -325,12 +336,38 @@ func (r *sweepRun) takeMissing(a *missingAnswer) {
 	}
 }
 
+// partial tells SweepOptions.OnPartial what the sweep knows so far: at once when listed is set (a page of a
+// listing, or the missing instances, arrived), otherwise when PartialInterval has passed or PartialEvery answers
+// came in since it last did, and only if an answer came in at all.
+func (r *sweepRun) partial(listed bool) {
+	if r.onPartial == nil || r.fatal != nil {
+		return
+	}
+	now := r.c.opts.Clock()
+	if !listed {
+		fresh := r.answered - r.partialTaken
+		if fresh == 0 || (fresh < PartialEvery && now.Sub(r.partialAt) < PartialInterval) {
+			return
+		}
+	}
+	r.partialAt, r.partialTaken = now, r.answered
+	var res SweepResult
+	r.fill(&res, true)
+	res.StartedAt = r.startedAt
+	r.onPartial(res)
+}
+
 // report fills res: the instances, a report per key whose instance is known, and the errors (instances that could
 // not be read, then credentials that could not be read, then keys not read in time, each in listing order).
-func (r *sweepRun) report(res *SweepResult) {
-	res.Instances = r.instances
+func (r *sweepRun) report(res *SweepResult) { r.fill(res, false) }
+
+// fill is report, or (partial) what is known so far: keys whose credentials are still to be read are marked
+// Reading. Either way res shares nothing the sweep goes on to change.
+func (r *sweepRun) fill(res *SweepResult, partial bool) {
+	res.Instances = slices.Clip(r.instances) // appends go past its end: what res holds stays as it is
 	res.DetailsFetched = r.fetched
 	res.PeakConcurrency = r.peak
+	res.FromCache = r.fromCache
 	var detailErrs, timeErrs []SweepError
 	reports := make([]KeyReport, 0, len(r.keys))
 	for _, k := range r.keys {
@@ -341,8 +378,9 @@ func (r *sweepRun) report(res *SweepResult) {
 			}
 			continue
 		}
+		f, read := r.findings[k.GUID]
 		kr := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si,
-			Finding: r.findings[k.GUID]}
+			Finding: f, Reading: partial && !read}
 		switch {
 		case r.unread[k.GUID]:
 			// The sweep's time limit ran out: keep what was read and list the rest, so the report still says
