@@ -70,7 +70,7 @@ type KeyReport struct {
 	Instance      ServiceInstance
 	Finding       expiry.Finding
 	// Reading is set, in partial results only (SweepOptions.OnPartial), on a key whose credentials are still to
-	// be read; its Finding is then empty.
+	// be read; its Finding is then ReadingFinding, so code that ignores Reading sees an unknown, pending key.
 	Reading bool
 }
 
@@ -224,6 +224,9 @@ func hiddenByRole(err error) bool {
 	d := api.Detail()
 	return !strings.HasPrefix(d, "Creation of") && !strings.HasPrefix(d, "Deletion of")
 }
+
+// ReadingFinding is the finding of a key whose credentials a sweep is still to read (KeyReport.Reading).
+var ReadingFinding = expiry.UnknownBecause(expiry.CausePending, "credentials still being read")
 
 // pendingFinding is the finding of a key whose last operation has not (yet) produced credentials.
 func pendingFinding(op LastOperation) expiry.Finding {

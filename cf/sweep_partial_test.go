@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
-	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 // detailsHold holds every /details request, while on, until release is closed; the listings pass.
@@ -131,7 +130,7 @@ func TestSweepPartialShowsKeysBeforeDetails(t *testing.T) {
 			t.Errorf("partial %d: %d instances, started %v", i, len(pr.Instances), pr.StartedAt)
 		}
 		for _, k := range pr.Keys {
-			if k.Reading != (k.Finding == expiry.Finding{}) {
+			if k.Reading != (k.Finding == ReadingFinding) {
 				t.Errorf("partial %d: key %s reading %v with finding %+v", i, k.Name, k.Reading, k.Finding)
 			}
 		}

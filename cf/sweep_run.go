@@ -379,6 +379,9 @@ func (r *sweepRun) fill(res *SweepResult, partial bool) {
 			continue
 		}
 		f, read := r.findings[k.GUID]
+		if partial && !read {
+			f = ReadingFinding
+		}
 		kr := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si,
 			Finding: f, Reading: partial && !read}
 		switch {

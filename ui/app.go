@@ -170,12 +170,14 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 	f.cancel = cancel
 	gen, name, backend := f.gen, f.Name, f.backend
 	// The load keeps only its latest progress and partial snapshot; the animation ticks bring them to the screen.
-	early := &atomic.Pointer[Snapshot]{}
+	early := &atomic.Pointer[earlySnapshot]{}
 	f.early = early
 	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
 		defer cancel()
-		snap, err := backend.Load(ctx, send, func(s *Snapshot) { early.Store(s) })
+		snap, err := backend.Load(ctx, send, func(s *Snapshot) {
+			early.Store(&earlySnapshot{snap: s, idx: newIndex(s)}) // indexing takes a while: here, not in Update
+		})
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
 			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update

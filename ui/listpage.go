@@ -134,7 +134,7 @@ func (p *listPage) refresh(c *common) {
 			sum := summarise(r.keys, now, c.th)
 			p.sums[r.id] = sum
 			for _, part := range countsText(sum, c.th) {
-				if len(r.keys) > 0 {
+				if len(r.keys) > sum.reading { // "no keys" while every key is being read is no count
 					p.slots[part.status] = max(p.slots[part.status], safetext.Width(part.text))
 				}
 			}

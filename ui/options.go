@@ -55,8 +55,9 @@ type Foundation struct {
 // Backend reads a foundation.
 type Backend interface {
 	// Load reads a snapshot of the foundation, reporting progress as it goes. partial, called as listings
-	// arrive, shows what is known so far (orgs and spaces before the keys' credentials are read); the result is
-	// the whole snapshot.
+	// arrive and then as credentials are read (from any goroutine, never after Load returns), shows what is known
+	// so far: orgs and spaces, then instances and keys, those still being read marked cf.KeyReport.Reading; the
+	// result is the whole snapshot.
 	Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error)
 	// Details reads one key's credentials.
 	Details(ctx context.Context, guid string) (cf.KeyCredentials, error)
@@ -69,6 +70,9 @@ type Snapshot struct {
 	Instances []cf.ServiceInstance
 	Keys      []cf.KeyReport
 	Errors    []cf.SweepError
+	// Cached counts the keys whose findings came from the findings cache (or an earlier load) rather than from
+	// reading their credentials now: a partial snapshot with some is shown as "cached, refreshing".
+	Cached int
 }
 
 // ClientBackend is the Backend of a logged-in cf.Client. wrap, when set, rewrites errors (e.g. to name the profile
@@ -96,11 +100,15 @@ func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress), pa
 		return nil, b.wrap(err)
 	}
 	partial(&Snapshot{Orgs: orgs, Spaces: spaces}) // the sweep lists instances and keys, then reads every key: seconds to minutes
-	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress})
+	relay := newPartialRelay(partial)
+	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress, OnPartial: func(r cf.SweepResult) {
+		relay.offer(&Snapshot{Orgs: orgs, Spaces: spaces, Instances: r.Instances, Keys: r.Keys, Errors: r.Errors, Cached: r.FromCache})
+	}})
+	relay.stop()
 	if err != nil {
 		return nil, b.wrap(err)
 	}
-	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors}, nil
+	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors, Cached: res.FromCache}, nil
 }
 
 func (b *clientBackend) Details(ctx context.Context, guid string) (cf.KeyCredentials, error) {

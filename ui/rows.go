@@ -176,11 +176,16 @@ type summary struct {
 	worst    expiry.Status
 	total    int
 	earliest time.Time // the earliest certificate expiry beneath, zero when none
+	reading  int       // keys whose credentials a first load is still reading: in no count
 }
 
 func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summary {
 	s := summary{counts: map[expiry.Status]int{}, worst: expiry.StatusNone, total: len(keys)}
 	for _, k := range keys {
+		if k.Reading {
+			s.reading++
+			continue
+		}
 		st := stateOf(k, now, th).status
 		s.counts[st]++
 		if st < s.worst {
