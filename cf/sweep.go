@@ -1,11 +1,11 @@
 package cf
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -255,20 +255,8 @@ func detailsFailure(err error) expiry.Finding {
 	return expiry.UnknownBecause(expiry.CauseFailed, reason)
 }
 
-// sortReports orders reports by org, space, instance and key name, GUIDs breaking ties.
-func sortReports(r []KeyReport) {
-	sort.SliceStable(r, func(i, j int) bool {
-		a, b := r[i], r[j]
-		switch {
-		case a.Instance.OrgName != b.Instance.OrgName:
-			return a.Instance.OrgName < b.Instance.OrgName
-		case a.Instance.SpaceName != b.Instance.SpaceName:
-			return a.Instance.SpaceName < b.Instance.SpaceName
-		case a.Instance.Name != b.Instance.Name:
-			return a.Instance.Name < b.Instance.Name
-		case a.Name != b.Name:
-			return a.Name < b.Name
-		}
-		return a.GUID < b.GUID
-	})
+// compareReports orders keys by org, space, instance and key name, GUIDs breaking ties.
+func compareReports(a, b *ServiceInstance, aName, bName, aGUID, bGUID string) int {
+	return cmp.Or(cmp.Compare(a.OrgName, b.OrgName), cmp.Compare(a.SpaceName, b.SpaceName), cmp.Compare(a.Name, b.Name),
+		cmp.Compare(aName, bName), cmp.Compare(aGUID, bGUID))
 }
