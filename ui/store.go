@@ -83,6 +83,7 @@ type foundationState struct {
 	latest     *atomic.Pointer[cf.Progress]   // the running load's latest progress, written by its goroutine
 	early      *atomic.Pointer[earlySnapshot] // the running load's latest partial snapshot, written by its goroutine
 	partial    bool                           // snap is what a first load listed so far, not yet whole
+	partialAt  time.Time                      // when, by the ticks, the partial snapshot shown was put in place
 	updatedAt  time.Time                      // when the snapshot was taken
 	staleSince time.Time                      // when refreshes started failing (zero while fresh)
 	lastErr    error
