@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -90,23 +91,44 @@ type clientBackend struct {
 	wrap        func(error) error
 }
 
+// Load lists orgs and spaces while the sweep lists instances and keys and reads credentials, and shows what is
+// known as it comes: the names of orgs and spaces need not hold up the keys, nor the keys the names.
 func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error) {
-	orgs, err := b.c.Organizations(ctx)
-	if err != nil {
-		return nil, b.wrap(err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The first failure fails the load and stops the other half, whose own failure (cancelled) then says nothing.
+	var failed sync.Once
+	var firstErr error
+	fail := func(err error) {
+		failed.Do(func() {
+			firstErr = err
+			cancel()
+		})
 	}
-	spaces, err := b.c.Spaces(ctx, nil)
+	view := newPartialView(partial)
+	defer view.stop()
+	var orgs []cf.Organization
+	var spaces []cf.Space
+	named := make(chan struct{})
+	go func() {
+		defer close(named)
+		var err error
+		if orgs, err = b.c.Organizations(ctx); err == nil {
+			spaces, err = b.c.Spaces(ctx, nil)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		view.names(orgs, spaces)
+	}()
+	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress, OnPartial: view.swept})
 	if err != nil {
-		return nil, b.wrap(err)
+		fail(err)
 	}
-	partial(&Snapshot{Orgs: orgs, Spaces: spaces}) // the sweep lists instances and keys, then reads every key: seconds to minutes
-	relay := newPartialRelay(partial)
-	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress, OnPartial: func(r cf.SweepResult) {
-		relay.offer(&Snapshot{Orgs: orgs, Spaces: spaces, Instances: r.Instances, Keys: r.Keys, Errors: r.Errors, Cached: r.FromCache})
-	}})
-	relay.stop()
-	if err != nil {
-		return nil, b.wrap(err)
+	<-named
+	if firstErr != nil {
+		return nil, b.wrap(firstErr)
 	}
 	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors, Cached: res.FromCache}, nil
 }
