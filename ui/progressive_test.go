@@ -236,3 +236,24 @@ func TestProgramWarmStartShowsCachedStatuses(t *testing.T) {
 	tm.Send(keyMsg("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
+
+// A first load's partial snapshots replace each other at most every partialRedraw by the ticks' time: rebuilding
+// 10,000 keys' rows is not done on every animation frame.
+func TestPartialSnapshotsRedrawAtMostTwiceASecond(t *testing.T) {
+	t.Parallel()
+	b := stub()
+	full := testSnapshot()
+	b.gate, b.partial = make(chan struct{}), &Snapshot{Orgs: full.Orgs, Spaces: full.Spaces}
+	h := oneFoundation(t, b, defaultOpts(), 120, 24)
+	h.tick(100 * time.Millisecond)
+	h.mustShow("loading…")
+	f := h.m.store.foundations[0]
+	next := readingSnapshot()
+	f.early.Store(&earlySnapshot{snap: next, idx: newIndex(next)}) // what the load's goroutine does
+	h.tick(100 * time.Millisecond)
+	h.mustShow("loading…")
+	h.mustNotShow("reading…")
+	h.tick(partialRedraw)
+	h.mustShow("3 reading…")
+	h.mustNotShow("loading…")
+}
