@@ -49,8 +49,10 @@ type SweepOptions struct {
 	// show keys long before every credential is read: the instances listed, and each key listed whose instance
 	// is known, with its finding where read (or taken from the cache) and Reading set where its credentials are
 	// still to be read. It is called at once when a page of a listing arrives, and as /details answers come in
-	// at most every PartialInterval on the client's clock or every PartialEvery answers, whichever comes first.
-	// The result is the callee's to keep: the sweep never changes what it handed over.
+	// at most every PartialInterval on the client's clock or every PartialEvery answers, whichever comes first;
+	// both grow in proportion beyond PartialScale keys, so that the copies (and what the callee does with them)
+	// take a bounded share of the sweep however large. The result is the callee's to keep: the sweep never
+	// changes what it handed over.
 	OnPartial func(SweepResult)
 }
 
@@ -59,6 +61,17 @@ const PartialInterval = 250 * time.Millisecond
 
 // PartialEvery is how many /details answers make SweepOptions.OnPartial hear of them sooner than PartialInterval.
 const PartialEvery = 500
+
+// PartialScale is the number of keys up to which PartialInterval and PartialEvery hold as they are; a sweep of
+// 10,000 keys reports every second or 2,000 answers.
+const PartialScale = 2500
+
+// partialSpacing is the time and the number of answers between two partial results of a sweep that has listed
+// keys keys.
+func partialSpacing(keys int) (time.Duration, int) {
+	scale := max(1, keys/PartialScale)
+	return PartialInterval * time.Duration(scale), PartialEvery * scale
+}
 
 // KeyReport is one service key located in its org, space and instance, with what its credentials say.
 type KeyReport struct {

@@ -7,7 +7,8 @@ import (
 )
 
 // partialBudget is what one partial result of a 10,000-key sweep may cost the sweeping goroutine, judged on the
-// median: there is at most one per PartialInterval, so 15 ms stalls the pipeline for at most 6% of the time.
+// median: a sweep of 10,000 keys makes one a second at most (partialSpacing), so 15 ms stalls the pipeline for
+// at most 1.5% of the time.
 const partialBudget = 15 * time.Millisecond
 
 // BenchmarkSweepPartial10k measures what SweepOptions.OnPartial costs the sweeping goroutine on a foundation of

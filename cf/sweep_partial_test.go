@@ -221,3 +221,23 @@ func TestSweepPartialShowsCachedFindingsFirst(t *testing.T) {
 		t.Errorf("final: %d fetched, %d from the cache, %d reading", res.DetailsFetched, res.FromCache, reading(*res))
 	}
 }
+
+// Partial results come further apart as a sweep grows, so that copying them takes a bounded share of it.
+func TestSweepPartialSpacing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		keys     int
+		interval time.Duration
+		every    int
+	}{
+		{0, 250 * time.Millisecond, 500},
+		{2500, 250 * time.Millisecond, 500},
+		{4999, 250 * time.Millisecond, 500},
+		{10000, time.Second, 2000},
+		{50000, 5 * time.Second, 10000},
+	} {
+		if interval, every := partialSpacing(tc.keys); interval != tc.interval || every != tc.every {
+			t.Errorf("%d keys: every %v or %d answers, want %v or %d", tc.keys, interval, every, tc.interval, tc.every)
+		}
+	}
+}

@@ -339,16 +339,17 @@ func (r *sweepRun) takeMissing(a *missingAnswer) {
 }
 
 // partial tells SweepOptions.OnPartial what the sweep knows so far: at once when listed is set (a page of a
-// listing, or the missing instances, arrived), otherwise when PartialInterval has passed or PartialEvery answers
-// came in since it last did, and only if an answer came in at all.
+// listing, or the missing instances, arrived), otherwise when the partialSpacing time has passed or its number of
+// answers came in since it last did, and only if an answer came in at all.
 func (r *sweepRun) partial(listed bool) {
 	if r.onPartial == nil || r.fatal != nil {
 		return
 	}
 	now := r.c.opts.Clock()
 	if !listed {
+		interval, every := partialSpacing(len(r.keys))
 		fresh := r.answered - r.partialTaken
-		if fresh == 0 || (fresh < PartialEvery && now.Sub(r.partialAt) < PartialInterval) {
+		if fresh == 0 || (fresh < every && now.Sub(r.partialAt) < interval) {
 			return
 		}
 	}
