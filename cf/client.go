@@ -59,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.Clock = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = Sleep
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency

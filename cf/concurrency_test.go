@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // rateHeader is the header of an answer saying how much of the rate-limit window is left.
@@ -190,7 +191,7 @@ func TestAdaptiveConcurrencyUnderRateLimit(t *testing.T) {
 type inFlightLimiter struct {
 	capacity int64
 	delay    time.Duration
-	clock    *manualClock
+	clock    *testclock.Clock
 	n        atomic.Int64
 }
 

@@ -112,7 +112,7 @@ func mask(v any, name string) any {
 	return v
 }
 
-// abbreviatePEM replaces strings holding PEM certificates with "<PEM: N certificates, B bytes>".
+// abbreviatePEM replaces strings holding PEM certificates with a summary (pemSummary).
 func abbreviatePEM(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -124,15 +124,33 @@ func abbreviatePEM(v any) any {
 			t[i] = abbreviatePEM(e)
 		}
 	case string:
-		if n := strings.Count(t, "-----BEGIN CERTIFICATE-----"); n > 0 {
-			noun := "certificate"
-			if n > 1 {
-				noun = "certificates"
-			}
-			return fmt.Sprintf("<PEM: %d %s, %d bytes>", n, noun, len(t))
+		if s, ok := pemSummary(t); ok {
+			return s
 		}
 	}
 	return v
+}
+
+// pemSummary is the one-line stand-in for a string holding PEM certificates: "<PEM: 2 certificates, 1880 bytes>",
+// and, so that a placeholder or a truncated paste does not pass for a certificate, "<PEM: not a valid
+// certificate, 82 bytes>" or "<PEM: 3 certificates, 1 not valid, 2900 bytes>". ok is false for a string that
+// announces no certificate.
+func pemSummary(s string) (summary string, ok bool) {
+	valid, invalid := expiry.CountCertificates(s)
+	n := valid + invalid
+	switch {
+	case n == 0:
+		return "", false
+	case invalid == 0 && n == 1:
+		return fmt.Sprintf("<PEM: 1 certificate, %d bytes>", len(s)), true
+	case invalid == 0:
+		return fmt.Sprintf("<PEM: %d certificates, %d bytes>", n, len(s)), true
+	case n == 1:
+		return fmt.Sprintf("<PEM: not a valid certificate, %d bytes>", len(s)), true
+	case valid == 0:
+		return fmt.Sprintf("<PEM: %d certificates, none valid, %d bytes>", n, len(s)), true
+	}
+	return fmt.Sprintf("<PEM: %d certificates, %d not valid, %d bytes>", n, invalid, len(s)), true
 }
 
 // IsSecretField reports whether a credentials field name says its value is a secret.

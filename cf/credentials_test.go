@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/cf/pki"
 )
 
 func TestMaskedCredentials(t *testing.T) {
@@ -86,5 +89,44 @@ func TestMaskedDemoKeys(t *testing.T) {
 				t.Errorf("%s: masked credentials hold a secret", k.Name)
 			}
 		}
+	}
+}
+
+// Issue 13, defect 13: Display summarises PEM certificates in one line, and says so when a string that announces
+// a certificate holds none that parses, instead of counting it as one.
+func TestDisplaySummarisesPEM(t *testing.T) {
+	t.Parallel()
+	root, err := pki.NewRootCA("CN=Summary CA,O=cffake,C=DE", testNow.AddDate(-1, 0, 0), testNow.AddDate(1, 0, 0), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := root.Issue("CN=summary,O=cffake,C=DE", big.NewInt(10), testNow.Add(-time.Hour), testNow.AddDate(0, 0, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const broken = "-----BEGIN CERTIFICATE-----\nnot a certificate, a placeholder\n-----END CERTIFICATE-----\n"
+	tests := []struct{ name, pem, want string }{
+		{"one certificate", leaf.CertPEM, "<PEM: 1 certificate, %d bytes>"},
+		{"a chain", leaf.CertPEM + root.PEM, "<PEM: 2 certificates, %d bytes>"},
+		{"escaped newlines", strings.ReplaceAll(leaf.CertPEM, "\n", `\n`), "<PEM: 1 certificate, %d bytes>"},
+		{"a placeholder", broken, "<PEM: not a valid certificate, %d bytes>"},
+		{"a truncated body", leaf.CertPEM[:len(leaf.CertPEM)/2] + "\n-----END CERTIFICATE-----\n", "<PEM: not a valid certificate, %d bytes>"},
+		{"no END line", "-----BEGIN CERTIFICATE-----\nMIIB", "<PEM: not a valid certificate, %d bytes>"},
+		{"two placeholders", broken + broken, "<PEM: 2 certificates, none valid, %d bytes>"},
+		{"a chain with a placeholder", leaf.CertPEM + broken + root.PEM, "<PEM: 3 certificates, 1 not valid, %d bytes>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, _ := json.Marshal(map[string]string{"certificate": tc.pem, "url": "https://x"})
+			out, err := NewKeyCredentials(raw).Display()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf(`"certificate": "`+tc.want+`"`, len(tc.pem))
+			if !strings.Contains(string(out), want) || !strings.Contains(string(out), `"url": "https://x"`) {
+				t.Errorf("Display:\n%s\nwant %s", out, want)
+			}
+		})
 	}
 }

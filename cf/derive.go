@@ -136,7 +136,7 @@ func leafCertificate(raw json.RawMessage, want *expiry.Certificate) *x509.Certif
 		if c.IsCA {
 			continue
 		}
-		if want != nil && c.NotAfter.Equal(want.NotAfter) && (want.Serial == "" || strings.EqualFold(normaliseSerial(want.Serial), normaliseSerial(c.SerialNumber.Text(16)))) {
+		if want != nil && c.NotAfter.Equal(want.NotAfter) && (want.Serial == "" || expiry.SameSerial(want.Serial, c.SerialNumber.Text(16))) {
 			return c
 		}
 		if first == nil {

@@ -27,25 +27,20 @@ func (c *Client) FindByGUID(ctx context.Context, guid string) (KeyReport, error)
 	if err != nil {
 		return KeyReport{}, err
 	}
-	r := KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si}
-	switch f, cached := c.cached(k.GUID); {
-	case cached:
-		r.Finding = f
-	case !k.LastOperation.Succeeded():
-		r.Finding = pendingFinding(k.LastOperation)
-	default:
+	f, known := c.knownFinding(k)
+	if !known {
 		creds, err := c.Details(ctx, k.GUID)
 		switch {
 		case err == nil:
-			r.Finding = creds.Finding()
-			c.remember(k.GUID, r.Finding)
+			f = creds.Finding()
+			c.remember(k.GUID, f)
 		case isFatal(err):
 			return KeyReport{}, err
 		default:
-			r.Finding = detailsFailure(err)
+			f = detailsFailure(err)
 		}
 	}
-	return r, nil
+	return newKeyReport(k, si, f), nil
 }
 
 // Found is what Find found.
@@ -84,13 +79,6 @@ func (c *Client) Find(ctx context.Context, query string, o SweepOptions) (Found,
 	return out, nil
 }
 
-// normaliseSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
-func normaliseSerial(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "0x")
-	return strings.ReplaceAll(s, ":", "")
-}
-
 // MatchesCertificate reports whether query (without regard to case) occurs in the key's name, its certificate's
 // subject or issuer DN, or its serial (written with or without 0x and colons), or names the subject or issuer DN
 // attribute by attribute (expiry.MatchDN: a DN pasted in openssl's order and spacing, a CN copied from a log).
@@ -112,8 +100,8 @@ func (k KeyReport) MatchesCertificate(query string) bool {
 	if expiry.MatchDN(query, c.SubjectDN) || expiry.MatchDN(query, c.IssuerDN) {
 		return true
 	}
-	ns := normaliseSerial(query)
-	return ns != "" && strings.Contains(normaliseSerial(c.Serial), ns)
+	ns := expiry.FoldSerial(query)
+	return ns != "" && strings.Contains(expiry.FoldSerial(c.Serial), ns)
 }
 
 // Matches is MatchesCertificate widened to everything an admin may type to find a key: also the instance, space

@@ -8,28 +8,11 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // testNow is the instant every test foundation starts at.
-var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-
-// manualClock is a clock tests move by hand; the fake foundation and the client share it.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+var testNow = testclock.Start
 
 // sleepRecorder replaces real waiting in retries: it records each wait and returns at once.
 type sleepRecorder struct {
@@ -59,13 +42,13 @@ func (s *sleepRecorder) Waits() []time.Duration {
 type foundation struct {
 	fake   *cffake.Server
 	srv    *httptest.Server
-	clock  *manualClock
+	clock  *testclock.Clock
 	sleeps *sleepRecorder
 }
 
 func newFoundation(t testing.TB, fo cffake.Options) *foundation {
 	t.Helper()
-	clock := &manualClock{t: testNow}
+	clock := testclock.New(testNow)
 	fo.Clock = clock.Now
 	fake, err := cffake.New(fo)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // hostileFoundation is a fake foundation behind a hostile front, served over real HTTP (or HTTPS) for one test.
@@ -19,7 +20,7 @@ type hostileFoundation struct {
 // certificate, which the options' HTTP client trusts.
 func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFoundation {
 	t.Helper()
-	clock := &manualClock{t: testNow}
+	clock := testclock.New(testNow)
 	fo.Clock = clock.Now
 	fake, err := cffake.New(fo)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cfkeys/cfkeys/internal/atomicfile"
+	"github.com/cfkeys/cfkeys/internal/jsonfile"
 )
 
 // journalVersion is the version of the journal file format.
@@ -184,15 +183,7 @@ func (j *Journal) Finish(now time.Time) error {
 
 // save writes the journal atomically with mode 0600. The caller holds j.mu (or owns j alone).
 func (j *Journal) save() error {
-	data, err := json.MarshalIndent(j.doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	err = atomicfile.Write(j.path, 0o600, func(w io.Writer) error {
-		_, err := w.Write(append(data, '\n'))
-		return err
-	})
-	if err != nil {
+	if err := jsonfile.Save(j.path, j.doc); err != nil {
 		return fmt.Errorf("writing journal %s: %w", j.path, err)
 	}
 	return nil

@@ -124,6 +124,12 @@ type CreatedKey struct {
 	Credentials KeyCredentials
 }
 
+// Report is the created key as find and scan report keys, in the instance si.
+func (k CreatedKey) Report(si ServiceInstance) KeyReport {
+	return KeyReport{GUID: k.Key.GUID, Name: k.Key.Name, Type: "key", CreatedAt: k.Key.CreatedAt, LastOperation: k.Key.LastOperation,
+		Instance: si, Finding: k.Finding}
+}
+
 // StartCreateKey sends the create request and returns the job's Location. A request that got no answer is an
 // *UncertainWriteError: look for the key (FindCreatedKey) before sending it again.
 func (c *Client) StartCreateKey(ctx context.Context, r KeyRequest) (string, error) {

@@ -19,7 +19,8 @@ import (
 // sent chunked, and checks each is one error of the sweep, read no further than the cap and never retried; then
 // a 200 MB listing page, which fails the scan after one request.
 func TestOversizedAnswersRefused(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it checks that the process-wide in-flight budget is all given back, which only holds while no
+	// other test is reading an answer (parallel tests wait until the sequential ones are done).
 	f := newHostileFoundation(t, cffake.Options{}, false)
 	c, _ := f.login(t, cffake.AdminUser, f.options())
 	keys := certificateKeys(t, f.fake)

@@ -52,8 +52,9 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return min(d, p.MaxDelay)
 }
 
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done, whichever comes first, and returns ctx's error if it ended first: the
+// default of Options.Sleep and of the notifier's wait between delivery attempts.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -241,6 +241,25 @@ func hiddenByRole(err error) bool {
 // ReadingFinding is the finding of a key whose credentials a sweep is still to read (KeyReport.Reading).
 var ReadingFinding = expiry.UnknownBecause(expiry.CausePending, "credentials still being read")
 
+// newKeyReport is the one way a key becomes a report, for a sweep and for a lookup by GUID alike: the key as
+// listed, its instance, and what its credentials say.
+func newKeyReport(k ServiceKey, si ServiceInstance, f expiry.Finding) KeyReport {
+	return KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: si,
+		Finding: f}
+}
+
+// knownFinding is what can be said of a key without reading its credentials: what this client's user read
+// before, or, for a key not (yet) created successfully, that it has none. ok is false when /details must be read.
+func (c *Client) knownFinding(k ServiceKey) (f expiry.Finding, ok bool) {
+	if f, cached := c.cached(k.GUID); cached {
+		return f, true
+	}
+	if !k.LastOperation.Succeeded() {
+		return pendingFinding(k.LastOperation), true
+	}
+	return expiry.Finding{}, false
+}
+
 // pendingFinding is the finding of a key whose last operation has not (yet) produced credentials.
 func pendingFinding(op LastOperation) expiry.Finding {
 	return expiry.UnknownBecause(expiry.CausePending, "no credentials yet: "+op.Describe())

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // newWrappedFoundation is newFoundation with the fake served behind wrap, for tests that watch or hold requests.
 func newWrappedFoundation(t testing.TB, fo cffake.Options, wrap func(http.Handler) http.Handler) *foundation {
 	t.Helper()
-	clock := &manualClock{t: testNow}
+	clock := testclock.New(testNow)
 	fo.Clock = clock.Now
 	fake, err := cffake.New(fo)
 	if err != nil {

@@ -216,16 +216,15 @@ func (r *sweepRun) addKeys(keys []ServiceKey) {
 		}
 		r.seenKey[k.GUID] = true
 		r.keys = append(r.keys, k)
-		switch f, cached := r.c.cached(k.GUID); {
-		case cached:
+		if f, known := r.c.knownFinding(k); known {
 			r.findings[k.GUID] = f
-			r.fromCache++
-		case !k.LastOperation.Succeeded():
-			r.findings[k.GUID] = pendingFinding(k.LastOperation)
-		default:
-			r.queue = append(r.queue, k.GUID)
-			r.total++
+			if k.LastOperation.Succeeded() {
+				r.fromCache++ // known, and created: the cache answered (else it is pending)
+			}
+			continue
 		}
+		r.queue = append(r.queue, k.GUID)
+		r.total++
 	}
 	r.credStage = true
 	r.progress(Progress{Stage: StageCredentials, Done: r.answered, Total: r.total})
@@ -403,8 +402,8 @@ func (r *sweepRun) fill(res *SweepResult, partial bool) {
 		case partial && !read:
 			f = ReadingFinding
 		}
-		reports[n] = KeyReport{GUID: k.GUID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt, LastOperation: k.LastOperation, Instance: p.si,
-			Finding: f, Reading: partial && !read}
+		reports[n] = newKeyReport(*k, p.si, f)
+		reports[n].Reading = partial && !read
 	}
 	res.Keys = reports
 }

@@ -32,6 +32,7 @@ type Model struct {
 	stack     []page
 	help      bool
 	ask       *question // a yes/no question on the status line
+	acts      actions   // what the write actions are doing (actions.go)
 	status    string
 	statusAt  time.Time
 	spinner   spinner.Model
@@ -58,7 +59,7 @@ func New(opts Options) *Model {
 		within = opts.Thresholds.Warning
 	}
 	m := &Model{opts: opts, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, th: opts.Thresholds,
+	m.env = env{width: 80, height: 24, keys: defaultKeys(), now: opts.Now, judge: newJudging(opts),
 		within: within, expiring: opts.StartExpiring, ctx: opts.Context, help: help.New()}
 	m.restyle(true, colorprofile.TrueColor)
 	m.env.help.SetWidth(m.env.width)
@@ -282,6 +283,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 		m.dropped++ // the user left the page that asked
 		return nil
+	case acksSavedMsg:
+		return m.acksSaved(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
@@ -292,6 +295,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if p := m.top(); p != nil && !m.help && m.ask == nil && !p.capturing() {
 			return m.apply(p.update(msg, &m.c))
 		}
+	default:
+		return m.actionMsg(msg) // the actions' answers and their forms' own messages (actions.go)
 	}
 	return nil
 }
@@ -348,7 +353,8 @@ func (m *Model) loaded(msg loadedMsg) {
 		if msg.idx == nil {
 			msg.idx = newIndex(msg.snap)
 		}
-		m.store.install(f, msg.snap, msg.idx, now, m.c.th)
+		m.store.install(f, msg.snap, msg.idx, now, m.c.judge)
+		m.afterInstall(f) // a key an action made is selected (actions.go)
 	}
 	m.schedule(f)
 }
@@ -401,6 +407,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if cmd, ok := m.actionKey(msg); ok { // forms, and the keys that act on keys (actions.go)
+		return cmd
+	}
 	if p.capturing() {
 		return m.apply(p.update(msg, &m.c))
 	}
@@ -415,6 +424,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.allKeys()
 	case key.Matches(msg, k.Refresh):
 		return m.refreshNow()
+	case key.Matches(msg, k.Acks):
+		return m.openAcks()
+	case key.Matches(msg, k.AckedToo):
+		return m.toggleAckedToo()
 	case key.Matches(msg, k.Errors):
 		if _, ok := p.(*errorsPage); !ok {
 			return m.push(newErrorsPage(p.foundation()))
@@ -435,6 +448,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) apply(out outcome) tea.Cmd {
 	if out.status != "" {
 		m.setStatus(out.status)
+	}
+	if out.pop {
+		m.pop()
 	}
 	if out.push == nil {
 		return out.cmd

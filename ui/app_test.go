@@ -169,7 +169,7 @@ func TestDetailMasksAndRevealsSecrets(t *testing.T) {
 	h.press("enter", "enter")
 	h.mustShow("Status          critical · 5 days left", "Subject DN      CN=crm-sender,OU=Demo,O=Demo Corp,C=DE", "Issuer DN       CN=Demo CA",
 		"Expiry from     SAP certificatedetails (oauth.certificatedetails)", "Valid until     2026-11-27 15:00:00 UTC", `"clientid": "sb-crm"`,
-		`"clientsecret": "[redacted]"`, `"key": "[redacted]"`, `"certificate": "<PEM: 1 certificate, 59 bytes>"`)
+		`"clientsecret": "[redacted]"`, `"key": "[redacted]"`, `"certificate": "<PEM: not a valid certificate, 59 bytes>"`)
 	h.mustNotShow("s3cr3t-crm-value", "MIIEprivate")
 	h.press("v")
 	h.mustShow("Reveal secrets? v shows them, any other key cancels.")

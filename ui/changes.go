@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 // changes is what a refresh changed against the snapshot before it: keys whose status changed, new keys and
@@ -19,7 +17,7 @@ type changes struct {
 }
 
 // diff compares two indexes at the instant now. The first snapshot of a foundation changes nothing.
-func diff(old, cur *index, since, now time.Time, th expiry.Thresholds) changes {
+func diff(f *foundationState, old, cur *index, since, now time.Time, j *judging) changes {
 	ch := changes{marked: map[string]bool{}, since: since}
 	if old == nil {
 		return ch
@@ -30,7 +28,7 @@ func diff(old, cur *index, since, now time.Time, th expiry.Thresholds) changes {
 		case !ok:
 			ch.added++
 			ch.marked[guid] = true
-		case stateOf(before, now, th).status != stateOf(k, now, th).status:
+		case j.state(f, before, now).shown != j.state(f, k, now).shown:
 			ch.changed++
 			ch.marked[guid] = true
 		}

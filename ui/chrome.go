@@ -36,11 +36,12 @@ func (m *Model) header() string {
 			parts = append(parts, st.Warning.Render(" TLS NOT VERIFIED: "+safetext.Clean(f.Name)+" "))
 		}
 	}
-	parts = append(parts, st.Dim.Render(fmt.Sprintf("warn ≤%dd · crit ≤%dd", m.c.th.Warning, m.c.th.Critical)))
+	parts = append(parts, m.writeBadges()...) // read-only (actions.go)
+	parts = append(parts, st.Dim.Render(safetext.Clean(m.c.judge.headerText())))
 	if lp, ok := m.top().(*listPage); ok {
 		parts = append(parts, st.Bold.Render(lp.position()), st.Dim.Render("sort: "+lp.sortText()))
 		if m.env.expiring {
-			parts = append(parts, st.Status(expiry.StatusWarning).Render(fmt.Sprintf("expiring ≤%dd only", m.c.within)))
+			parts = append(parts, st.Status(expiry.StatusWarning).Render(m.c.judge.expiringText(m.c.within)))
 		}
 		if lp.query != "" && !lp.typing {
 			parts = append(parts, st.Bold.Render("filter: "+safetext.Clean(lp.query)))
@@ -177,6 +178,9 @@ func (m *Model) statusView() string {
 	if m.status != "" {
 		return truncateStyled(st.Bold.Render(safetext.Clean(m.status)), w)
 	}
+	if s := m.actionLine(); s != "" { // a running or finished write (actions.go)
+		return truncateStyled(s, w)
+	}
 	fs := m.c.foundations
 	if f := m.top().foundation(); f != nil {
 		fs = []*foundationState{f}
@@ -240,8 +244,8 @@ func (m *Model) statusView() string {
 
 // footer is one line of the page's main keys.
 func (m *Model) footer() string {
-	bindings := m.top().shortHelp(&m.c)
-	if len(m.stack) == 1 { // nothing to go back to
+	bindings := m.withActionKeys(m.top().shortHelp(&m.c)) // the actions that apply here (actions.go)
+	if len(m.stack) == 1 {                                // nothing to go back to
 		bindings = slices.DeleteFunc(slices.Clone(bindings), func(b key.Binding) bool { return b.Help().Key == "esc" })
 	}
 	return truncateStyled(m.env.help.ShortHelpView(bindings), m.c.width)
@@ -251,7 +255,7 @@ func (m *Model) footer() string {
 func (m *Model) helpView() string {
 	st := m.c.styles
 	var cols []string
-	for _, group := range m.top().fullHelp(&m.c) {
+	for _, group := range m.withActionHelp(m.top().fullHelp(&m.c)) {
 		var lines []string
 		for _, b := range group {
 			h := b.Help()
@@ -260,8 +264,8 @@ func (m *Model) helpView() string {
 		cols = append(cols, strings.Join(lines, "\n"))
 	}
 	var legend []string
-	for _, s := range expiry.Statuses {
-		legend = append(legend, st.Status(s).Render(safetext.Pad(s.String(), 9))+" "+legendText(s, m.c.th))
+	for _, s := range uiStatuses {
+		legend = append(legend, st.Status(s).Render(safetext.Pad(statusName(s), 9))+" "+legendText(s, m.c.judge))
 	}
 	legendBlock := strings.Join(legend, "\n")
 	// Key groups side by side and the legend beside them when the terminal is wide enough; otherwise stacked.
@@ -285,18 +289,27 @@ func (m *Model) helpView() string {
 	return lipgloss.Place(m.c.width, m.c.height, lipgloss.Center, lipgloss.Center, box)
 }
 
-func legendText(s expiry.Status, th expiry.Thresholds) string {
-	switch s {
-	case expiry.StatusExpired:
+func legendText(s expiry.Status, j *judging) string {
+	th := j.uniform
+	switch {
+	case s == expiry.StatusExpired:
 		return "the certificate has expired"
-	case expiry.StatusCritical:
+	case s == expiry.StatusCritical && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Critical)
-	case expiry.StatusWarning:
+	case s == expiry.StatusCritical:
+		return "critical by its policy rule"
+	case s == expiry.StatusWarning && th != nil:
 		return fmt.Sprintf("expires within %d days", th.Warning)
-	case expiry.StatusUnknown:
+	case s == expiry.StatusWarning:
+		return "warning by its policy rule"
+	case s == expiry.StatusUnknown:
 		return "cannot be read (see the key's detail)"
-	case expiry.StatusOK:
+	case s == statusAcked:
+		return "acknowledged (m), true days kept"
+	case s == expiry.StatusOK && th != nil:
 		return fmt.Sprintf("more than %d days left", th.Warning)
+	case s == expiry.StatusOK:
+		return "not yet at its rule's warning"
 	}
 	return "no certificate (client secret)"
 }

@@ -57,6 +57,7 @@ type detailKey struct {
 	dark    bool
 	noColor bool
 	goneAt  time.Time
+	judged  int // the acknowledgements' generation
 }
 
 func newDetailPage(f *foundationState, k *cf.KeyReport) *detailPage {
@@ -131,23 +132,10 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 		case p.reveal == confirming:
 			p.reveal = hidden // any other key cancels the reveal
 		}
+		if c.keys.scroll(&p.view, m) {
+			return outcome{handled: true}
+		}
 		switch {
-		case key.Matches(m, c.keys.Up):
-			p.view.ScrollUp(1)
-		case key.Matches(m, c.keys.Down):
-			p.view.ScrollDown(1)
-		case key.Matches(m, c.keys.PageUp):
-			p.view.PageUp()
-		case key.Matches(m, c.keys.PageDown):
-			p.view.PageDown()
-		case key.Matches(m, c.keys.HalfUp):
-			p.view.HalfPageUp()
-		case key.Matches(m, c.keys.HalfDown):
-			p.view.HalfPageDown()
-		case key.Matches(m, c.keys.Top):
-			p.view.GotoTop()
-		case key.Matches(m, c.keys.Bottom):
-			p.view.GotoBottom()
 		case key.Matches(m, c.keys.NextMatch), key.Matches(m, c.keys.PrevMatch):
 			// The next key the list's filter kept, in full: like n in less, one match after the other.
 			if p.from != nil {
@@ -164,10 +152,9 @@ func (p *detailPage) update(msg tea.Msg, c *common) outcome {
 			return copyKey(k, false)
 		case key.Matches(m, c.keys.CopyDN):
 			return copyKey(k, true)
-		default:
-			return outcome{}
+		case key.Matches(m, c.keys.Ack):
+			return ackKey(&row{foundation: p.f, key: k}, c)
 		}
-		return outcome{handled: true}
 	}
 	return outcome{}
 }
@@ -193,7 +180,7 @@ func (p *detailPage) lines(c *common) []string {
 	k := p.current()
 	st := c.styles
 	now := c.now()
-	ks := stateOf(k, now, c.th)
+	ks := c.judge.state(p.f, k, now)
 	var out []string
 	if !p.goneAt.IsZero() {
 		out = append(out, st.Warning.Render(fmt.Sprintf(" ⚠ GONE: the refresh of %s no longer lists this key (deleted?); esc goes back ",
@@ -213,6 +200,9 @@ func (p *detailPage) lines(c *common) []string {
 	field := func(label, value string) { put(label, wrapText(safetext.Clean(value), valueWidth)) }
 	dnField := func(label, dn string) { put(label, wrapDN(safetext.Clean(dn), valueWidth)) }
 	statusText := ks.status.String()
+	if ks.v.Acked() {
+		statusText = "acked (" + statusText + ")"
+	}
 	if ks.hasDays {
 		switch {
 		case ks.days < 0:
@@ -223,7 +213,10 @@ func (p *detailPage) lines(c *common) []string {
 			statusText += fmt.Sprintf(" · %d days left", ks.days)
 		}
 	}
-	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.status).Render(statusText))
+	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.shown).Render(statusText))
+	for _, rf := range ruleFields(ks) {
+		field(rf[0], rf[1])
+	}
 	i := k.Instance
 	field("Key", k.Name)
 	field("Path", i.OrgName+" / "+i.SpaceName+" / "+i.Name+" / "+k.Name)
@@ -287,7 +280,7 @@ func (p *detailPage) lines(c *common) []string {
 			out = append(out, p.jsonLines(masked, c)...)
 		}
 	}
-	return out
+	return append(out, p.chainLines(c)...) // every certificate of the chain (certview.go)
 }
 
 // jsonLines indents JSON and wraps long lines (PEM blocks) to the width, every line cleaned for the terminal.
@@ -314,7 +307,8 @@ func (p *detailPage) layout(c *common) {
 	p.view.SetHeight(c.bodyHeight())
 	p.view.SetYOffset(p.view.YOffset()) // a taller screen may leave nothing below: scroll back up
 	k := detailKey{key: p.current(), creds: p.creds, credErr: p.credErr, loading: p.loading, reveal: p.reveal, width: c.width,
-		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt}
+		minute: c.now().Unix() / 60, dark: c.styles.dark, noColor: c.styles.noColor, goneAt: p.goneAt,
+		judged: c.judge.gen}
 	if k == p.built {
 		return
 	}
@@ -355,13 +349,13 @@ func (p *detailPage) shortHelp(c *common) []key.Binding {
 		reveal = footerKey(k.Reveal, "v", "hide")
 	}
 	return []key.Binding{k.Help, footerKey(k.Back, "esc", "back"), reveal, k.AllKeys, k.Refresh, k.Quit,
-		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), k.Up, k.Down}
+		k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"), footerKey(k.Ack, "m", "ack"), footerKey(k.Acks, "M", "acks"), k.Up, k.Down}
 }
 
 func (p *detailPage) fullHelp(c *common) [][]key.Binding {
 	k := c.keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Back},
-		{k.NextMatch, k.PrevMatch, k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh, k.Errors}, {k.Help, k.Quit}}
+		{k.NextMatch, k.PrevMatch, k.CopyGUID, k.CopyDN, k.Reveal, k.AllKeys, k.Refresh, k.Errors}, {k.Ack, k.Acks, k.Help, k.Quit}}
 }
 
 // caWarning says when a CA that expires before the key's own certificate ends the key: ahead, today or past.

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,20 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
-
-// clock is a test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // harness drives a Model the way bubbletea would, but synchronously: every command is run and its message fed
 // back. Ticks are not waited for: the UI's Tick option is a fake timer, whose ticks fire when the test moves the
@@ -33,7 +20,7 @@ func (c *clock) Advance(d time.Duration) {
 type harness struct {
 	t      *testing.T
 	m      *Model
-	clock  *clock
+	clock  *testclock.Clock
 	quit   bool
 	timers []timer
 	parked chan struct{}
@@ -57,7 +44,7 @@ func newHarness(t *testing.T, opts Options, width, height int) *harness {
 
 func newParkedHarness(t *testing.T, opts Options, width, height int, parked chan struct{}) *harness {
 	t.Helper()
-	c := &clock{t: uiNow}
+	c := testclock.New(uiNow)
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}

@@ -42,27 +42,7 @@ func (p *errorsPage) update(msg tea.Msg, c *common) outcome {
 	if !ok {
 		return outcome{}
 	}
-	switch {
-	case key.Matches(km, c.keys.Up):
-		p.view.ScrollUp(1)
-	case key.Matches(km, c.keys.Down):
-		p.view.ScrollDown(1)
-	case key.Matches(km, c.keys.PageUp):
-		p.view.PageUp()
-	case key.Matches(km, c.keys.PageDown):
-		p.view.PageDown()
-	case key.Matches(km, c.keys.HalfUp):
-		p.view.HalfPageUp()
-	case key.Matches(km, c.keys.HalfDown):
-		p.view.HalfPageDown()
-	case key.Matches(km, c.keys.Top):
-		p.view.GotoTop()
-	case key.Matches(km, c.keys.Bottom):
-		p.view.GotoBottom()
-	default:
-		return outcome{}
-	}
-	return outcome{handled: true}
+	return outcome{handled: c.keys.scroll(&p.view, km)}
 }
 
 func (p *errorsPage) layout(c *common) {

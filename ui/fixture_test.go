@@ -9,9 +9,10 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var uiNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+var uiNow = testclock.Start
 
 // certKey is a key whose certificate expires days (and six hours) after uiNow.
 func certKey(guid, name string, si cf.ServiceInstance, days int) cf.KeyReport {

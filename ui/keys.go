@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+)
 
 // keyMap holds every key binding; pages pick theirs for the footer and the help overlay.
 type keyMap struct {
@@ -11,7 +15,9 @@ type keyMap struct {
 	Refresh, CopyGUID, CopyDN, Reveal        key.Binding
 	Errors, ScrollLeft, ScrollRight          key.Binding
 	NextMatch, PrevMatch                     key.Binding
+	Ack, Acks, AckedToo, RemoveAck           key.Binding
 	Help, Quit                               key.Binding
+	actionKeys
 }
 
 func defaultKeys() keyMap {
@@ -22,7 +28,7 @@ func defaultKeys() keyMap {
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
 		Down:        b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		PageDown:    b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"), // on lists of keys, space marks (actions.go)
 		Top:         b([]string{"g", "home"}, "g", "top"),
 		HalfUp:      b([]string{"ctrl+u"}, "ctrl+u", "half page up"),
 		HalfDown:    b([]string{"ctrl+d"}, "ctrl+d", "half page down"),
@@ -43,8 +49,13 @@ func defaultKeys() keyMap {
 		PrevMatch:   b([]string{"N"}, "N", "previous match"),
 		ScrollLeft:  b([]string{"<", "shift+left"}, "<", "scroll left"),
 		ScrollRight: b([]string{">", "shift+right"}, ">", "scroll right (cut columns)"),
+		Ack:         b([]string{"m"}, "m", "acknowledge the key"),
+		Acks:        b([]string{"M"}, "M", "acknowledgements"),
+		AckedToo:    b([]string{"X"}, "X", "acked keys in x too"),
+		RemoveAck:   b([]string{"d", "delete"}, "d", "remove the acknowledgement"),
 		Help:        b([]string{"?"}, "?", "help"),
 		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
+		actionKeys:  defaultActionKeys(b),
 	}
 }
 
@@ -52,4 +63,30 @@ func defaultKeys() keyMap {
 func footerKey(b key.Binding, keys, desc string) key.Binding {
 	b.SetHelp(keys, desc)
 	return b
+}
+
+// scroll moves a page of text (the detail and errors pages) by a line, a page, half a page or to either end when
+// msg is one of those keys, and reports whether it was.
+func (k keyMap) scroll(v *viewport.Model, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		v.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		v.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		v.PageUp()
+	case key.Matches(msg, k.PageDown):
+		v.PageDown()
+	case key.Matches(msg, k.HalfUp):
+		v.HalfPageUp()
+	case key.Matches(msg, k.HalfDown):
+		v.HalfPageDown()
+	case key.Matches(msg, k.Top):
+		v.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		v.GotoBottom()
+	default:
+		return false
+	}
+	return true
 }

@@ -139,6 +139,9 @@ func (p *listPage) renderRow(r *row, selected bool, x *cellCtx) string {
 	if r.foundation != nil && r.foundation.markedRow(r) {
 		mark = "•"
 	}
+	if x.c != nil && x.c.marks[r.id] { // * marks a row picked for a rotation (marks.go)
+		mark = "*"
+	}
 	if selected {
 		b.WriteString(sel(st.Bold).Render("▶" + mark))
 	} else {

@@ -113,7 +113,7 @@ func (p *listPage) refresh(c *common) {
 	q := newQuery(p.query)
 	rows := make([]*row, 0, len(p.base))
 	var hit []bool
-	if p.spec.keys && q.lower != "" && q.rdns == nil {
+	if p.spec.keys && q.lower != "" && !q.dn.IsDN() {
 		// The same test as row.matches, as two scans of the joined texts.
 		hit = make([]bool, len(p.base))
 		p.hay.mark(q.lower, hit)
@@ -121,7 +121,7 @@ func (p *listPage) refresh(c *common) {
 	}
 	for i, r := range p.base {
 		matched := (hit != nil && hit[i]) || (hit == nil && r.matches(q))
-		if matched && (!c.expiring || r.expiring(now, c.within)) {
+		if matched && (!c.expiring || c.judge.expiringRow(r, now, c.within)) {
 			rows = append(rows, r)
 		}
 
@@ -131,9 +131,9 @@ func (p *listPage) refresh(c *common) {
 	p.slots = map[expiry.Status]int{}
 	if !p.spec.keys {
 		for _, r := range rows {
-			sum := summarise(r.keys, now, c.th)
+			sum := summarise(r.foundation, r.keys, now, c.judge)
 			p.sums[r.id] = sum
-			for _, part := range countsText(sum, c.th) {
+			for _, part := range countsText(sum, c.judge) {
 				if len(r.keys) > sum.reading { // "no keys" while every key is being read is no count
 					p.slots[part.status] = max(p.slots[part.status], safetext.Width(part.text))
 				}
@@ -227,7 +227,7 @@ func (p *listPage) naturalWidths(c *common) []int {
 }
 
 func (p *listPage) cellCtx(c *common) *cellCtx {
-	return &cellCtx{now: c.now(), th: c.th, st: c.styles, sums: p.sums, slots: p.slots, q: newQuery(p.query), c: c}
+	return &cellCtx{now: c.now(), judge: c.judge, st: c.styles, sums: p.sums, slots: p.slots, q: newQuery(p.query), c: c}
 }
 
 // clamp keeps the cursor on a row and the offset such that the cursor is visible in height rows.
@@ -342,7 +342,7 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 		p.refresh(c)
 		state := "off"
 		if c.expiring {
-			state = fmt.Sprintf("on: keys expiring within %d days, expired included", c.within)
+			state = "on: " + c.judge.expiringText(c.within)
 		}
 		return outcome{handled: true, status: "expiring only " + state}
 	case key.Matches(km, c.keys.ScrollRight):
@@ -369,6 +369,9 @@ func (p *listPage) update(msg tea.Msg, c *common) outcome {
 			return outcome{handled: true, status: "select a key to copy its binding GUID or subject DN"}
 		}
 		return copyKey(r.key, key.Matches(km, c.keys.CopyDN))
+	case key.Matches(km, c.keys.Ack):
+		r, _ := p.selected()
+		return ackKey(r, c)
 	default:
 		return outcome{}
 	}
@@ -463,7 +466,7 @@ func (p *listPage) statusLine(c *common) string {
 		parts = append(parts, "some columns are cut or hidden: > scrolls")
 	}
 	if c.expiring {
-		parts = append(parts, fmt.Sprintf("expiring within %dd only", c.within))
+		parts = append(parts, c.judge.expiringText(c.within))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -474,9 +477,9 @@ func (p *listPage) shortHelp(c *common) []key.Binding {
 	b := []key.Binding{k.Help, footerKey(k.Filter, "/", "filter"), k.AllKeys, footerKey(k.Expiring, "x", "soon"), k.Sort, k.Refresh, k.Quit,
 		footerKey(k.Open, "enter", "open"), footerKey(k.Back, "esc", "back"), footerKey(k.Errors, "e", "errors")}
 	if p.spec.keys {
-		b = append(b, k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))
+		b = append(b, footerKey(k.Ack, "m", "ack"), k.CopyGUID, footerKey(k.CopyDN, "Y", "copy DN"))
 	}
-	return b
+	return append(b, footerKey(k.Acks, "M", "acks"))
 }
 
 func (p *listPage) fullHelp(c *common) [][]key.Binding {
@@ -484,8 +487,9 @@ func (p *listPage) fullHelp(c *common) [][]key.Binding {
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom, k.Open, k.Back}
 	list := []key.Binding{k.Filter, k.NextMatch, k.PrevMatch, k.Expiring, k.Sort, k.Reverse, k.AllKeys, k.Refresh, k.Errors, k.ScrollLeft, k.ScrollRight}
 	if p.spec.keys {
-		list = append(list, k.CopyGUID, k.CopyDN)
+		list = append(list, k.CopyGUID, k.CopyDN, k.Ack)
 	}
+	list = append(list, k.Acks, k.AckedToo)
 	return [][]key.Binding{nav, list, {k.Help, k.Quit}}
 }
 

@@ -31,7 +31,7 @@ type listSpec struct {
 // cellCtx is what a cell is drawn with: the instant, the thresholds, the styles and the rows' summaries.
 type cellCtx struct {
 	now   time.Time
-	th    expiry.Thresholds
+	judge *judging
 	st    Styles
 	sums  map[string]summary
 	slots map[expiry.Status]int
@@ -156,13 +156,13 @@ var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *ro
 	if len(r.keys) == 0 {
 		return cell{text: "-", style: x.st.Dim}
 	}
-	return cell{text: sum.worst.String(), style: x.st.Status(sum.worst)}
+	return cell{text: statusName(sum.worst), style: x.st.Status(sum.worst)}
 }}
 
 // countsColumn counts the keys beneath a group row by status.
 var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, x *cellCtx) cell {
 	if f := r.foundation; f.partial && len(r.keys) > 0 {
-		return cell{text: joinCounts(partialCounts(x.sums[r.id], x.th)), counts: partialCounts(x.sums[r.id], x.th)}
+		return cell{text: joinCounts(partialCounts(x.sums[r.id], x.judge)), counts: partialCounts(x.sums[r.id], x.judge)}
 	}
 	if f := r.foundation; f.snap == nil || f.partial { // keys not read yet are not "no keys"
 		text := "loading…"
@@ -174,14 +174,14 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 		}
 		return cell{text: text, style: x.st.Dim}
 	}
-	parts := countsText(x.sums[r.id], x.th)
+	parts := countsText(x.sums[r.id], x.judge)
 	if len(r.keys) > 0 {
 		parts = alignCounts(parts, x.slots)
 	}
 	return cell{text: joinCounts(parts), counts: parts}
 }, width: func(r *row, x *cellCtx) int {
 	if r.foundation.partial && len(r.keys) > 0 {
-		return safetext.Width(joinCounts(partialCounts(x.sums[r.id], x.th)))
+		return safetext.Width(joinCounts(partialCounts(x.sums[r.id], x.judge)))
 	}
 	if len(r.keys) == 0 || r.foundation.snap == nil || r.foundation.partial {
 		return 20 // "no keys", "loading…", "failed (e shows why)"
@@ -195,10 +195,10 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 
 // partialCounts is a counts cell while a first load reads keys: the keys read so far by status, then how many
 // are still being read.
-func partialCounts(s summary, th expiry.Thresholds) []countPart {
+func partialCounts(s summary, j *judging) []countPart {
 	var parts []countPart
 	if s.total > s.reading {
-		parts = countsText(s, th)
+		parts = countsText(s, j)
 	}
 	if s.reading > 0 {
 		parts = append(parts, countPart{status: expiry.StatusNone, text: fmt.Sprintf("%d reading…", s.reading)})
@@ -214,8 +214,8 @@ var keyStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row,
 	if r.key.Reading {
 		return readingCell(x)
 	}
-	ks := stateOf(r.key, x.now, x.th)
-	return cell{text: ks.status.String(), style: x.st.Status(ks.status)}
+	ks := x.judge.state(r.foundation, r.key, x.now)
+	return cell{text: statusName(ks.shown), style: x.st.Status(ks.shown)}
 }}
 
 // daysColumn is a key's days remaining.
@@ -224,8 +224,12 @@ var daysColumn = column{title: "DAYS", min: 5, max: 7,
 		if r.key.Reading {
 			return readingCell(x)
 		}
-		e := entryOf(r.key, x.now, x.th)
-		return cell{text: report.DaysCell(e), style: x.st.Status(e.Status)}
+		ks := x.judge.state(r.foundation, r.key, x.now) // the true days and status, acknowledged or not
+		e := report.Entry{}
+		if ks.hasDays {
+			e.DaysRemaining = &ks.days
+		}
+		return cell{text: report.DaysCell(e), style: x.st.Status(ks.status)}
 	},
 	width: func(r *row, x *cellCtx) int {
 		if !r.meta.hasCert {
@@ -248,7 +252,7 @@ func untilColumn(drop int) column {
 		if r.key.Reading {
 			return readingCell(x)
 		}
-		if !stateOf(r.key, x.now, x.th).hasDays {
+		if !x.judge.state(r.foundation, r.key, x.now).hasDays {
 			return cell{text: "-"}
 		}
 		return cell{text: r.key.Finding.Certificate.Effective().UTC().Format("2006-01-02")}
@@ -268,11 +272,21 @@ func keyTextColumn(title string, minWidth, weight, drop, field int) column {
 				}
 			}
 			if field == 4 {
+				if ks := x.judge.state(r.foundation, r.key, x.now); ks.v.Acked() {
+					text = ackNote(ks) // as scan's table: the true status, until when, by whom and why
+				}
 				return cell{text: text, style: x.st.Dim}
 			}
 			return cell{text: text}
 		},
-		width: func(r *row, _ *cellCtx) int { return r.meta.widths[field] }}
+		width: func(r *row, x *cellCtx) int {
+			if field == 4 && len(x.judge.pol.Acks) > 0 { // only then may a note be an acknowledgement's
+				if ks := x.judge.state(r.foundation, r.key, x.now); ks.v.Acked() {
+					return measure(ackNote(ks))
+				}
+			}
+			return r.meta.widths[field]
+		}}
 }
 
 // measure is the width a cell's text takes on screen.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/cfkeys/cfkeys/cf"
@@ -9,64 +8,14 @@ import (
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
-// rdns folds a distinguished name into its RDNs, each "type=value" in lower case with the spaces around "," and
-// "=" gone, sorted: so "C = DE, O = Acme, CN = x" (openssl), "CN=x,O=Acme,C=DE" (RFC 4514, most specific first)
-// and "/C=DE/O=Acme/CN=x" (openssl's old form) are the same DN. It returns nil for text that is no DN of at least
-// two RDNs.
-func rdns(dn string) []string {
-	dn = strings.TrimSpace(dn)
-	var parts []string
-	if strings.HasPrefix(dn, "/") {
-		parts = strings.Split(dn[1:], "/")
-	} else {
-		start, escaped := 0, false
-		for i, r := range dn {
-			switch {
-			case escaped:
-				escaped = false
-			case r == '\\':
-				escaped = true
-			case r == ',' || r == ';':
-				parts = append(parts, dn[start:i])
-				start = i + 1
-			}
-		}
-		parts = append(parts, dn[start:])
-	}
-	if len(parts) < 2 {
-		return nil
-	}
-	out := make([]string, 0, len(parts))
-	for _, p := range parts {
-		t, v, ok := strings.Cut(p, "=")
-		t, v = strings.TrimSpace(t), strings.TrimSpace(v)
-		if !ok || t == "" || strings.ContainsAny(t, " \t") {
-			return nil
-		}
-		out = append(out, strings.ToLower(t+"="+v))
-	}
-	slices.Sort(out)
-	return out
-}
-
-// containsRDNs reports whether every RDN of want is among have (both sorted).
-func containsRDNs(have, want []string) bool {
-	for _, w := range want {
-		if _, ok := slices.BinarySearch(have, w); !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // lookup finds the one key a pasted text names among the foundations in scope: a binding GUID, a subject DN in
 // any of the ways DNs are written, or a UUID that is a certificate's CN (SAP's CNs are UUIDs). It returns nil
 // unless exactly one key is named.
 func lookup(text string, scoped *foundationState, all []*foundationState) (*foundationState, *cf.KeyReport) {
 	text = strings.TrimSpace(text)
 	guid := cf.IsGUID(text)
-	want := rdns(text)
-	if !guid && want == nil {
+	dn := expiry.NewDNQuery(text)
+	if !guid && !dn.IsDN() {
 		return nil, nil
 	}
 	var hitF *foundationState
@@ -93,7 +42,7 @@ func lookup(text string, scoped *foundationState, all []*foundationState) (*foun
 			if guid {
 				named = strings.EqualFold(safetext.Clean(expiry.CommonName(c.SubjectDN)), text)
 			} else {
-				named = len(m.subjectRDNs) == len(want) && containsRDNs(m.subjectRDNs, want)
+				named = dn.Same(m.subjectDN)
 			}
 			if named {
 				hits++

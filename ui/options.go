@@ -17,18 +17,28 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/policy"
 )
 
 // Options configure the UI.
 type Options struct {
 	// Foundations to show; more than one adds a foundations page at the root.
 	Foundations []Foundation
-	// Thresholds classify keys; they are shown in the header.
+	// Thresholds classify keys when no Policy is given: one pair for every key.
 	Thresholds expiry.Thresholds
+	// Policy judges every key (status, days, rule, acknowledgement) as cfkeys scan does; nil: Thresholds apply.
+	Policy *policy.Policy
+	// PolicyLabel names the policy in the header (built-in, a file's path, an override); default the policy's
+	// Source.
+	PolicyLabel string
+	// AcksPath is the acknowledgement store (acks.json) m writes to and M lists, the one cfkeys ack uses; its
+	// acknowledgements are those of Policy whose Source it is. Empty: keys cannot be acknowledged here.
+	AcksPath string
 	// Refresh is the interval of background refreshes; 0 turns them off.
 	Refresh time.Duration
 	// ExpiringWithin is the number of days the "expiring soon" filter keeps; 0 keeps expired keys and those
-	// expiring today. Unless ExpiringWithinSet, the warning threshold is used.
+	// expiring today. Unless ExpiringWithinSet, the filter keeps the keys the Policy calls warning, critical or
+	// expired (without a Policy: those within the warning threshold).
 	ExpiringWithin    int
 	ExpiringWithinSet bool
 	// StartExpiring starts every list with the "expiring soon" filter on (cfkeys --within).
@@ -42,6 +52,12 @@ type Options struct {
 	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// Context bounds every request the UI makes; cancel it to stop background work.
 	Context context.Context
+	// JournalDir is where rotations started from the UI keep their journal (cf.JournalDir), so cfkeys key rotate
+	// --resume can finish one the UI could not; empty keeps none.
+	JournalDir string
+	// Dir is the directory the actions' relative file paths (exports, saved chains, credentials) are under
+	// (default: the working directory).
+	Dir string
 }
 
 // Foundation is one foundation the UI shows.
@@ -49,6 +65,9 @@ type Foundation struct {
 	Name              string // profile name, or "demo"
 	API               string
 	SkipSSLValidation bool // shown as a permanent warning in the header
+	// AllowWrites lets the UI create, rotate and delete keys (the profile's allow_writes; the demo allows them).
+	// Without it the header says read-only and the write keys say how to allow writes.
+	AllowWrites bool
 	// Connect opens the foundation (reading the keyring, resuming the session). The UI calls it in a tea.Cmd.
 	Connect func(ctx context.Context) (Backend, error)
 }

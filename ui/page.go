@@ -7,8 +7,6 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
 // env is the environment every page draws and decides with (the soft-serve pattern: one small shared struct):
@@ -19,9 +17,10 @@ type env struct {
 	keys          keyMap
 	help          help.Model // the footer, built once, restyled with the palette
 	now           func() time.Time
-	th            expiry.Thresholds
-	within        int  // days the "expiring soon" filter keeps
-	expiring      bool // the "expiring soon" filter, one setting of the session (x, --within)
+	judge         *judging        // the policy every key is judged by
+	within        int             // days the "expiring soon" filter keeps
+	expiring      bool            // the "expiring soon" filter, one setting of the session (x, --within)
+	marks         map[string]bool // marked key rows by row id: R rotates those a list shows (marks.go)
 	ctx           context.Context
 }
 
@@ -44,6 +43,7 @@ type outcome struct {
 	replace bool // push replaces the page (n and N step from one key's detail to the next)
 	handled bool // the page used the key
 	status  string
+	pop     bool // close the page (a form done or cancelled)
 }
 
 // page is one screen of the navigation stack.

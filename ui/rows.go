@@ -158,19 +158,7 @@ func keyRow(f *foundationState, k *cf.KeyReport) *row {
 	return r
 }
 
-// keyState is a key's status and days at an instant.
-type keyState struct {
-	status  expiry.Status
-	days    int
-	hasDays bool
-}
-
-func stateOf(k *cf.KeyReport, now time.Time, th expiry.Thresholds) keyState {
-	st, d, ok := expiry.Classify(k.Finding, now, th)
-	return keyState{st, d, ok}
-}
-
-// summary counts the keys beneath a row by status.
+// summary counts the keys beneath a row by the status a list shows (acknowledged keys as acked).
 type summary struct {
 	counts   map[expiry.Status]int
 	worst    expiry.Status
@@ -179,16 +167,16 @@ type summary struct {
 	reading  int       // keys whose credentials a first load is still reading: in no count
 }
 
-func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summary {
+func summarise(f *foundationState, keys []*cf.KeyReport, now time.Time, j *judging) summary {
 	s := summary{counts: map[expiry.Status]int{}, worst: expiry.StatusNone, total: len(keys)}
 	for _, k := range keys {
 		if k.Reading {
 			s.reading++
 			continue
 		}
-		st := stateOf(k, now, th).status
+		st := j.state(f, k, now).shown
 		s.counts[st]++
-		if st < s.worst {
+		if urgency(st) < urgency(s.worst) {
 			s.worst = st
 		}
 		if c := k.Finding.Certificate; c != nil && (s.earliest.IsZero() || c.Effective().Before(s.earliest)) {
@@ -198,14 +186,18 @@ func summarise(keys []*cf.KeyReport, now time.Time, th expiry.Thresholds) summar
 	return s
 }
 
-// countsText is a row's "2 expired  1 ≤7d  3 ≤30d  12 ok" with each count's status, for colouring.
-func countsText(s summary, th expiry.Thresholds) []countPart {
+// countsText is a row's "2 expired  1 critical  3 warning  1 acked  12 ok" with each count's status, for
+// colouring. With one pair of day thresholds for every key it says them instead: "1 ≤7d  3 ≤30d".
+func countsText(s summary, j *judging) []countPart {
 	var parts []countPart
 	labels := map[expiry.Status]string{
-		expiry.StatusExpired: "expired", expiry.StatusCritical: fmt.Sprintf("≤%dd", th.Critical), expiry.StatusWarning: fmt.Sprintf("≤%dd", th.Warning),
-		expiry.StatusUnknown: "unknown", expiry.StatusOK: "ok", expiry.StatusNone: "no cert",
+		expiry.StatusExpired: "expired", expiry.StatusCritical: "critical", expiry.StatusWarning: "warning",
+		expiry.StatusUnknown: "unknown", statusAcked: "acked", expiry.StatusOK: "ok", expiry.StatusNone: "no cert",
 	}
-	for _, st := range expiry.Statuses {
+	if th := j.uniform; th != nil {
+		labels[expiry.StatusCritical], labels[expiry.StatusWarning] = fmt.Sprintf("≤%dd", th.Critical), fmt.Sprintf("≤%dd", th.Warning)
+	}
+	for _, st := range uiStatuses {
 		if n := s.counts[st]; n > 0 {
 			parts = append(parts, countPart{status: st, text: fmt.Sprintf("%d %s", n, labels[st])})
 		}
@@ -234,7 +226,7 @@ func alignCounts(parts []countPart, slots map[expiry.Status]int) []countPart {
 		have[p.status] = p.text
 	}
 	var out []countPart
-	for _, st := range expiry.Statuses {
+	for _, st := range uiStatuses {
 		w, ok := slots[st]
 		if !ok {
 			continue
@@ -261,12 +253,12 @@ func joinCounts(parts []countPart) string {
 // query is a filter text, folded once for matching.
 type query struct {
 	lower, serial string
-	rdns          []string // when the text is a DN: its RDNs, matched in any order and spacing
+	dn            expiry.DNQuery // when the text reads as a DN: matched attribute by attribute, in any spelling
 }
 
 func newQuery(q string) query {
 	q = strings.TrimSpace(q)
-	return query{lower: strings.ToLower(q), serial: foldSerial(q), rdns: rdns(q)}
+	return query{lower: strings.ToLower(q), serial: expiry.FoldSerial(q), dn: expiry.NewDNQuery(q)}
 }
 
 // matches reports whether a row passes the filter: its own names, or any key beneath (key, instance, space and
@@ -287,7 +279,7 @@ func (r *row) matches(q query) bool {
 		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
 			return true
 		}
-		if q.rdns != nil && (containsRDNs(m.subjectRDNs, q.rdns) || containsRDNs(m.issuerRDNs, q.rdns)) {
+		if q.dn.IsDN() && (q.dn.MatchParsed(m.subjectDN) || q.dn.MatchParsed(m.issuerDN)) {
 			return true
 		}
 	}
@@ -321,22 +313,12 @@ func (r *row) matchedWhere(q query) string {
 		return ""
 	case q.serial != "" && strings.Contains(m.serial, q.serial):
 		return "serial " + c.Serial
-	case q.rdns != nil && containsRDNs(m.subjectRDNs, q.rdns):
+	case q.dn.IsDN() && q.dn.MatchParsed(m.subjectDN):
 		return "subject: " + c.SubjectDN
-	case q.rdns != nil && containsRDNs(m.issuerRDNs, q.rdns):
+	case q.dn.IsDN() && q.dn.MatchParsed(m.issuerDN):
 		return "issuer: " + c.IssuerDN
 	}
 	return ""
-}
-
-// expiring reports whether the row has a certificate key expiring within days (expired included).
-func (r *row) expiring(now time.Time, days int) bool {
-	for _, k := range r.keys {
-		if c := k.Finding.Certificate; c != nil && expiry.DaysRemaining(c.Effective(), now) <= days {
-			return true
-		}
-	}
-	return false
 }
 
 // sortMode is a list's order; s cycles through them.

@@ -62,23 +62,23 @@ func TestSummaryAndCounts(t *testing.T) {
 	t.Parallel()
 	f := testFoundation()
 	rows := buildRows(kindOrgs, scope{foundation: f}, []*foundationState{f})
-	th := expiry.DefaultThresholds
-	prod := summarise(rows[1].keys, uiNow, th)
+	th := newJudging(Options{Thresholds: expiry.DefaultThresholds})
+	prod := summarise(f, rows[1].keys, uiNow, th)
 	if prod.worst != expiry.StatusExpired || prod.total != 6 {
 		t.Errorf("acme-prod summary = %+v", prod)
 	}
 	if got := joinCounts(countsText(prod, th)); got != "1 expired  1 ≤7d  1 ≤30d  2 ok  1 no cert" {
 		t.Errorf("counts = %q", got)
 	}
-	dev := summarise(rows[0].keys, uiNow, th)
+	dev := summarise(f, rows[0].keys, uiNow, th)
 	if got := joinCounts(countsText(dev, th)); got != "1 expired  1 ≤7d  1 unknown" {
 		t.Errorf("dev counts = %q", got)
 	}
-	if got := joinCounts(countsText(summarise(nil, uiNow, th), th)); got != "no keys" {
+	if got := joinCounts(countsText(summarise(f, nil, uiNow, th), th)); got != "no keys" {
 		t.Errorf("empty = %q", got)
 	}
 	// Six days later crm-sender (5d) has expired and app-x509 (23d) is critical: no refetch, only the clock.
-	later := summarise(rows[1].keys, uiNow.AddDate(0, 0, 17), th)
+	later := summarise(f, rows[1].keys, uiNow.AddDate(0, 0, 17), th)
 	if got := joinCounts(countsText(later, th)); got != "2 expired  1 ≤7d  2 ok  1 no cert" {
 		t.Errorf("later counts = %q", got)
 	}
@@ -122,8 +122,9 @@ func TestFilterAndExpiring(t *testing.T) {
 		t.Errorf("instances by plan: %s", got)
 	}
 	var soon []string
+	j := newJudging(Options{Thresholds: expiry.DefaultThresholds})
 	for _, r := range keys {
-		if r.expiring(uiNow, 30) {
+		if j.expiringRow(r, uiNow, 30) {
 			soon = append(soon, r.name)
 		}
 	}

@@ -34,12 +34,12 @@ func (s *store) named(name string) *foundationState {
 func (s *store) multi() bool { return len(s.foundations) > 1 }
 
 // install puts a fresh snapshot in place, notes what changed since the one before, and tells the pages.
-func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, th expiry.Thresholds) {
+func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.Time, j *judging) {
 	old := f.idx
 	if f.partial {
 		old = nil // a first load: nothing to compare with
 	}
-	f.changes = diff(old, idx, f.updatedAt, at, th)
+	f.changes = diff(f, old, idx, f.updatedAt, at, j)
 	f.setSnapshot(snap, idx, at)
 	s.dataGen++
 }
@@ -116,8 +116,8 @@ type keyMeta struct {
 	widths  [5]int // name, instance, space, org, note (cleaned, in cells)
 	hasCert bool
 	unknown bool
-	// The subject's and issuer's RDNs, folded and sorted (see rdns), so a DN pasted in any order matches.
-	subjectRDNs, issuerRDNs []string
+	// The subject and issuer DN, parsed once (expiry.ParseDN), so a DN pasted in any spelling matches.
+	subjectDN, issuerDN expiry.ParsedDN
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -126,9 +126,10 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 	parts := []string{k.Name, i.Name, i.SpaceName, i.OrgName, k.GUID}
 	if c := k.Finding.Certificate; c != nil {
 		parts = append(parts, c.SubjectDN, c.IssuerDN)
-		m.serial = foldSerial(c.Serial)
+		m.serial = expiry.FoldSerial(c.Serial)
 		m.hasCert = true
-		m.subjectRDNs, m.issuerRDNs = rdns(safetext.Clean(c.SubjectDN)), rdns(safetext.Clean(c.IssuerDN))
+		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
+		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
 	for i, part := range parts {
@@ -140,13 +141,6 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.widths[j] = safetext.Width(safetext.Clean(s))
 	}
 	return m
-}
-
-// foldSerial folds a serial for matching: lower case, no 0x prefix, no colons (openssl prints AB:CD:...).
-func foldSerial(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "0x")
-	return strings.ReplaceAll(s, ":", "")
 }
 
 // newIndex indexes a snapshot. Orgs and spaces the instance listing names but the org and space listings did

@@ -60,12 +60,23 @@ var statusPalette = map[expiry.Status]struct{ light, dark swatch }{
 	},
 }
 
+// ackedSwatch is how an acknowledged key's status is drawn: cyan, as cfkeys scan's table draws it, a hue no
+// other status has in any profile (16 colours: cyan 6 and bright cyan 14).
+var ackedSwatch = struct{ light, dark swatch }{
+	light: swatch{fg: tone{6, 30, "#00707a"}},
+	dark:  swatch{fg: tone{14, 80, "#4fd1d9"}},
+}
+
 // statusSwatch is a status's swatch for a dark or light background.
 func statusSwatch(s expiry.Status, dark bool) swatch {
-	if dark {
-		return statusPalette[s].dark
+	p, ok := statusPalette[s]
+	if s == statusAcked || !ok {
+		p = ackedSwatch
 	}
-	return statusPalette[s].light
+	if dark {
+		return p.dark
+	}
+	return p.light
 }
 
 // chromePalette is the colours of everything else, light and dark side by side.
@@ -107,7 +118,7 @@ func NewStyles(dark bool, profile colorprofile.Profile, noColor bool) Styles {
 		return ld(p.light.color(profile), p.dark.color(profile))
 	}
 	s := Styles{dark: dark, noColor: noColor, profile: profile, status: map[expiry.Status]lipgloss.Style{}}
-	for _, st := range expiry.Statuses {
+	for _, st := range uiStatuses {
 		sw := statusSwatch(st, dark)
 		style := lipgloss.NewStyle().Bold(sw.bold)
 		switch {
@@ -120,6 +131,8 @@ func NewStyles(dark bool, profile colorprofile.Profile, noColor bool) Styles {
 			style = style.Reverse(true)
 		case st == expiry.StatusNone:
 			style = style.Faint(true)
+		case st == statusAcked:
+			style = style.Italic(true) // its text says acked; italic sets it apart where that is cut
 		}
 		s.status[st] = style
 	}

@@ -39,7 +39,7 @@ func TestStatusColoursReadable(t *testing.T) {
 	backgrounds := map[bool][]string{true: {"#000000", "#1e1e1e", "#282c34"}, false: {"#ffffff", "#fdf6e3", "#f0f0f0"}}
 	for _, dark := range []bool{true, false} {
 		seen := map[string]expiry.Status{}
-		for _, st := range expiry.Statuses {
+		for _, st := range uiStatuses {
 			sw := statusSwatch(st, dark)
 			if sw.fg.hex == "" {
 				t.Fatalf("%v (dark %v) has no colour", st, dark)
@@ -69,7 +69,7 @@ func TestStatusColoursReadable(t *testing.T) {
 func TestNoColorKeepsStatusText(t *testing.T) {
 	t.Parallel()
 	s := NewStyles(true, colorprofile.TrueColor, true)
-	for _, st := range expiry.Statuses {
+	for _, st := range uiStatuses {
 		out := s.Status(st).Render(st.String())
 		if !strings.Contains(out, st.String()) {
 			t.Errorf("%v: %q", st, out)
@@ -93,7 +93,7 @@ func TestStatusesDistinctInEveryProfile(t *testing.T) {
 		for _, dark := range []bool{true, false} {
 			s := NewStyles(dark, profile, false)
 			seen := map[string]expiry.Status{}
-			for _, st := range expiry.Statuses {
+			for _, st := range uiStatuses {
 				var out strings.Builder
 				w := &colorprofile.Writer{Forward: &out, Profile: profile}
 				if _, err := w.WriteString(s.Status(st).Render("x")); err != nil {

@@ -14,13 +14,14 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // program runs the whole bubbletea program against a fresh fake foundation at width x height, waits for the
 // first load, and returns the observed model, the test model and the fake.
 func program(t *testing.T, width, height int) (*observed, *teatest.TestModel, *cffake.Server) {
 	t.Helper()
-	now := func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return testclock.Start }
 	f, fake := demoFoundation(t, now, cffake.DemoData)
 	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height),
@@ -183,7 +184,7 @@ func TestProgramFlows(t *testing.T) {
 func TestProgramDeadFoundation(t *testing.T) {
 	t.Parallel()
 	api := deadAPI(t)
-	now := func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return testclock.Start }
 	f := Foundation{Name: "dead", API: api, Connect: func(ctx context.Context) (Backend, error) {
 		c, _, err := cf.Login(ctx, api, cf.Credentials{Grant: cf.GrantPassword, Username: "admin", Password: cf.NewSecret("pw")},
 			cf.Options{Clock: now, Sleep: noSleep})

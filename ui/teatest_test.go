@@ -16,6 +16,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // demoFoundation serves the fake foundation and returns a UI foundation logged in to it as admin.
@@ -45,7 +46,7 @@ func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 // foundation over HTTP at 100x40: it loads, drills to a key's detail, shows the final screen and quits.
 func TestProgramAgainstFakeFoundation(t *testing.T) {
 	t.Parallel()
-	now := func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return testclock.Start }
 	f, fake := demoFoundation(t, now, cffake.DemoData)
 	m := &observed{Model: New(Options{Foundations: []Foundation{f}, Thresholds: expiry.DefaultThresholds, Refresh: time.Minute, Now: now})}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40),

@@ -8,37 +8,26 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+var testNow = testclock.Start
 
 // harness is a fake foundation behind httptest with a client that speaks to it as the cf CLI does.
 type harness struct {
 	t     *testing.T
 	fake  *Server
 	srv   *httptest.Server
-	clock *clock
+	clock *testclock.Clock
 	token string
 }
 
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
-	c := &clock{t: testNow}
+	c := testclock.New(testNow)
 	opts.Clock = c.Now
 	fake, err := New(opts)
 	if err != nil {

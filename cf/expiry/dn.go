@@ -177,37 +177,20 @@ func writeEscaped(b *strings.Builder, s string) {
 }
 
 // CommonName returns the value of the first CN attribute of a DN written as DN writes it (RFC 4514, most specific
-// first), unescaped: "CN=Acme\, Inc.,O=x" gives "Acme, Inc.". Commas and plus signs inside escaped values do not
-// split the DN, and hex escapes ("\C3\BC", openssl's spelling of non-ASCII) are decoded. A DN without a CN is
-// returned whole.
+// first), unescaped: "CN=Acme\, Inc.,O=x" gives "Acme, Inc.". It splits the DN as MatchDN does: commas and plus
+// signs inside escaped or quoted values do not split it, and hex escapes ("\C3\BC", openssl's spelling of
+// non-ASCII) are decoded. A DN without a CN is returned whole.
 func CommonName(dn string) string {
-	for _, atv := range splitDN(dn) {
+	for _, atv := range splitDNQuoted(dn) {
 		typ, val, ok := strings.Cut(atv, "=")
 		if !ok {
 			continue
 		}
 		if typ = strings.TrimSpace(typ); strings.EqualFold(typ, "CN") || typ == "2.5.4.3" {
-			return unescapeValue(trimUnescapedSpace(val))
+			return dnValue(val)
 		}
 	}
 	return dn
-}
-
-// splitDN splits a DN into its attribute type-and-value pairs at every comma, semicolon or plus sign that is not
-// escaped with a backslash (RFC 4514 section 3; RFC 1779 allowed ';' between RDNs).
-func splitDN(dn string) []string {
-	var parts []string
-	start := 0
-	for i := 0; i < len(dn); i++ {
-		switch dn[i] {
-		case '\\':
-			i++ // the escaped character (or the first of two hex digits) never splits
-		case ',', '+', ';':
-			parts = append(parts, dn[start:i])
-			start = i + 1
-		}
-	}
-	return append(parts, dn[start:])
 }
 
 // trimUnescapedSpace removes the spaces around a value that are not part of it: an escaped trailing space

@@ -218,6 +218,7 @@ func TestCommonName(t *testing.T) {
 		{"plain", "CN=orders-erp,OU=Clients,O=Acme,C=DE", "orders-erp"},
 		{"not first", "emailAddress=a@b.c,CN=sender,O=Acme", "sender"},
 		{"escaped comma", `CN=Acme\, Inc.,O=x`, "Acme, Inc."},
+		{"quoted value with a comma", `O=x, CN="Acme, Inc."`, "Acme, Inc."},
 		{"escaped plus and quote", `CN=a\+b \"c\",O=x`, `a+b "c"`},
 		{"escaped backslash before a comma", `CN=dir\\,O=x`, `dir\`},
 		{"hex escapes of UTF-8", `CN=M\C3\BCnchen,O=x`, "München"},

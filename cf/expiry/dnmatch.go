@@ -25,25 +25,18 @@ func MatchDN(query, dn string) bool { return NewDNQuery(query).Match(dn) }
 // attributes): both read as DNs and hold the same attributes, each as often. A lookup that must name one
 // certificate, not every certificate with some of its attributes, compares with SameDN.
 func SameDN(a, b string) bool {
-	x, ok := parseDN(a)
-	if !ok {
-		return false
-	}
-	y, ok := parseDN(b)
-	if !ok || len(x) != len(y) {
-		return false
-	}
-	counts := make(map[dnAttribute]int, len(x))
-	for _, v := range x {
-		counts[v]++
-	}
-	for _, v := range y {
-		if counts[v] == 0 {
-			return false
-		}
-		counts[v]--
-	}
-	return true
+	y, ok := ParseDN(b)
+	return ok && NewDNQuery(a).Same(y)
+}
+
+// ParsedDN is a distinguished name read once, as MatchDN reads DNs, for matching many queries against it: the UI
+// parses each key's DNs when a snapshot arrives, not on every keystroke of a filter.
+type ParsedDN struct{ attrs []dnAttribute }
+
+// ParseDN reads dn in any of the spellings MatchDN accepts; ok is false when it is empty or no DN.
+func ParseDN(dn string) (parsed ParsedDN, ok bool) {
+	attrs, ok := parseDN(dn)
+	return ParsedDN{attrs: attrs}, ok
 }
 
 // DNQuery is a query prepared for matching many DNs, as MatchDN matches them: a filter over thousands of keys
@@ -77,6 +70,10 @@ func NewDNQuery(query string) DNQuery {
 	return q
 }
 
+// IsDN reports whether the query reads as a DN (every part a type=value pair of a known type) rather than as a
+// bare value such as a UUID.
+func (q DNQuery) IsDN() bool { return q.attrs != nil }
+
 // Match reports whether the query names dn (see MatchDN).
 func (q DNQuery) Match(dn string) bool {
 	if q.attrs == nil && q.bare == "" {
@@ -89,16 +86,44 @@ func (q DNQuery) Match(dn string) bool {
 			}
 		}
 	}
-	have, ok := parseDN(dn)
-	if !ok {
+	have, ok := ParseDN(dn)
+	return ok && q.MatchParsed(have)
+}
+
+// MatchParsed is Match for a DN parsed once with ParseDN.
+func (q DNQuery) MatchParsed(dn ParsedDN) bool {
+	if q.attrs != nil {
+		return containsAttributes(dn.attrs, q.attrs)
+	}
+	if q.bare == "" {
 		return false
 	}
-	if q.attrs != nil {
+	for _, a := range dn.attrs {
+		if a.value == q.bare {
+			return true
+		}
+	}
+	return false
+}
+
+// Same reports whether the query, read as a DN, is the whole of dn: the same attributes, each as often (see
+// SameDN).
+func (q DNQuery) Same(dn ParsedDN) bool {
+	return q.attrs != nil && len(q.attrs) == len(dn.attrs) && containsAttributes(dn.attrs, q.attrs)
+}
+
+// containsAttributes reports whether have holds every attribute of want, each at least as often. DNs are short:
+// up to 16 attributes are ticked off in place, without allocating, for a filter that runs it over every key.
+func containsAttributes(have, want []dnAttribute) bool {
+	if len(want) > len(have) {
+		return false
+	}
+	if len(have) > 16 {
 		counts := make(map[dnAttribute]int, len(have))
 		for _, a := range have {
 			counts[a]++
 		}
-		for _, a := range q.attrs {
+		for _, a := range want {
 			if counts[a] == 0 {
 				return false
 			}
@@ -106,12 +131,18 @@ func (q DNQuery) Match(dn string) bool {
 		}
 		return true
 	}
-	for _, a := range have {
-		if a.value == q.bare {
-			return true
+	var used [16]bool
+next:
+	for _, w := range want {
+		for i, h := range have {
+			if !used[i] && h == w {
+				used[i] = true
+				continue next
+			}
 		}
+		return false
 	}
-	return false
+	return true
 }
 
 // plainASCII reports whether a folded value is printable ASCII without spaces or characters a DN escapes or

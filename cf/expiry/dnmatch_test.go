@@ -13,6 +13,8 @@ func TestMatchDN(t *testing.T) {
 		acme   = `CN=orders,O=Acme\, Inc.,C=US`
 		umlaut = `CN=Müller,O=Demo Corp,C=DE`
 		multi  = `CN=a+UID=b,O=x`
+		// long has more attributes than are ticked off in place (containsAttributes).
+		long = `CN=x,OU=u1,OU=u2,OU=u3,OU=u4,OU=u5,OU=u6,OU=u7,OU=u8,OU=u9,OU=u10,OU=u11,OU=u12,OU=u13,OU=u14,OU=u15,OU=u16,OU=u17,C=DE`
 	)
 	tests := []struct {
 		name, query, dn string
@@ -51,12 +53,19 @@ func TestMatchDN(t *testing.T) {
 		{"an empty query", "  ", sap, false},
 		{"an empty DN", "CN=x", "", false},
 		{"a DN that is no DN", "x", "not a dn", false},
+		{"a long DN", "OU=u17, OU=u3", long, true},
+		{"a long DN lacks an attribute", "OU=u18", long, false},
+		{"a long DN has an attribute once", "OU=u17, OU=u17", long, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			if got := MatchDN(tc.query, tc.dn); got != tc.want {
 				t.Errorf("MatchDN(%q, %q) = %v, want %v", tc.query, tc.dn, got, tc.want)
+			}
+			parsed, ok := ParseDN(tc.dn)
+			if got := ok && NewDNQuery(tc.query).MatchParsed(parsed); got != tc.want {
+				t.Errorf("MatchParsed(%q, ParseDN(%q)) = %v, want %v", tc.query, tc.dn, got, tc.want)
 			}
 		})
 	}
@@ -77,6 +86,12 @@ func TestSameDN(t *testing.T) {
 		{"an attribute twice", sap + ",C=DE", sap, false},
 		{"a bare value", "ec9bcd22-956f-4a8e-9c55-1b2a3c4d5e6f", sap, false},
 		{"no DN on the other side", sap, "", false},
+		{"an escaped comma, reversed, spaced", `CN=x,O=Acme\, Inc,C=DE`, `C = DE, O = Acme\, Inc, CN = x`, true},
+		{"semicolons, lower case", `CN=x,O=Acme\, Inc,C=DE`, `c=de;cn=x;o=acme\, inc`, true},
+		{"a long DN reversed", "CN=a,OU=1,OU=2,OU=3,OU=4,OU=5,OU=6,OU=7,OU=8,OU=9,OU=10,OU=11,OU=12,OU=13,OU=14,OU=15,OU=16,C=DE",
+			"C=DE,OU=16,OU=15,OU=14,OU=13,OU=12,OU=11,OU=10,OU=9,OU=8,OU=7,OU=6,OU=5,OU=4,OU=3,OU=2,OU=1,CN=a", true},
+		{"a long DN with one attribute another", "CN=a,OU=1,OU=2,OU=3,OU=4,OU=5,OU=6,OU=7,OU=8,OU=9,OU=10,OU=11,OU=12,OU=13,OU=14,OU=15,OU=16,C=DE",
+			"C=DE,OU=16,OU=15,OU=14,OU=13,OU=12,OU=11,OU=10,OU=9,OU=8,OU=7,OU=6,OU=5,OU=4,OU=3,OU=2,OU=2,CN=a", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -309,18 +309,3 @@ func joinPath(path, key string) string {
 	}
 	return path + "." + key
 }
-
-// normaliseSerial writes a serial as SAP does: "0x" and upper-case hex. Values it cannot read are kept as given.
-func normaliseSerial(s string) string {
-	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
-	h = strings.ReplaceAll(h, ":", "")
-	if h == "" {
-		return s
-	}
-	for _, r := range h {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return s
-		}
-	}
-	return "0x" + strings.ToUpper(h)
-}

@@ -62,6 +62,18 @@ func decodeBlocks(value, path string, id int) ([]parsedCert, error) {
 	return certs, firstErr
 }
 
+// CountCertificates counts the certificates a PEM string announces (its "BEGIN CERTIFICATE" lines) as Extract
+// reads them, escaped newlines too: valid ones parse as X.509 certificates, invalid ones do not (broken base64, a
+// placeholder, a truncated body).
+func CountCertificates(value string) (valid, invalid int) {
+	announced := strings.Count(value, pemCertHeader)
+	if announced == 0 {
+		return 0, 0
+	}
+	certs, _ := decodeChain(value, "", 0)
+	return len(certs), max(announced-len(certs), 0)
+}
+
 // isCA reports whether a certificate is a CA certificate.
 func isCA(c *x509.Certificate) bool {
 	return c.BasicConstraintsValid && c.IsCA

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -123,7 +124,7 @@ func rowOf(e Event) Row {
 	}
 	if c := k.Certificate; c != nil {
 		r.Expiry = c.Effective().UTC().Format("2006-01-02 15:04 MST")
-		r.SubjectCN = clean(commonName(c.SubjectDN))
+		r.SubjectCN = clean(expiry.CommonName(c.SubjectDN))
 	}
 	if guidPattern.MatchString(k.GUID) && e.Kind != KindGone {
 		r.Command = "cfkeys find " + k.GUID
@@ -158,35 +159,6 @@ func clean(s string) string {
 		s = string(r[:199]) + safetext.Ellipsis
 	}
 	return s
-}
-
-// commonName returns the CN of an RFC 2253 DN (most specific first), or the DN when it has none.
-func commonName(dn string) string {
-	for _, rdn := range splitDN(dn) {
-		if name, value, ok := strings.Cut(rdn, "="); ok && strings.EqualFold(strings.TrimSpace(name), "CN") {
-			return strings.TrimSpace(value)
-		}
-	}
-	return dn
-}
-
-// splitDN splits a DN at the commas that are not escaped.
-func splitDN(dn string) []string {
-	var parts []string
-	var cur strings.Builder
-	for i := 0; i < len(dn); i++ {
-		switch c := dn[i]; {
-		case c == '\\' && i+1 < len(dn):
-			cur.WriteByte(dn[i+1])
-			i++
-		case c == ',' || c == '+':
-			parts = append(parts, cur.String())
-			cur.Reset()
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	return append(parts, cur.String())
 }
 
 // columns are the table's headings and cells, in order.

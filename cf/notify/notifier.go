@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/report"
 )
 
@@ -79,7 +80,7 @@ func New(o Options) (*Notifier, error) {
 		o.Clock = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = cf.Sleep
 	}
 	if o.Attempts <= 0 {
 		o.Attempts = 4
@@ -107,17 +108,6 @@ func New(o Options) (*Notifier, error) {
 		n.status[t.ID()] = &TargetStatus{ID: t.ID(), Pending: len(st.Outbox[t.ID()])}
 	}
 	return n, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Observe compares a foundation's successful sweep with what was seen before, queues the events for every

@@ -14,9 +14,10 @@ import (
 	"github.com/cfkeys/cfkeys/cf/notify"
 	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+var testNow = testclock.Start
 
 var acme = notify.Foundation{Name: "eu10", API: "https://api.cf.eu10.example", Profile: true}
 

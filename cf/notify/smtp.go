@@ -31,7 +31,14 @@ const (
 	SecurityNone     Security = "none"     // no encryption; authentication is refused except to localhost
 )
 
-// ParseSecurity checks a --smtp-security value.
+// ErrNoRecipient and ErrNoPassword say what Validate found missing; the command says where to give it (a flag or
+// a policy file's field).
+var (
+	ErrNoRecipient = errors.New("no recipient")
+	ErrNoPassword  = errors.New("an SMTP user needs a password")
+)
+
+// ParseSecurity checks a connection security setting: starttls, tls or none.
 func ParseSecurity(s string) (Security, error) {
 	switch Security(s) {
 	case SecurityStartTLS, SecurityTLS, SecurityNone:
@@ -54,7 +61,8 @@ type Mail struct {
 	Timeout time.Duration
 }
 
-// Validate checks the addresses and settings before anything is sent.
+// Validate checks the addresses and settings before anything is sent. A missing recipient or password is
+// ErrNoRecipient or ErrNoPassword.
 func (m *Mail) Validate() error {
 	if _, port, err := net.SplitHostPort(m.Addr); err != nil || port == "" {
 		return fmt.Errorf("SMTP server %q: want host:port, e.g. smtp.example.org:587", m.Addr)
@@ -66,7 +74,7 @@ func (m *Mail) Validate() error {
 		return fmt.Errorf("sender address %q: %w", m.From, err)
 	}
 	if len(m.To) == 0 {
-		return errors.New("no recipient: give --to")
+		return ErrNoRecipient
 	}
 	for _, to := range m.To {
 		if _, err := mail.ParseAddress(to); err != nil {
@@ -74,7 +82,7 @@ func (m *Mail) Validate() error {
 		}
 	}
 	if m.Username != "" && m.Password.IsZero() {
-		return errors.New("an SMTP user needs a password: from the keyring (cfkeys notify set-smtp-password) or the environment (--smtp-password-env)")
+		return ErrNoPassword
 	}
 	return nil
 }

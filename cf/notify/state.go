@@ -2,17 +2,11 @@ package notify
 
 import (
 	"cmp"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
-	"github.com/cfkeys/cfkeys/internal/atomicfile"
+	"github.com/cfkeys/cfkeys/internal/jsonfile"
 )
 
 // stateVersion is the version of the state file; a file of another version is refused rather than misread.
@@ -37,16 +31,9 @@ func newState() *State {
 
 // LoadState reads the state file; a missing file is an empty state.
 func LoadState(path string) (*State, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return newState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading notification state: %w", err)
-	}
 	st := newState()
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("reading notification state %s: %w (move it away to start afresh)", path, err)
+	if _, err := jsonfile.Load(path, st); err != nil {
+		return nil, fmt.Errorf("reading notification state: %w (move it away to start afresh)", err)
 	}
 	if st.Version != stateVersion {
 		return nil, fmt.Errorf("notification state %s has version %d, this cfkeys reads %d (move it away to start afresh)", path, st.Version, stateVersion)
@@ -63,15 +50,7 @@ func LoadState(path string) (*State, error) {
 // Save replaces the state file atomically (readable by its owner only: it names orgs and keys), creating its
 // directory when missing.
 func (s *State) Save(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("saving notification state: %w", err)
-	}
-	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(s)
-	})
-	if err != nil {
+	if err := jsonfile.Save(path, s); err != nil {
 		return fmt.Errorf("saving notification state: %w", err)
 	}
 	return nil

@@ -42,25 +42,26 @@ type Webhook struct {
 	Client *http.Client
 }
 
-// ParseWebhook reads a --webhook value, FORMAT=URL, where the URL may be env:NAME to read it from the
-// environment (recommended: a flag shows up in ps and in shell history).
+// ParseWebhook reads a webhook as --webhook and a policy file write it, FORMAT=URL, where the URL may be env:NAME
+// to read it from the environment (recommended: a flag shows up in ps and in shell history). Its errors name no
+// flag or field: the caller says where the value came from.
 func ParseWebhook(spec string, getenv func(string) string) (*Webhook, error) {
 	format, raw, ok := strings.Cut(spec, "=")
 	if !ok {
-		return nil, errors.New("--webhook wants FORMAT=URL, FORMAT one of slack, teams, json (e.g. slack=env:SLACK_WEBHOOK_URL)")
+		return nil, errors.New("want FORMAT=URL, FORMAT one of slack, teams, json (e.g. slack=env:SLACK_WEBHOOK_URL)")
 	}
 	f := Format(format)
 	if f != FormatSlack && f != FormatTeams && f != FormatJSON {
-		return nil, fmt.Errorf("--webhook: unknown format %q (want slack, teams or json)", format)
+		return nil, fmt.Errorf("unknown format %q (want slack, teams or json)", format)
 	}
 	if name, isEnv := strings.CutPrefix(raw, "env:"); isEnv {
 		if raw = getenv(name); raw == "" {
-			return nil, fmt.Errorf("--webhook %s: the environment variable %s is empty", format, name)
+			return nil, fmt.Errorf("%s: the environment variable %s is empty", format, name)
 		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("--webhook %s: not an http(s) URL", format) // no echo: the URL may hold a token
+		return nil, fmt.Errorf("%s: not an http(s) URL", format) // no echo: the URL may hold a token
 	}
 	return &Webhook{Format: f, URL: u}, nil
 }

@@ -86,7 +86,7 @@ func (a Ack) State(cert *expiry.Certificate, now time.Time) AckState {
 	if cert == nil {
 		return AckCertificateChanged
 	}
-	if a.Serial != "" && normalSerial(a.Serial) != normalSerial(cert.Serial) {
+	if a.Serial != "" && !expiry.SameSerial(a.Serial, cert.Serial) {
 		return AckCertificateChanged
 	}
 	if !a.NotAfter.IsZero() && !a.NotAfter.Equal(cert.NotAfter) {
@@ -125,12 +125,3 @@ func ParseUntil(s string, now time.Time) (time.Time, error) {
 
 // normalAPI makes API URLs comparable: lower case, no trailing slash.
 func normalAPI(s string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(s)), "/") }
-
-// normalSerial makes serials comparable however they are written: 0x5A3C, 5a:3c, 005A3C.
-func normalSerial(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "0x")
-	s = strings.ReplaceAll(s, ":", "")
-	s = strings.TrimLeft(s, "0")
-	return s
-}

@@ -1,19 +1,15 @@
 package policy
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/cfkeys/cfkeys/internal/atomicfile"
 	"github.com/cfkeys/cfkeys/internal/filelock"
+	"github.com/cfkeys/cfkeys/internal/jsonfile"
 )
 
 // AcksFile is the name of the acknowledgement store in the cfkeys config directory.
@@ -38,16 +34,13 @@ type storedAck struct {
 
 // LoadAcks reads the acknowledgement store at path; a missing file holds none.
 func LoadAcks(path string) ([]Ack, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	var doc storeDoc
+	found, err := jsonfile.Load(path, &doc)
 	if err != nil {
 		return nil, fmt.Errorf("reading acknowledgements: %w", err)
 	}
-	var doc storeDoc
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("reading acknowledgements %s: %w", path, err)
+	if !found {
+		return nil, nil
 	}
 	if doc.Schema != storeSchema {
 		return nil, fmt.Errorf("reading acknowledgements %s: schema %d, want %d", path, doc.Schema, storeSchema)
@@ -89,16 +82,8 @@ func SaveAcks(path string, acks []Ack) error {
 		}
 		doc.Acks = append(doc.Acks, s)
 	}
-	// The config directory may not exist yet: scan --api needs no login, so nothing else has made it.
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("writing acknowledgements: %w", err)
-	}
-	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
-	})
-	if err != nil {
+	// jsonfile creates the config directory: scan --api needs no login, so nothing else may have made it.
+	if err := jsonfile.Save(path, doc); err != nil {
 		return fmt.Errorf("writing acknowledgements: %w", err)
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf"
-	"github.com/cfkeys/cfkeys/internal/atomicfile"
+	"github.com/cfkeys/cfkeys/internal/jsonfile"
 )
 
 // configVersion is the version of the file format.
@@ -103,18 +102,7 @@ func Load(dir string) (*Config, error) {
 // Save writes the profile file atomically (a temporary file in the same directory, synced, then renamed) with
 // mode 0600, in a directory with mode 0700.
 func (c *Config) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	err = atomicfile.Write(filepath.Join(dir, fileName), 0o600, func(w io.Writer) error {
-		_, err := w.Write(append(data, '\n'))
-		return err
-	})
-	if err != nil {
+	if err := jsonfile.Save(filepath.Join(dir, fileName), c); err != nil {
 		return fmt.Errorf("writing the profile file: %w", err)
 	}
 	return nil

@@ -13,9 +13,10 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/safetext"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+var now = testclock.Start
 
 func cert(days int, subject string) *expiry.Certificate {
 	return &expiry.Certificate{SubjectDN: subject, IssuerDN: "CN=Demo CA,O=cffake,C=DE", Serial: "0xABCD", NotAfter: now.Add(time.Duration(days)*24*time.Hour + 6*time.Hour), Source: expiry.SourcePEM}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf"
-	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/notify"
 	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/report"
@@ -27,8 +26,8 @@ type Foundation struct {
 }
 
 // Classifier judges a foundation's swept keys at the instant now: each key's status, the rule that set its
-// thresholds and any acknowledgement. The default judges by Options.Thresholds alone; the policy engine plugs in
-// here (Judge), and metrics, health and notifications all follow what it says.
+// thresholds and any acknowledgement. The policy engine plugs in here (Judge), and metrics, health and
+// notifications all follow what it says.
 type Classifier func(f notify.Foundation, keys []cf.KeyReport, now time.Time) []report.Entry
 
 // Judge returns a classifier that judges keys by the policy current returns when asked: watch asks at every
@@ -53,8 +52,7 @@ func Judge(current func() *policy.Policy) Classifier {
 type Options struct {
 	Foundations []Foundation
 	Interval    time.Duration
-	Thresholds  expiry.Thresholds
-	// Classify, when set, judges the keys instead of Thresholds (the seam for the policy engine).
+	// Classify judges the keys (default: Judge by the built-in policy, as scan without a policy file).
 	Classify Classifier
 	// Prepare, when set, is called before each round of sweeps (watch reloads its policy there). Its error is
 	// logged and reported by Health until a later call succeeds; the round runs anyway.
@@ -107,6 +105,10 @@ func New(o Options) (*Watcher, error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Classify == nil {
+		builtIn := policy.Default()
+		o.Classify = Judge(func() *policy.Policy { return builtIn })
 	}
 	w := &Watcher{opts: o, snaps: make([]Snapshot, len(o.Foundations))}
 	for i, f := range o.Foundations {
@@ -188,12 +190,7 @@ func (w *Watcher) sweep(ctx context.Context, i int) {
 		w.opts.Log.Error("sweep failed", "foundation", safetext.Clean(f.Name), "error", s.LastError)
 		return
 	}
-	var entries []report.Entry
-	if w.opts.Classify != nil {
-		entries = w.opts.Classify(f.Foundation, res.Keys, end)
-	} else {
-		entries = report.FromKeys(f.Name, res.Keys, end, w.opts.Thresholds)
-	}
+	entries := w.opts.Classify(f.Foundation, res.Keys, end)
 	report.Sort(entries)
 	s.Entries, s.Errors, s.Requests = entries, len(res.Errors), res.Requests
 	s.TotalRequests += res.Requests

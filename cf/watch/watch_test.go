@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,26 +19,14 @@ import (
 	"github.com/cfkeys/cfkeys/cf/notify"
 	"github.com/cfkeys/cfkeys/cf/policy"
 	"github.com/cfkeys/cfkeys/cf/watch"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-
-// clock is a clock the test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+var start = testclock.Start
 
 // sweeper answers sweeps with one key expiring in 20 days, or fails while failing is set.
 type sweeper struct {
-	clock   *clock
+	clock   *testclock.Clock
 	failing bool
 }
 
@@ -60,14 +47,14 @@ func (dead) Send(context.Context, notify.Batch) error { return errors.New("503 S
 
 func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: start}
+	c := testclock.New(start)
 	s := &sweeper{clock: c}
 	n, err := notify.New(notify.Options{Targets: []notify.Target{dead{}}, Clock: c.Now, Attempts: 2,
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n, Thresholds: expiry.DefaultThresholds,
+	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n,
 		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10", API: "https://api.example"}, Sweep: s.Sweep}}})
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +112,14 @@ func TestHealthFollowsSweepsAndDeliveries(t *testing.T) {
 		t.Errorf("after Prepare succeeded again: %q", reasons)
 	}
 
+	// Without a classifier the built-in policy judges, as scan's without a policy file (30 and 7 days here).
 	// Two intervals and a bit without a successful sweep: unhealthy even though the last one succeeded.
 	w3, _ := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now,
 		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10"}, Sweep: s.Sweep}}})
 	w3.Round(context.Background())
+	if body := scrape(t, w3); !strings.Contains(body, `key="orders-key",org="acme",space="prod",status="warning"} 1`) {
+		t.Errorf("not judged by the built-in policy:\n%s", body)
+	}
 	if ok, _ := w3.Health(); !ok {
 		t.Error("unhealthy right after a sweep")
 	}
@@ -164,7 +155,7 @@ func scrape(t *testing.T, w *watch.Watcher) string {
 
 func TestHealthReportsAStateThatCannotBeSaved(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: start}
+	c := testclock.New(start)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state", "state.json")
 	n, err := notify.New(notify.Options{StatePath: path, Clock: c.Now})

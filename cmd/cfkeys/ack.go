@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -122,7 +121,8 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 		return err
 	}
 	defer a.done(conn)
-	found, err := findKeys(cmd.Context(), conn.client, o.Query, cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency})
+	res, err := conn.client.Find(cmd.Context(), o.Query, cf.SweepOptions{Orgs: o.Orgs, Spaces: o.Spaces, Concurrency: o.connect.Concurrency})
+	found := res.Keys // as cfkeys find finds them
 	switch {
 	case cf.IsNotFound(err) || err == nil && len(found) == 0:
 		fmt.Fprintf(a.errOut, "cfkeys: no key matches %q\n", safetext.Clean(o.Query))
@@ -164,12 +164,6 @@ func runAck(cmd *cobra.Command, a *app, o *ackOptions) error {
 	return nil
 }
 
-// findKeys looks keys up as cfkeys find does (cf.Client.Find).
-func findKeys(ctx context.Context, client *cf.Client, query string, sweep cf.SweepOptions) ([]cf.KeyReport, error) {
-	res, err := client.Find(ctx, query, sweep)
-	return res.Keys, err
-}
-
 // runAckList prints the stored acknowledgements and those of the policy file, with whether their end date has
 // passed (whether a certificate changed needs the foundation: scan shows it).
 func runAckList(a *app, o *ackOptions) error {
@@ -206,32 +200,9 @@ func runAckList(a *app, o *ackOptions) error {
 		}
 		rows = append(rows, []string{state, ak.UntilText(), ak.Foundation, key, ak.GUID, ak.Owner, ak.Note})
 	}
-	writeColumns(a, rows)
+	writeRows(a, rows)
 	fmt.Fprintf(a.out, "\n%s\n", safetext.Clean(fmt.Sprintf("stored in %s; shared ones in %s", path, p.Source)))
 	return nil
-}
-
-// writeColumns prints rows aligned, every cell cleaned for the terminal.
-func writeColumns(a *app, rows [][]string) {
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			r[i] = safetext.Clean(c)
-			widths[i] = max(widths[i], safetext.Width(r[i]))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, c := range r {
-			if i == len(r)-1 {
-				b.WriteString(c)
-				break
-			}
-			b.WriteString(safetext.Pad(c, widths[i]) + "  ")
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprint(a.out, b.String())
 }
 
 // runAckRemove drops the stored acknowledgement of a binding GUID (of one foundation with --api).

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
+	"github.com/cfkeys/cfkeys/cf/profile"
 	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
@@ -135,6 +136,10 @@ func newCacheShowCmd(a *app) *cobra.Command {
 				fmt.Fprintln(a.out, "empty: the next scan reads every key's credentials")
 				return nil
 			}
+			profiles, _, err := a.loadProfiles()
+			if err != nil {
+				profiles = &profile.Config{} // the caches are still shown, named by their origins
+			}
 			rows := [][]string{{"FOUNDATION", "USER / CLIENT", "KEYS", "CERTIFICATES", "READ", "SAVED", "SIZE"}}
 			for _, c := range caches {
 				if c.Err != nil {
@@ -148,7 +153,7 @@ func newCacheShowCmd(a *app) *cobra.Command {
 						read = newest + " to " + oldest
 					}
 				}
-				rows = append(rows, []string{a.foundationName(c.Origin), c.Principal, fmt.Sprint(c.Keys), fmt.Sprint(c.Certificates),
+				rows = append(rows, []string{foundationName(profiles, c.Origin), c.Principal, fmt.Sprint(c.Keys), fmt.Sprint(c.Certificates),
 					read, ago(a.now(), c.SavedAt), sizeOf(c.Size)})
 			}
 			writeRows(a, rows)
@@ -201,11 +206,7 @@ removes only what is cached about that profile's foundation (for every user of i
 }
 
 // foundationName names a cached foundation by its origin and the profiles that log in to it, if any.
-func (a *app) foundationName(origin string) string {
-	cfg, _, err := a.loadProfiles()
-	if err != nil {
-		return origin
-	}
+func foundationName(cfg *profile.Config, origin string) string {
 	var names []string
 	for _, p := range cfg.Profiles {
 		if o, ok := cf.APIOrigin(p.API); ok && o == origin {

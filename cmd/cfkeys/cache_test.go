@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/cf/profile"
 )
 
 const detailsRoute = "GET /v3/service_credential_bindings/{guid}/details"
@@ -167,5 +168,23 @@ func TestCacheMaxAgeFlag(t *testing.T) {
 		if tc.code == 3 && !strings.Contains(stderr, "--cache-max-age") {
 			t.Errorf("--cache-max-age %s: %q", tc.value, stderr)
 		}
+	}
+}
+
+// cache show names a cached foundation by the profiles that log in to it, read once for all rows.
+func TestFoundationName(t *testing.T) {
+	t.Parallel()
+	cfg := &profile.Config{Profiles: []profile.Profile{{Name: "eu10", API: "https://api.cf.eu10.example/"},
+		{Name: "eu10-admin", API: "https://api.cf.eu10.example"}, {Name: "us10", API: "https://api.cf.us10.example"}}}
+	for origin, want := range map[string]string{
+		"https://api.cf.eu10.example": "https://api.cf.eu10.example (eu10, eu10-admin)",
+		"https://api.cf.ap21.example": "https://api.cf.ap21.example",
+	} {
+		if got := foundationName(cfg, origin); got != want {
+			t.Errorf("foundationName(%q) = %q, want %q", origin, got, want)
+		}
+	}
+	if got := foundationName(&profile.Config{}, "https://x.example"); got != "https://x.example" {
+		t.Errorf("without profiles: %q", got)
 	}
 }

@@ -102,6 +102,15 @@ func (d *demoFoundation) login(ctx context.Context, a *app) (*cf.Client, error) 
 	return c, err
 }
 
+// uiFoundation is the demo foundation as the UI shows it. It is there to try things on, so it allows writes: its
+// UI creates, rotates and deletes keys. (Served with --serve-only it is an --api foundation like any other, and
+// cfkeys key ... --api URL needs --allow-writes.)
+func (d *demoFoundation) uiFoundation(client *cf.Client, concurrency int) ui.Foundation {
+	return ui.Foundation{Name: "demo", API: d.api, AllowWrites: true, Connect: func(context.Context) (ui.Backend, error) {
+		return ui.ClientBackend(client, concurrency, nil), nil
+	}}
+}
+
 func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 	// The UI's flags are checked before anything starts, with or without a terminal: piped or not, the same
 	// flags are refused the same way.
@@ -129,9 +138,7 @@ func runDemo(cmd *cobra.Command, a *app, o *demoOptions) error {
 		return fmt.Errorf("logging in to the demo foundation: %w", err)
 	}
 	if a.stdoutTTY && a.stdinTTY {
-		opts.Foundations = []ui.Foundation{{Name: "demo", API: d.api, Connect: func(context.Context) (ui.Backend, error) {
-			return ui.ClientBackend(client, o.ui.Concurrency, nil), nil
-		}}}
+		opts.Foundations = []ui.Foundation{d.uiFoundation(client, o.ui.Concurrency)}
 		return ui.Run(opts, a.in, a.out)
 	}
 	// Without a terminal, the scan table, judged by the policy as scan judges it (--warn/--critical override it).

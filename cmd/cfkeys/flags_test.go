@@ -129,7 +129,7 @@ func TestNewCmdFind(t *testing.T) {
 
 func TestNewCmdDemo(t *testing.T) {
 	t.Parallel()
-	defaults := demoOptions{Listen: "127.0.0.1:0", ui: uiOptions{Refresh: time.Minute, thresholds: thresholdFlags{"30d", "7d"}, Concurrency: cf.DefaultConcurrency}}
+	defaults := demoOptions{Listen: "127.0.0.1:0", ui: uiOptions{Refresh: time.Minute, Concurrency: cf.DefaultConcurrency}}
 	tests := []struct {
 		name    string
 		args    []string
@@ -141,8 +141,10 @@ func TestNewCmdDemo(t *testing.T) {
 			want: func(o *demoOptions) {
 				o.ServeOnly, o.Listen, o.Latency, o.Hostile = true, "127.0.0.1:8080", 50*time.Millisecond, true
 			}},
-		{name: "ui flags", args: []string{"--refresh", "0", "--within", "30d", "--critical", "3d"},
-			want: func(o *demoOptions) { o.ui.Refresh, o.ui.Within, o.ui.thresholds.critical = 0, "30d", "3d" }},
+		{name: "ui flags", args: []string{"--refresh", "0", "--within", "30d", "--critical", "3d", "--policy", "team.yaml"},
+			want: func(o *demoOptions) {
+				o.ui.Refresh, o.ui.Within, o.ui.thresholds.critical, o.ui.Policy = 0, "30d", "3d", "team.yaml"
+			}},
 		{name: "no profile flag", args: []string{"--profile", "x"}, wantErr: "unknown flag: --profile"},
 		{name: "bad latency", args: []string{"--latency", "soon"}, wantErr: `invalid argument "soon" for "--latency"`},
 	}

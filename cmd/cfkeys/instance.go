@@ -149,7 +149,7 @@ func runInstanceCreate(cmd *cobra.Command, a *app, o *instanceCreateOptions) err
 		}
 	}
 	if o.write.DryRun {
-		fmt.Fprintf(a.out, "Would create instance %q (%s, plan %s) in %s / %s:\n", o.Name, plan.OfferingName, plan.Name, org.Name, space.Name)
+		fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Would create instance %q (%s, plan %s) in %s / %s:", o.Name, plan.OfferingName, plan.Name, org.Name, space.Name)))
 		a.printRequest("POST", "/v3/service_instances", req.Body())
 		if o.Key != "" {
 			fmt.Fprintf(a.out, "then key %q:\n", o.Key)
@@ -161,8 +161,8 @@ func runInstanceCreate(cmd *cobra.Command, a *app, o *instanceCreateOptions) err
 	if err != nil {
 		return conn.wrap(cf.ExplainWrite(err, org.Name, space.Name))
 	}
-	fmt.Fprintf(a.out, "Created instance %s (%s, plan %s) in %s / %s: %s\n", safetext.Clean(si.Name), plan.OfferingName, plan.Name,
-		safetext.Clean(org.Name), safetext.Clean(space.Name), strings.TrimSpace(si.GUID))
+	fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Created instance %s (%s, plan %s) in %s / %s: %s", si.Name, plan.OfferingName, plan.Name,
+		org.Name, space.Name, strings.TrimSpace(si.GUID))))
 	if o.Key == "" {
 		return nil
 	}
@@ -171,8 +171,7 @@ func runInstanceCreate(cmd *cobra.Command, a *app, o *instanceCreateOptions) err
 		return conn.wrap(cf.ExplainWrite(err, org.Name, space.Name))
 	}
 	si.OrgName, si.SpaceName = org.Name, space.Name
-	kr := cf.KeyReport{GUID: created.Key.GUID, Name: created.Key.Name, Type: "key", CreatedAt: created.Key.CreatedAt, LastOperation: created.Key.LastOperation, Instance: si, Finding: created.Finding}
-	if err := a.writeKeys(o.Output, c.Endpoints().API, kr); err != nil {
+	if err := a.writeKeys(o.Output, c.Endpoints().API, created.Report(si)); err != nil {
 		return err
 	}
 	return o.handover.deliver(a, created.Credentials)

@@ -207,7 +207,7 @@ func runKeyCreate(cmd *cobra.Command, a *app, o *keyCreateOptions) error {
 	}
 	req := cf.KeyRequest{InstanceGUID: si.GUID, Name: o.Name, Parameters: params, WaitTimeout: o.write.WaitTimeout}
 	if o.write.DryRun {
-		fmt.Fprintf(a.out, "Would create key %q on %s / %s / %s (%s):\n", o.Name, si.OrgName, si.SpaceName, si.Name, si.OfferingName)
+		fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Would create key %q on %s / %s / %s (%s):", o.Name, si.OrgName, si.SpaceName, si.Name, si.OfferingName)))
 		a.printRequest("POST", "/v3/service_credential_bindings", req.Body())
 		return nil
 	}
@@ -215,8 +215,7 @@ func runKeyCreate(cmd *cobra.Command, a *app, o *keyCreateOptions) error {
 	if err != nil {
 		return conn.wrap(cf.ExplainWrite(err, si.OrgName, si.SpaceName))
 	}
-	kr := cf.KeyReport{GUID: created.Key.GUID, Name: created.Key.Name, Type: "key", CreatedAt: created.Key.CreatedAt, LastOperation: created.Key.LastOperation, Instance: si, Finding: created.Finding}
-	if err := a.writeKeys(o.Output, c.Endpoints().API, kr); err != nil {
+	if err := a.writeKeys(o.Output, c.Endpoints().API, created.Report(si)); err != nil {
 		return err
 	}
 	return o.handover.deliver(a, created.Credentials)
@@ -276,7 +275,7 @@ func runKeyDelete(cmd *cobra.Command, a *app, o *keyDeleteOptions) error {
 		return fmt.Errorf("%s is an app binding, not a service key; cfkeys deletes service keys only", o.GUID)
 	}
 	if o.write.DryRun {
-		fmt.Fprintf(a.out, "Would delete key %q (%s):\n", k.Name, k.Path())
+		fmt.Fprintln(a.out, safetext.Clean(fmt.Sprintf("Would delete key %q (%s):", k.Name, k.Path())))
 		a.printRequest("DELETE", "/v3/service_credential_bindings/"+k.GUID, nil)
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -251,80 +250,26 @@ func (a *app) selectKeys(ctx context.Context, c *cf.Client, o *keyRotateOptions,
 	return keys, nil
 }
 
-// planRow is one key of the plan or the summary, as JSON shows it.
-type planRow struct {
-	Org          string         `json:"org"`
-	Space        string         `json:"space"`
-	Instance     string         `json:"instance"`
-	OldName      string         `json:"old_name"`
-	OldGUID      string         `json:"old_guid"`
-	OldExpiry    *time.Time     `json:"old_expiry,omitempty"`
-	NewName      string         `json:"new_name"`
-	NewGUID      string         `json:"new_guid,omitempty"`
-	NewExpiry    *time.Time     `json:"new_expiry,omitempty"`
-	Parameters   map[string]any `json:"parameters,omitempty"`
-	ParamsSource string         `json:"parameters_source,omitempty"`
-	OldKey       string         `json:"old_key"`
-	Step         cf.Step        `json:"step"`
-	Note         string         `json:"note,omitempty"`
-}
-
-func rowOf(it cf.RotationItem, deleteOld bool) planRow {
-	r := planRow{Org: it.Old.Instance.OrgName, Space: it.Old.Instance.SpaceName, Instance: it.Old.Instance.Name, OldName: it.Old.Name, OldGUID: it.Old.GUID,
-		NewName: it.NewName, NewGUID: it.NewGUID, Parameters: it.SafeParameters(), ParamsSource: it.ParamsSource, Step: it.Step, Note: it.SkipReason,
-		OldKey: "kept, marked replaced-by its successor"}
-	if deleteOld {
-		r.OldKey = "deleted once its successor is verified"
-	}
-	if c := it.Old.Finding.Certificate; c != nil {
-		t := c.Effective()
-		r.OldExpiry = &t
-	}
-	if c := it.NewFinding.Certificate; c != nil {
-		t := c.Effective()
-		r.NewExpiry = &t
-	}
-	if it.Err != nil {
-		r.Note = it.Err.Error()
-		if cf.IsInterrupted(it.Err) {
-			r.Note = "interrupted after this step: run again with --resume"
-		}
-	}
-	return r
-}
-
 func (a *app) writePlan(o *keyRotateOptions, items []cf.RotationItem) error {
-	rows := make([]planRow, len(items))
+	rows := make([]cf.PlanRow, len(items))
 	for i, it := range items {
-		rows[i] = rowOf(it, o.DeleteOld)
+		rows[i] = it.Row(o.DeleteOld)
 	}
 	if o.Output == "json" {
 		return writeJSONDoc(a, map[string]any{"plan": rows})
 	}
-	table := [][]string{{"KEY", "ORG / SPACE / INSTANCE", "OLD EXPIRY", "NEW NAME", "PARAMETERS", "THE OLD KEY IS"}}
+	table := [][]string{cf.PlanHeader}
 	for _, r := range rows {
-		params := "none"
-		if r.Parameters != nil {
-			data, _ := json.Marshal(r.Parameters)
-			params = string(data)
-		}
-		if r.ParamsSource != "" && r.ParamsSource != "none" {
-			params += " (" + r.ParamsSource + ")"
-		}
-		old := r.OldKey
-		if r.Step == cf.StepSkipped {
-			old, params = "skipped: "+r.Note, "-"
-		}
-		table = append(table, []string{r.OldName, r.Org + " / " + r.Space + " / " + r.Instance, dayOf(r.OldExpiry), r.NewName, params, old})
+		table = append(table, r.PlanCells())
 	}
 	writeRows(a, table)
 	return nil
 }
 
 func (a *app) writeSummary(o *keyRotateOptions, items []cf.RotationItem, journal string) error {
-	rows := make([]planRow, len(items))
+	rows := make([]cf.PlanRow, len(items))
 	for i, it := range items {
-		rows[i] = rowOf(it, o.DeleteOld)
+		rows[i] = it.Row(o.DeleteOld)
 		if it.Step == cf.StepPlanned && it.Err == nil {
 			rows[i].Note = "not started (interrupted)"
 		}
@@ -343,7 +288,7 @@ func (a *app) writeSummary(o *keyRotateOptions, items []cf.RotationItem, journal
 		if items[i].Step == cf.StepDone && !o.DeleteOld {
 			kept++
 		}
-		table = append(table, []string{r.OldName, r.OldGUID, dayOf(r.OldExpiry), r.NewName, r.NewGUID, dayOf(r.NewExpiry), result})
+		table = append(table, []string{r.OldName, r.OldGUID, cf.DayOf(r.OldExpiry), r.NewName, r.NewGUID, cf.DayOf(r.NewExpiry), result})
 	}
 	writeRows(a, table)
 	if kept > 0 {
@@ -351,13 +296,6 @@ func (a *app) writeSummary(o *keyRotateOptions, items []cf.RotationItem, journal
 	}
 	fmt.Fprintf(a.out, "Journal: %s\n", journal)
 	return nil
-}
-
-func dayOf(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02")
 }
 
 func writeJSONDoc(a *app, v any) error {

@@ -411,9 +411,9 @@ func TestKeyRotateJSONSummary(t *testing.T) {
 	}
 	// The plan, then the summary: two JSON documents.
 	dec := json.NewDecoder(strings.NewReader(stdout))
-	var plan struct{ Plan []planRow }
+	var plan struct{ Plan []cf.PlanRow }
 	var sum struct {
-		Summary []planRow
+		Summary []cf.PlanRow
 		Journal string
 	}
 	if err := dec.Decode(&plan); err != nil || len(plan.Plan) != 2 {
@@ -465,5 +465,38 @@ func TestKeyRotateCtrlC(t *testing.T) {
 		if _, ok := b.f.fake.Key(name); ok {
 			t.Errorf("%s not deleted after the resumed run", name)
 		}
+	}
+}
+
+// The dry runs of key create, key delete and instance create print org, space, instance, plan and key names as
+// the API gave them: made safe for the terminal first, as every other line is.
+func TestWriteDryRunsCleanAPINames(t *testing.T) {
+	t.Parallel()
+	b := newWriteBench(t, cffake.Dataset{Hostile: true})
+	api := []string{"--api", b.f.url, "--allow-writes", "--dry-run"}
+	var hostile cffake.KeyInfo
+	for _, k := range b.f.fake.Keys() {
+		if strings.Contains(k.Name, "click-me") {
+			hostile = k
+		}
+	}
+	if hostile.GUID == "" {
+		t.Fatal("no hostile key in the fake")
+	}
+	for _, args := range [][]string{
+		{"key", "create", "--instance", hostile.InstanceName, "--name", "k", "--key-type", "certificate"},
+		{"key", "delete", hostile.GUID},
+		{"instance", "create", "--org", hostile.OrgName, "--space", hostile.SpaceName, "--name", "i", "--offering", "it-rt", "--plan", "integration-flow"},
+	} {
+		stdout, stderr, code := b.run(append(args, api...)...)
+		if code != 0 || !strings.Contains(stdout, "Would ") {
+			t.Errorf("%v: exit %d\n%s%s", args[:2], code, stdout, stderr)
+		}
+		if strings.ContainsAny(stdout+stderr, "\x1b\x07") {
+			t.Errorf("%v prints escape sequences: %q", args[:2], stdout+stderr)
+		}
+	}
+	if b.writes() != 0 {
+		t.Errorf("%d writes in dry runs", b.writes())
 	}
 }

@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
-var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+var testNow = testclock.Start
 
 // testFoundation is a fake foundation for in-process command tests.
 type testFoundation struct {

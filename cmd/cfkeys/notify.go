@@ -47,6 +47,15 @@ func (n *notifyFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&n.webhooks, "webhook", nil, "webhook for notifications, FORMAT=URL with FORMAT slack, teams or json; URL may be env:NAME (repeatable)")
 }
 
+// settingNames are what the user calls the e-mail settings where they were given: flags, or a policy file's
+// fields. Errors name them, so the user knows what to change.
+type settingNames struct{ security, to, passwordEnv string }
+
+var (
+	flagNames = settingNames{security: "--smtp-security", to: "--to", passwordEnv: "--smtp-password-env"}
+	fileNames = settingNames{security: "security", to: "to", passwordEnv: "password_env"}
+)
+
 // smtpKeyringName is the keyring entry of the password of user at server.
 func smtpKeyringName(user, server string) string { return "smtp:" + user + "@" + server }
 
@@ -54,7 +63,7 @@ func smtpKeyringName(user, server string) string { return "smtp:" + user + "@" +
 func (a *app) notifyTargets(n notifyFlags, th expiry.Thresholds) ([]notify.Target, error) {
 	var targets []notify.Target
 	if n.smtpServer != "" || len(n.to) > 0 {
-		m, err := a.mailTarget(n)
+		m, err := a.mailTarget(n, flagNames)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +72,7 @@ func (a *app) notifyTargets(n notifyFlags, th expiry.Thresholds) ([]notify.Targe
 	for _, spec := range n.webhooks {
 		w, err := notify.ParseWebhook(spec, a.getenv)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--webhook: %w", err)
 		}
 		w.Thresholds = th
 		targets = append(targets, w)
@@ -71,13 +80,14 @@ func (a *app) notifyTargets(n notifyFlags, th expiry.Thresholds) ([]notify.Targe
 	return targets, nil
 }
 
-func (a *app) mailTarget(n notifyFlags) (*notify.Mail, error) {
+// mailTarget builds the e-mail target of the settings n, whose errors call them by names.
+func (a *app) mailTarget(n notifyFlags, names settingNames) (*notify.Mail, error) {
 	if n.smtpServer == "" {
 		return nil, errors.New("--to needs --smtp-server")
 	}
 	sec, err := notify.ParseSecurity(n.smtpSecurity)
 	if err != nil {
-		return nil, fmt.Errorf("--smtp-security: %w", err)
+		return nil, fmt.Errorf("%s: %w", names.security, err)
 	}
 	m := &notify.Mail{Addr: n.smtpServer, Security: sec, Username: n.smtpUser, From: n.from, To: n.to, TLSConfig: n.tlsConfig}
 	if m.From == "" {
@@ -85,21 +95,22 @@ func (a *app) mailTarget(n notifyFlags) (*notify.Mail, error) {
 		m.From = "cfkeys@" + strings.TrimPrefix(host, "smtp.")
 	}
 	if n.smtpUser != "" {
-		pw, err := a.keyring(a.keyringTimeout(false)).Get(smtpKeyringName(n.smtpUser, n.smtpServer), smtpPasswordKind)
-		switch {
-		case err == nil:
-			m.Password = cf.NewSecret(pw)
-		case errors.Is(err, keystore.ErrNotFound):
-			m.Password = cf.NewSecret(a.getenv(n.smtpPasswordEnv))
-		default:
-			if v := a.getenv(n.smtpPasswordEnv); v != "" {
-				m.Password = cf.NewSecret(v) // a headless host without a keyring: the environment is the way
-			} else {
-				return nil, fmt.Errorf("reading the SMTP password: %w", err)
-			}
+		pw, err := a.keyring(a.keyringTimeout(false)).Lookup(smtpKeyringName(n.smtpUser, n.smtpServer), smtpPasswordKind)
+		if err != nil && a.getenv(n.smtpPasswordEnv) == "" {
+			return nil, fmt.Errorf("reading the SMTP password: %w", err)
 		}
+		if pw == "" { // none stored, or a headless host without a keyring: the environment is the way
+			pw = a.getenv(n.smtpPasswordEnv)
+		}
+		m.Password = cf.NewSecret(pw)
 	}
-	if err := m.Validate(); err != nil {
+	switch err := m.Validate(); {
+	case errors.Is(err, notify.ErrNoRecipient):
+		return nil, fmt.Errorf("%w: give %s", err, names.to)
+	case errors.Is(err, notify.ErrNoPassword):
+		return nil, fmt.Errorf("%w: from the keyring (cfkeys notify set-smtp-password) or the environment ($%s, which %s names)",
+			err, n.smtpPasswordEnv, names.passwordEnv)
+	case err != nil:
 		return nil, err
 	}
 	return m, nil
@@ -241,11 +252,9 @@ func (a *app) policyTargets(targets []notify.Target, flags notifyFlags, p *polic
 		if fromFile.smtpPasswordEnv == "" {
 			fromFile.smtpPasswordEnv = defaultSMTPPasswordEnv
 		}
-		m, err := a.mailTarget(fromFile)
+		m, err := a.mailTarget(fromFile, fileNames)
 		if err != nil {
-			msg := strings.TrimPrefix(err.Error(), "--smtp-security: ")
-			msg = strings.ReplaceAll(msg, "(--smtp-password-env)", "($"+fromFile.smtpPasswordEnv+", which password_env names)")
-			return nil, fail(s.Line, "notify.smtp: "+msg)
+			return nil, fail(s.Line, "notify.smtp: "+err.Error())
 		}
 		out = append(out, m)
 		seen[m.ID()] = true
@@ -253,8 +262,7 @@ func (a *app) policyTargets(targets []notify.Target, flags notifyFlags, p *polic
 	for _, spec := range p.Notify.Webhooks {
 		w, err := notify.ParseWebhook(spec.Spec, a.getenv)
 		if err != nil {
-			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "--webhook: "), "--webhook ")
-			return nil, fail(spec.Line, "notify.webhooks: "+msg)
+			return nil, fail(spec.Line, "notify.webhooks: "+err.Error())
 		}
 		if seen[w.ID()] {
 			continue // given on the command line too

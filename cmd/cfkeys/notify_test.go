@@ -197,3 +197,25 @@ func TestNotifyTestWithThePolicyFile(t *testing.T) {
 		t.Errorf("no target: %v", err)
 	}
 }
+
+// A setting given on the command line that cannot work is refused naming the flag to change; the same settings in
+// a policy file name the file's fields (TestNotifyTargetsFromThePolicyFile and the watch policy tests).
+func TestNotifyFlagErrorsNameTheFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--smtp-server", "smtp.example.org:587", "--smtp-user", "cfkeys", "--to", "ops@example.org"},
+			"an SMTP user needs a password: from the keyring (cfkeys notify set-smtp-password) or the environment ($CFKEYS_SMTP_PASSWORD, which --smtp-password-env names)"},
+		{[]string{"--smtp-server", "smtp.example.org:587"}, "no recipient: give --to"},
+		{[]string{"--smtp-server", "smtp.example.org:587", "--to", "ops@example.org", "--smtp-security", "ssl"}, `--smtp-security: unknown SMTP security "ssl"`},
+		{[]string{"--webhook", "slack=ftp://hooks.example/s3cr3t"}, "--webhook: slack: not an http(s) URL"},
+		{[]string{"--webhook", "discord=https://hooks.example"}, `--webhook: unknown format "discord"`},
+	} {
+		a, _, _ := notifyApp(nil, keystore.NewMemory(), "")
+		if err := notifyTest(t, a, nil, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%v: %v\nwant %q", tc.args, err, tc.want)
+		}
+	}
+}

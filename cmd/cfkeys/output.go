@@ -7,6 +7,7 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
+	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // Output formats of scan and find.
@@ -90,3 +91,27 @@ func (t thresholdFlags) parse() (expiry.Thresholds, error) {
 }
 
 func formatsList() string { return strings.Join(outputFormats, "|") }
+
+// writeRows prints rows as aligned columns, every cell cleaned for the terminal (ack list, profiles, cache,
+// key rotate plans).
+func writeRows(a *app, rows [][]string) {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			r[i] = safetext.Clean(c)
+			widths[i] = max(widths[i], safetext.Width(r[i]))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(c)
+			} else {
+				b.WriteString(safetext.Pad(c, widths[i]) + "  ")
+			}
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprint(a.out, b.String())
+}

@@ -12,7 +12,6 @@ import (
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/keystore"
 	"github.com/cfkeys/cfkeys/cf/profile"
-	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 func newProfilesCmd(a *app) *cobra.Command {
@@ -164,29 +163,6 @@ func sessionState(k *keystore.Keyring, p profile.Profile, now time.Time) (string
 		state += " (" + strings.Join(renew, ", ") + ")"
 	}
 	return state, nil
-}
-
-// writeRows prints an aligned table of cleaned cells.
-func writeRows(a *app, rows [][]string) {
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			r[i] = safetext.Clean(c)
-			widths[i] = max(widths[i], safetext.Width(r[i]))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, c := range r {
-			if i == len(r)-1 {
-				b.WriteString(c)
-			} else {
-				b.WriteString(safetext.Pad(c, widths[i]) + "  ")
-			}
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprint(a.out, b.String())
 }
 
 func newProfilesSetCmd(a *app) *cobra.Command {

@@ -20,6 +20,7 @@ type uiOptions struct {
 	Refresh     time.Duration
 	Within      string
 	thresholds  thresholdFlags
+	Policy      string
 	Concurrency int
 	Cache       cacheOptions
 }
@@ -32,16 +33,25 @@ func (o *uiOptions) addFlags(cmd *cobra.Command, withProfile bool) {
 	}
 	f.DurationVar(&o.Refresh, "refresh", 60*time.Second, "refresh in the background this often (0 turns it off)")
 	f.StringVar(&o.Within, "within", "", "start with the expiring-soon filter on, keeping keys that expire within this time (e.g. 30d)")
-	f.StringVar(&o.thresholds.warn, "warn", "30d", "warning threshold")
-	f.StringVar(&o.thresholds.critical, "critical", "7d", "critical threshold")
+	addPolicyFlags(cmd, &o.Policy, &o.thresholds)
 	f.IntVar(&o.Concurrency, "concurrency", cf.DefaultConcurrency, "parallel requests for key credentials")
 }
 
 // options turns the flags into UI options for the given foundations.
 func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundation) (ui.Options, error) {
-	th, err := o.thresholds.parse()
+	// The UI judges keys by the policy scan uses, resolved the same way (--policy, $CFKEYS_POLICY, policy.yaml
+	// in the config directory, built-in; --warn and --critical over it), with the same acknowledgements.
+	j, err := a.judging(cmd, o.Policy, o.thresholds)
 	if err != nil {
-		return ui.Options{}, usageError(cmd, "%v", err)
+		return ui.Options{}, err
+	}
+	acks, err := a.acksPath()
+	if err != nil {
+		return ui.Options{}, err
+	}
+	label := j.label
+	if label == "" { // --warn and --critical in days: one pair of thresholds for every key
+		label = fmt.Sprintf("--warn %dd --critical %dd for every key", j.thresholds.Warning, j.thresholds.Critical)
 	}
 	if o.Refresh < 0 {
 		return ui.Options{}, usageError(cmd, "--refresh must not be negative")
@@ -49,7 +59,10 @@ func (o *uiOptions) options(cmd *cobra.Command, a *app, foundations []ui.Foundat
 	if err := validConcurrency(o.Concurrency); err != nil {
 		return ui.Options{}, usageError(cmd, "%v", err)
 	}
-	opts := ui.Options{Foundations: foundations, Thresholds: th, Refresh: o.Refresh, Now: a.now, NoColor: a.getenv("NO_COLOR") != "", Context: cmd.Context()}
+	opts := ui.Options{Foundations: foundations, Thresholds: j.thresholds, Policy: j.policy, PolicyLabel: label, AcksPath: acks, Refresh: o.Refresh, Now: a.now, NoColor: a.getenv("NO_COLOR") != "", Context: cmd.Context()}
+	if dir, err := cf.JournalDir(a.getenv); err == nil {
+		opts.JournalDir = dir // rotations from the UI can be resumed with cfkeys key rotate --resume
+	}
 	if o.Within != "" {
 		days, err := expiry.ParseDays(o.Within)
 		if err != nil {
@@ -83,18 +96,23 @@ func runUI(cmd *cobra.Command, a *app, o *uiOptions) error {
 	var foundations []ui.Foundation
 	for _, p := range profiles {
 		a.warnSkipSSL(p.SkipSSLValidation, p.API) // on stderr too, beside the UI header's warning: it stays after the UI
-		foundations = append(foundations, ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation,
-			Connect: func(ctx context.Context) (ui.Backend, error) {
-				s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
-				if err != nil {
-					return nil, err
-				}
-				return ui.ClientBackend(s.Client, o.Concurrency, func(err error) error { return profile.Expired(p.Name, err) }), nil
-			}})
+		foundations = append(foundations, profileFoundation(a, p, o))
 	}
 	opts, err := o.options(cmd, a, foundations)
 	if err != nil {
 		return err
 	}
 	return ui.Run(opts, a.in, a.out)
+}
+
+// profileFoundation is a logged-in foundation as the UI shows it: writes allowed as the profile says.
+func profileFoundation(a *app, p profile.Profile, o *uiOptions) ui.Foundation {
+	return ui.Foundation{Name: p.Name, API: p.API, SkipSSLValidation: p.SkipSSLValidation, AllowWrites: p.AllowWrites,
+		Connect: func(ctx context.Context) (ui.Backend, error) {
+			s, err := profile.Open(p, a.keyring(a.keyringTimeout(false)), a.clientOptions(connectOptions{Concurrency: o.Concurrency, Cache: o.Cache}))
+			if err != nil {
+				return nil, err
+			}
+			return ui.ClientBackend(s.Client, o.Concurrency, func(err error) error { return profile.Expired(p.Name, err) }), nil
+		}}
 }

@@ -168,7 +168,7 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 		j, err := a.judging(cmd, o.Policy, o.thresholds)
 		return j.policy, err
 	}}
-	w, err := watch.New(watch.Options{Foundations: foundations, Interval: o.Interval, Thresholds: j.thresholds, Clock: a.now,
+	w, err := watch.New(watch.Options{Foundations: foundations, Interval: o.Interval, Clock: a.now,
 		Classify: watch.Judge(pol.Current), Prepare: pol.Reload, Ticks: o.ticks, Notifier: n, Log: log, Swept: o.swept})
 	if err != nil {
 		return err

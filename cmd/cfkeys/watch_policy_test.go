@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
 
 // hookKeys returns "name status" for every key of a generic JSON webhook post.
@@ -38,7 +39,7 @@ func hookKeys(t *testing.T, body string) []string {
 // next sweep.
 func TestWatchJudgesByThePolicy(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testNow}
+	clock := testclock.New(testNow)
 	f := newFoundationAt(t, cffake.DemoData, clock.Now)
 	guid := func(name string) string { k, _ := f.fake.Key(name); return k.GUID }
 	hook := &hookRecorder{}

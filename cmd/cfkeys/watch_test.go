@@ -24,25 +24,8 @@ import (
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/cf/keystore"
 	"github.com/cfkeys/cfkeys/internal/smtptest"
+	"github.com/cfkeys/cfkeys/internal/testclock"
 )
-
-// testClock is a clock the test moves; the fake foundation and cfkeys share it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // lockedBuffer is a buffer several goroutines may write to (the watcher logs from its sweeps).
 type lockedBuffer struct {
@@ -93,13 +76,13 @@ type watchRun struct {
 }
 
 // startWatch runs cfkeys watch with args and waits for its first round of sweeps.
-func startWatch(t *testing.T, env map[string]string, clock *testClock, smtpRoots *tls.Config, args ...string) *watchRun {
+func startWatch(t *testing.T, env map[string]string, clock *testclock.Clock, smtpRoots *tls.Config, args ...string) *watchRun {
 	t.Helper()
 	return startWatchWith(t, keystore.NewMemory(), env, clock, smtpRoots, args...)
 }
 
 // startWatchWith is startWatch with a given keyring (holding the sessions of stored profiles).
-func startWatchWith(t *testing.T, mem *keystore.Memory, env map[string]string, clock *testClock, smtpRoots *tls.Config, args ...string) *watchRun {
+func startWatchWith(t *testing.T, mem *keystore.Memory, env map[string]string, clock *testclock.Clock, smtpRoots *tls.Config, args ...string) *watchRun {
 	t.Helper()
 	stderr := &lockedBuffer{}
 	a := defaultApp(strings.NewReader(""), io.Discard, stderr, func(k string) string { return env[k] })
@@ -228,7 +211,7 @@ func mails(t *testing.T, srv *smtptest.Server) []string {
 
 func TestWatchEndToEnd(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testNow}
+	clock := testclock.New(testNow)
 	f := newFoundationAt(t, cffake.DemoData, clock.Now)
 	const smtpPassword = "smtp-pa55-e2e"
 	mailServer := smtptest.Start(t, "cfkeys", smtpPassword, false)
@@ -417,7 +400,7 @@ func adminRequest(t *testing.T, f *testFoundation, method, path, body string) {
 
 func TestWatchStoredProfiles(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testNow}
+	clock := testclock.New(testNow)
 	one, two := newTestFoundation(t, cffake.DemoData), newTestFoundation(t, cffake.DemoData)
 	ws := newWorkstation(t)
 	ws.mustRun("login", "-a", one.url, "--name", "one", "-u", cffake.AdminUser, "-p", one.fake.Password(cffake.AdminUser))
