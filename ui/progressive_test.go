@@ -69,7 +69,17 @@ func TestKeysShowWhileTheirCredentialsAreRead(t *testing.T) {
 		t.Errorf("a cached key: %q", l)
 	}
 
+	h.press("/")
+	h.typeText("dev-today")
+	h.press("enter", "enter")
+	if l := h.line("Status"); !strings.Contains(l, "… its credentials are being read") {
+		t.Errorf("the detail of a key being read: %q", l)
+	}
 	h.send(loadedMsg{name: "eu10", gen: h.m.store.foundations[0].gen, snap: testSnapshot()})
+	if l := h.line("Status"); !strings.Contains(l, "critical") {
+		t.Errorf("the detail of a key once read: %q", l)
+	}
+	h.press("esc", "esc")
 	if l := h.line("dev-today"); !strings.Contains(l, "critical") || strings.Contains(l, "…") {
 		t.Errorf("a key once read: %q", l)
 	}
