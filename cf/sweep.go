@@ -1,11 +1,11 @@
 package cf
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -45,6 +45,32 @@ type SweepOptions struct {
 	FixedConcurrency bool
 	// Progress, when set, is called from the sweeping goroutine as the sweep advances.
 	Progress func(Progress)
+	// OnPartial, when set, is called from the sweeping goroutine with what the sweep knows so far, so a UI can
+	// show keys long before every credential is read: the instances listed, and each key listed whose instance
+	// is known, with its finding where read (or taken from the cache) and Reading set where its credentials are
+	// still to be read. It is called at once when a page of a listing arrives, and as /details answers come in
+	// at most every PartialInterval on the client's clock or every PartialEvery answers, whichever comes first;
+	// both grow in proportion beyond PartialScale keys, so that the copies (and what the callee does with them)
+	// take a bounded share of the sweep however large. The result is the callee's to keep: the sweep never
+	// changes what it handed over.
+	OnPartial func(SweepResult)
+}
+
+// PartialInterval is how often, at most, SweepOptions.OnPartial hears of /details answers by the clock.
+const PartialInterval = 250 * time.Millisecond
+
+// PartialEvery is how many /details answers make SweepOptions.OnPartial hear of them sooner than PartialInterval.
+const PartialEvery = 500
+
+// PartialScale is the number of keys up to which PartialInterval and PartialEvery hold as they are; a sweep of
+// 10,000 keys reports every second or 2,000 answers.
+const PartialScale = 2500
+
+// partialSpacing is the time and the number of answers between two partial results of a sweep that has listed
+// keys keys.
+func partialSpacing(keys int) (time.Duration, int) {
+	scale := max(1, keys/PartialScale)
+	return PartialInterval * time.Duration(scale), PartialEvery * scale
 }
 
 // KeyReport is one service key located in its org, space and instance, with what its credentials say.
@@ -56,6 +82,9 @@ type KeyReport struct {
 	LastOperation LastOperation
 	Instance      ServiceInstance
 	Finding       expiry.Finding
+	// Reading is set, in partial results only (SweepOptions.OnPartial), on a key whose credentials are still to
+	// be read; its Finding is then ReadingFinding, so code that ignores Reading sees an unknown, pending key.
+	Reading bool
 }
 
 // SweepError is a failure that concerned one key and did not stop the sweep.
@@ -78,6 +107,9 @@ type SweepResult struct {
 	DetailsFetched int
 	// PeakConcurrency is the most /details requests the sweep had in flight at once.
 	PeakConcurrency int
+	// FromCache is the number of keys whose findings came from the details cache (read before, by this process
+	// or, through the findings cache, by an earlier one) rather than from a /details request of this sweep.
+	FromCache int
 }
 
 // NotFoundError says a name given to narrow a sweep matched nothing the user can see.
@@ -206,6 +238,9 @@ func hiddenByRole(err error) bool {
 	return !strings.HasPrefix(d, "Creation of") && !strings.HasPrefix(d, "Deletion of")
 }
 
+// ReadingFinding is the finding of a key whose credentials a sweep is still to read (KeyReport.Reading).
+var ReadingFinding = expiry.UnknownBecause(expiry.CausePending, "credentials still being read")
+
 // newKeyReport is the one way a key becomes a report, for a sweep and for a lookup by GUID alike: the key as
 // listed, its instance, and what its credentials say.
 func newKeyReport(k ServiceKey, si ServiceInstance, f expiry.Finding) KeyReport {
@@ -252,20 +287,8 @@ func detailsFailure(err error) expiry.Finding {
 	return expiry.UnknownBecause(expiry.CauseFailed, reason)
 }
 
-// sortReports orders reports by org, space, instance and key name, GUIDs breaking ties.
-func sortReports(r []KeyReport) {
-	sort.SliceStable(r, func(i, j int) bool {
-		a, b := r[i], r[j]
-		switch {
-		case a.Instance.OrgName != b.Instance.OrgName:
-			return a.Instance.OrgName < b.Instance.OrgName
-		case a.Instance.SpaceName != b.Instance.SpaceName:
-			return a.Instance.SpaceName < b.Instance.SpaceName
-		case a.Instance.Name != b.Instance.Name:
-			return a.Instance.Name < b.Instance.Name
-		case a.Name != b.Name:
-			return a.Name < b.Name
-		}
-		return a.GUID < b.GUID
-	})
+// compareReports orders keys by org, space, instance and key name, GUIDs breaking ties.
+func compareReports(a, b *ServiceInstance, aName, bName, aGUID, bGUID string) int {
+	return cmp.Or(cmp.Compare(a.OrgName, b.OrgName), cmp.Compare(a.SpaceName, b.SpaceName), cmp.Compare(a.Name, b.Name),
+		cmp.Compare(aName, bName), cmp.Compare(aGUID, bGUID))
 }

@@ -2,6 +2,8 @@ package cf
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
@@ -59,6 +61,14 @@ type sweepRun struct {
 	total     int // keys whose /details the sweep requests
 	fetched   int
 	credStage bool // StageCredentials has been reported
+	fromCache int  // keys whose findings came from the cache
+
+	onPartial    func(SweepResult)
+	partialAt    time.Time // when onPartial was last called
+	partialTaken int       // answers taken when onPartial was last called
+	startedAt    time.Time
+	sorted       []placedKey // sortedKeys' answer, for sortedFor's counts of keys and instances
+	sortedFor    [2]int
 
 	listingsLeft   int  // listings still running
 	missingStarted bool // the missing instances are being (or have been) read
@@ -76,7 +86,7 @@ func newSweepRun(c *Client, o SweepOptions, filter InstanceFilter, progress func
 		ceiling = MaxAdaptiveConcurrency
 	}
 	return &sweepRun{
-		c: c, filter: filter, filtered: filter.OrgGUIDs != nil || filter.SpaceGUIDs != nil, progress: progress,
+		c: c, filter: filter, filtered: filter.OrgGUIDs != nil || filter.SpaceGUIDs != nil, progress: progress, onPartial: o.OnPartial,
 		limit:  newConcurrencyLimit(start, ceiling, o.FixedConcurrency, c.opts.Clock),
 		events: make(chan sweepEvent), byGUID: map[string]ServiceInstance{}, seenKey: map[string]bool{},
 		findings: map[string]expiry.Finding{}, failures: map[string]error{}, unread: map[string]bool{}, missingErrs: map[string]error{},
@@ -90,6 +100,7 @@ func newSweepRun(c *Client, o SweepOptions, filter InstanceFilter, progress func
 // instances, the keys and the errors.
 func (r *sweepRun) run(ctx context.Context, res *SweepResult) error {
 	sweepCtx := ctx
+	r.startedAt = res.StartedAt
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -141,6 +152,7 @@ func (r *sweepRun) run(ctx context.Context, res *SweepResult) error {
 			r.progress(Progress{Stage: StageKeys})
 		}
 		r.addKeys(ev.keys)
+		r.partial(len(ev.instances) > 0 || len(ev.keys) > 0 || ev.missing != nil)
 		if r.listingsLeft == 0 && !r.missingStarted && r.fatal == nil {
 			r.startMissing(ctx)
 		}
@@ -206,6 +218,9 @@ func (r *sweepRun) addKeys(keys []ServiceKey) {
 		r.keys = append(r.keys, k)
 		if f, known := r.c.knownFinding(k); known {
 			r.findings[k.GUID] = f
+			if k.LastOperation.Succeeded() {
+				r.fromCache++ // known, and created: the cache answered (else it is pending)
+			}
 			continue
 		}
 		r.queue = append(r.queue, k.GUID)
@@ -322,35 +337,100 @@ func (r *sweepRun) takeMissing(a *missingAnswer) {
 	}
 }
 
+// partial tells SweepOptions.OnPartial what the sweep knows so far: at once when listed is set (a page of a
+// listing, or the missing instances, arrived), otherwise when the partialSpacing time has passed or its number of
+// answers came in since it last did, and only if an answer came in at all.
+func (r *sweepRun) partial(listed bool) {
+	if r.onPartial == nil || r.fatal != nil {
+		return
+	}
+	now := r.c.opts.Clock()
+	if !listed {
+		interval, every := partialSpacing(len(r.keys))
+		fresh := r.answered - r.partialTaken
+		if fresh == 0 || (fresh < every && now.Sub(r.partialAt) < interval) {
+			return
+		}
+	}
+	r.partialAt, r.partialTaken = now, r.answered
+	var res SweepResult
+	r.fill(&res, true)
+	res.StartedAt = r.startedAt
+	r.onPartial(res)
+}
+
 // report fills res: the instances, a report per key whose instance is known, and the errors (instances that could
 // not be read, then credentials that could not be read, then keys not read in time, each in listing order).
-func (r *sweepRun) report(res *SweepResult) {
-	res.Instances = r.instances
+func (r *sweepRun) report(res *SweepResult) { r.fill(res, false) }
+
+// fill is report, or (partial) what is known so far: keys whose credentials are still to be read are marked
+// Reading. Either way res shares nothing the sweep goes on to change.
+func (r *sweepRun) fill(res *SweepResult, partial bool) {
+	res.Instances = slices.Clip(r.instances) // appends go past its end: what res holds stays as it is
 	res.DetailsFetched = r.fetched
 	res.PeakConcurrency = r.peak
+	res.FromCache = r.fromCache
 	var detailErrs, timeErrs []SweepError
-	reports := make([]KeyReport, 0, len(r.keys))
 	for _, k := range r.keys {
-		si, ok := r.byGUID[k.InstanceGUID]
-		if !ok {
+		if len(r.missingErrs) == 0 && len(r.unread) == 0 && len(r.failures) == 0 {
+			break // no errors (the usual case): no lookups
+		}
+		if _, ok := r.byGUID[k.InstanceGUID]; !ok {
 			if err, failed := r.missingErrs[k.InstanceGUID]; failed {
 				res.Errors = append(res.Errors, SweepError{GUID: k.GUID, Message: err.Error()})
 			}
 			continue
 		}
-		kr := newKeyReport(k, si, r.findings[k.GUID])
 		switch {
 		case r.unread[k.GUID]:
-			// The sweep's time limit ran out: keep what was read and list the rest, so the report still says
-			// everything it knows.
-			kr.Finding = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+timeUpReason)
 			timeErrs = append(timeErrs, SweepError{GUID: k.GUID, Message: "not checked: " + timeUpReason})
 		case r.failures[k.GUID] != nil:
 			detailErrs = append(detailErrs, SweepError{GUID: k.GUID, Message: r.failures[k.GUID].Error()})
 		}
-		reports = append(reports, kr)
 	}
 	res.Errors = append(append(res.Errors, detailErrs...), timeErrs...)
-	sortReports(reports)
+	keys := r.sortedKeys()
+	reports := make([]KeyReport, len(keys))
+	for n, p := range keys {
+		k := &r.keys[p.key]
+		f, read := r.findings[k.GUID]
+		switch {
+		case len(r.unread) > 0 && r.unread[k.GUID]:
+			// The sweep's time limit ran out: keep what was read and list the rest, so the report still says
+			// everything it knows.
+			f = expiry.UnknownBecause(expiry.CauseFailed, "not checked: "+timeUpReason)
+		case partial && !read:
+			f = ReadingFinding
+		}
+		reports[n] = newKeyReport(*k, p.si, f)
+		reports[n].Reading = partial && !read
+	}
 	res.Keys = reports
+}
+
+// placedKey is a key whose instance is known: its place in sweepRun.keys, and the instance.
+type placedKey struct {
+	key int
+	si  ServiceInstance
+}
+
+// sortedKeys lists the keys whose instance is known by org, space, instance and key name. Only listings change
+// it, not /details answers, so it is sorted again only when keys or instances were added: a partial result of
+// 10,000 keys every quarter second would otherwise spend most of its time sorting.
+func (r *sweepRun) sortedKeys() []placedKey {
+	if r.sorted != nil && r.sortedFor == [2]int{len(r.keys), len(r.instances)} {
+		return r.sorted
+	}
+	keys := make([]placedKey, 0, len(r.keys))
+	for i, k := range r.keys {
+		if si, ok := r.byGUID[k.InstanceGUID]; ok {
+			keys = append(keys, placedKey{i, si})
+		}
+	}
+	slices.SortFunc(keys, func(a, b placedKey) int {
+		ka, kb := &r.keys[a.key], &r.keys[b.key]
+		return compareReports(&a.si, &b.si, ka.Name, kb.Name, ka.GUID, kb.GUID)
+	})
+	r.sorted, r.sortedFor = keys, [2]int{len(r.keys), len(r.instances)}
+	return keys
 }

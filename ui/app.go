@@ -121,21 +121,28 @@ func (m *Model) animate() tea.Cmd {
 }
 
 // pullProgress copies each running load's latest progress report into its foundation, and shows what a first
-// load has listed so far (a later refresh keeps showing the last whole snapshot instead).
-func (m *Model) pullProgress() {
+// load has listed so far (a later refresh keeps showing the last whole snapshot instead), at most every
+// partialRedraw by the ticks' time: each one rebuilds the pages' rows.
+func (m *Model) pullProgress(at time.Time) {
 	for _, f := range m.c.foundations {
 		if f.busy && f.latest != nil {
 			if p := f.latest.Load(); p != nil {
 				f.progress = *p
 			}
 		}
-		if f.busy && f.early != nil && (f.snap == nil || f.partial) {
+		due := f.snap == nil || at.Sub(f.partialAt) >= partialRedraw || at.Before(f.partialAt)
+		if f.busy && f.early != nil && (f.snap == nil || f.partial) && due {
 			if s := f.early.Swap(nil); s != nil {
 				m.store.installPartial(f, s)
+				f.partialAt = at
 			}
 		}
 	}
 }
+
+// partialRedraw is how often, at most, a first load's partial snapshot replaces the one shown: rebuilding the
+// rows of 10,000 keys takes tens of milliseconds of the event loop.
+const partialRedraw = 500 * time.Millisecond
 
 // connect opens a foundation (keyring, session) in a Cmd: it may take seconds, never in Update.
 func (m *Model) connect(f *foundationState) tea.Cmd {
@@ -171,12 +178,14 @@ func (m *Model) refresh(f *foundationState) tea.Cmd {
 	f.cancel = cancel
 	gen, name, backend := f.gen, f.Name, f.backend
 	// The load keeps only its latest progress and partial snapshot; the animation ticks bring them to the screen.
-	early := &atomic.Pointer[Snapshot]{}
+	early := &atomic.Pointer[earlySnapshot]{}
 	f.early = early
 	send := func(p cf.Progress) { latest.Store(&p) }
 	load := func() tea.Msg {
 		defer cancel()
-		snap, err := backend.Load(ctx, send, func(s *Snapshot) { early.Store(s) })
+		snap, err := backend.Load(ctx, send, func(s *Snapshot) {
+			early.Store(&earlySnapshot{snap: s, idx: newIndex(s)}) // indexing takes a while: here, not in Update
+		})
 		msg := loadedMsg{name: name, gen: gen, snap: snap, err: err}
 		if err == nil {
 			msg.idx = newIndex(snap) // indexing 10,000 keys takes tens of milliseconds: not in Update
@@ -250,7 +259,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case animMsg:
 		m.animating = false
-		m.pullProgress()
+		m.pullProgress(time.Time(msg))
 		if !m.anyBusy() {
 			return nil
 		}
@@ -258,7 +267,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.spinner, _ = m.spinner.Update(spinner.TickMsg{ID: m.spinner.ID(), Time: time.Time(msg)})
 		return m.animate()
 	case tickMsg:
-		m.pullProgress()
+		m.pullProgress(time.Time(msg))
 		return tea.Batch(m.dueRefreshes(), m.tickCmd())
 	case connectedMsg:
 		return m.connected(msg)

@@ -122,10 +122,11 @@ func (m *Model) freshness() string {
 	if f := m.top().foundation(); f != nil {
 		fs = []*foundationState{f}
 	}
-	busy := false
+	busy, cached := false, false
 	var oldest, staleSince time.Time
 	for _, f := range fs {
 		busy = busy || f.busy || f.connecting
+		cached = cached || f.showsCached()
 		if !f.updatedAt.IsZero() && (oldest.IsZero() || f.updatedAt.Before(oldest)) {
 			oldest = f.updatedAt
 		}
@@ -137,6 +138,8 @@ func (m *Model) freshness() string {
 	switch {
 	case !staleSince.IsZero():
 		s = st.Warning.Render(" stale since " + staleSince.In(now.Location()).Format("15:04:05") + " ")
+	case cached: // what is shown comes in part from an earlier run, and the first load is not done
+		s = st.Dim.Render("cached, refreshing")
 	case !oldest.IsZero():
 		s = st.Dim.Render("updated " + oldest.In(now.Location()).Format("15:04:05") + ", " + ago(now.Sub(oldest)))
 	}
@@ -196,6 +199,11 @@ func (m *Model) statusView() string {
 			text := prefix + "refreshing"
 			if p.Stage != "" {
 				text = prefix + string(p.Stage)
+			}
+			if f.showsCached() && p.Stage != "" {
+				text = prefix + "cached, refreshing: " + string(p.Stage)
+			} else if f.showsCached() {
+				text = prefix + "cached, refreshing"
 			}
 			if p.Total > 0 {
 				text += fmt.Sprintf(" %d/%d", p.Done, p.Total)

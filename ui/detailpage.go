@@ -213,7 +213,11 @@ func (p *detailPage) lines(c *common) []string {
 			statusText += fmt.Sprintf(" · %d days left", ks.days)
 		}
 	}
-	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+st.Status(ks.shown).Render(statusText))
+	statusStyle := st.Status(ks.shown)
+	if k.Reading { // a first load has listed the key and not yet read its credentials
+		statusText, statusStyle = "… its credentials are being read", st.Dim
+	}
+	out = append(out, st.Bold.Render(safetext.Pad("Status", 16))+statusStyle.Render(statusText))
 	for _, rf := range ruleFields(ks) {
 		field(rf[0], rf[1])
 	}

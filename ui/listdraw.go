@@ -44,6 +44,10 @@ func updatedText(f *foundationState, c *common) string {
 		return "failed"
 	case f.snap == nil:
 		return "loading…"
+	case f.showsCached():
+		return "cached…"
+	case f.partial:
+		return "loading…"
 	case !f.staleSince.IsZero():
 		return "stale"
 	}

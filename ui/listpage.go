@@ -134,7 +134,7 @@ func (p *listPage) refresh(c *common) {
 			sum := summarise(r.foundation, r.keys, now, c.judge)
 			p.sums[r.id] = sum
 			for _, part := range countsText(sum, c.judge) {
-				if len(r.keys) > 0 {
+				if len(r.keys) > sum.reading { // "no keys" while every key is being read is no count
 					p.slots[part.status] = max(p.slots[part.status], safetext.Width(part.text))
 				}
 			}

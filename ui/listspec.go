@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
@@ -144,18 +145,25 @@ func detailColumn(title string, minWidth, weight, drop int) column {
 
 // groupStatusColumn is the worst status beneath a group row.
 var groupStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row, x *cellCtx) cell {
+	sum := x.sums[r.id]
 	if r.foundation.partial {
-		return cell{text: "…", style: x.st.Dim}
+		// While keys are listed and read, a status is shown once it cannot get better: every key beneath is read
+		// (from the cache, say), or one already needs attention.
+		if len(r.keys) == 0 || sum.reading == len(r.keys) || (sum.reading > 0 && !sum.worst.Soon()) {
+			return cell{text: "…", style: x.st.Dim}
+		}
 	}
 	if len(r.keys) == 0 {
 		return cell{text: "-", style: x.st.Dim}
 	}
-	sum := x.sums[r.id]
 	return cell{text: statusName(sum.worst), style: x.st.Status(sum.worst)}
 }}
 
 // countsColumn counts the keys beneath a group row by status.
 var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, x *cellCtx) cell {
+	if f := r.foundation; f.partial && len(r.keys) > 0 {
+		return cell{text: joinCounts(partialCounts(x.sums[r.id], x.judge)), counts: partialCounts(x.sums[r.id], x.judge)}
+	}
 	if f := r.foundation; f.snap == nil || f.partial { // keys not read yet are not "no keys"
 		text := "loading…"
 		switch {
@@ -172,6 +180,9 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 	}
 	return cell{text: joinCounts(parts), counts: parts}
 }, width: func(r *row, x *cellCtx) int {
+	if r.foundation.partial && len(r.keys) > 0 {
+		return safetext.Width(joinCounts(partialCounts(x.sums[r.id], x.judge)))
+	}
 	if len(r.keys) == 0 || r.foundation.snap == nil || r.foundation.partial {
 		return 20 // "no keys", "loading…", "failed (e shows why)"
 	}
@@ -182,8 +193,27 @@ var countsColumn = column{title: "KEYS", min: 12, weight: 4, cell: func(r *row, 
 	return max(w-2, 0)
 }}
 
+// partialCounts is a counts cell while a first load reads keys: the keys read so far by status, then how many
+// are still being read.
+func partialCounts(s summary, j *judging) []countPart {
+	var parts []countPart
+	if s.total > s.reading {
+		parts = countsText(s, j)
+	}
+	if s.reading > 0 {
+		parts = append(parts, countPart{status: expiry.StatusNone, text: fmt.Sprintf("%d reading…", s.reading)})
+	}
+	return parts
+}
+
+// readingCell is what a key's status, days and date say while its credentials are being read.
+func readingCell(x *cellCtx) cell { return cell{text: "…", style: x.st.Dim} }
+
 // keyStatusColumn is a key's status.
 var keyStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row, x *cellCtx) cell {
+	if r.key.Reading {
+		return readingCell(x)
+	}
 	ks := x.judge.state(r.foundation, r.key, x.now)
 	return cell{text: statusName(ks.shown), style: x.st.Status(ks.shown)}
 }}
@@ -191,6 +221,9 @@ var keyStatusColumn = column{title: "STATUS", min: 8, max: 8, cell: func(r *row,
 // daysColumn is a key's days remaining.
 var daysColumn = column{title: "DAYS", min: 5, max: 7,
 	cell: func(r *row, x *cellCtx) cell {
+		if r.key.Reading {
+			return readingCell(x)
+		}
 		ks := x.judge.state(r.foundation, r.key, x.now) // the true days and status, acknowledged or not
 		e := report.Entry{}
 		if ks.hasDays {
@@ -216,6 +249,9 @@ var daysColumn = column{title: "DAYS", min: 5, max: 7,
 // untilColumn is the date a key stops working.
 func untilColumn(drop int) column {
 	return column{title: "VALID UNTIL", min: 11, max: 11, drop: drop, yield: true, cell: func(r *row, x *cellCtx) cell {
+		if r.key.Reading {
+			return readingCell(x)
+		}
 		if !x.judge.state(r.foundation, r.key, x.now).hasDays {
 			return cell{text: "-"}
 		}

@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -74,8 +75,9 @@ type Foundation struct {
 // Backend reads a foundation.
 type Backend interface {
 	// Load reads a snapshot of the foundation, reporting progress as it goes. partial, called as listings
-	// arrive, shows what is known so far (orgs and spaces before the keys' credentials are read); the result is
-	// the whole snapshot.
+	// arrive and then as credentials are read (from any goroutine, never after Load returns), shows what is known
+	// so far: orgs and spaces, then instances and keys, those still being read marked cf.KeyReport.Reading; the
+	// result is the whole snapshot.
 	Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error)
 	// Details reads one key's credentials.
 	Details(ctx context.Context, guid string) (cf.KeyCredentials, error)
@@ -88,6 +90,9 @@ type Snapshot struct {
 	Instances []cf.ServiceInstance
 	Keys      []cf.KeyReport
 	Errors    []cf.SweepError
+	// Cached counts the keys whose findings came from the findings cache (or an earlier load) rather than from
+	// reading their credentials now: a partial snapshot with some is shown as "cached, refreshing".
+	Cached int
 }
 
 // ClientBackend is the Backend of a logged-in cf.Client. wrap, when set, rewrites errors (e.g. to name the profile
@@ -105,21 +110,46 @@ type clientBackend struct {
 	wrap        func(error) error
 }
 
+// Load lists orgs and spaces while the sweep lists instances and keys and reads credentials, and shows what is
+// known as it comes: the names of orgs and spaces need not hold up the keys, nor the keys the names.
 func (b *clientBackend) Load(ctx context.Context, progress func(cf.Progress), partial func(*Snapshot)) (*Snapshot, error) {
-	orgs, err := b.c.Organizations(ctx)
-	if err != nil {
-		return nil, b.wrap(err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The first failure fails the load and stops the other half, whose own failure (cancelled) then says nothing.
+	var failed sync.Once
+	var firstErr error
+	fail := func(err error) {
+		failed.Do(func() {
+			firstErr = err
+			cancel()
+		})
 	}
-	spaces, err := b.c.Spaces(ctx, nil)
+	view := newPartialView(partial)
+	defer view.stop()
+	var orgs []cf.Organization
+	var spaces []cf.Space
+	named := make(chan struct{})
+	go func() {
+		defer close(named)
+		var err error
+		if orgs, err = b.c.Organizations(ctx); err == nil {
+			spaces, err = b.c.Spaces(ctx, nil)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		view.names(orgs, spaces)
+	}()
+	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress, OnPartial: view.swept})
 	if err != nil {
-		return nil, b.wrap(err)
+		fail(err)
 	}
-	partial(&Snapshot{Orgs: orgs, Spaces: spaces}) // the sweep lists instances and keys, then reads every key: seconds to minutes
-	res, err := b.c.Sweep(ctx, cf.SweepOptions{Concurrency: b.concurrency, Progress: progress})
-	if err != nil {
-		return nil, b.wrap(err)
+	<-named
+	if firstErr != nil {
+		return nil, b.wrap(firstErr)
 	}
-	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors}, nil
+	return &Snapshot{Orgs: orgs, Spaces: spaces, Instances: res.Instances, Keys: res.Keys, Errors: res.Errors, Cached: res.FromCache}, nil
 }
 
 func (b *clientBackend) Details(ctx context.Context, guid string) (cf.KeyCredentials, error) {

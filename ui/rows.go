@@ -164,11 +164,16 @@ type summary struct {
 	worst    expiry.Status
 	total    int
 	earliest time.Time // the earliest certificate expiry beneath, zero when none
+	reading  int       // keys whose credentials a first load is still reading: in no count
 }
 
 func summarise(f *foundationState, keys []*cf.KeyReport, now time.Time, j *judging) summary {
 	s := summary{counts: map[expiry.Status]int{}, worst: expiry.StatusNone, total: len(keys)}
 	for _, k := range keys {
+		if k.Reading {
+			s.reading++
+			continue
+		}
 		st := j.state(f, k, now).shown
 		s.counts[st]++
 		if urgency(st) < urgency(s.worst) {

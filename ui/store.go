@@ -44,10 +44,20 @@ func (s *store) install(f *foundationState, snap *Snapshot, idx *index, at time.
 	s.dataGen++
 }
 
-// installPartial shows what a first load has listed so far; its rows say their keys are still being read.
-func (s *store) installPartial(f *foundationState, snap *Snapshot) {
-	f.snap, f.idx, f.partial = snap, newIndex(snap), true
+// installPartial shows what a first load has listed so far; its rows say which keys are still being read.
+func (s *store) installPartial(f *foundationState, e *earlySnapshot) {
+	f.snap, f.idx, f.partial = e.snap, e.idx, true
 	s.dataGen++
+}
+
+// showsCached reports whether what is shown is, in part, what the findings cache said before this first load
+// read anything: the UI then says "cached, refreshing" until the load is done.
+func (f *foundationState) showsCached() bool { return f.partial && f.snap != nil && f.snap.Cached > 0 }
+
+// earlySnapshot is a load's partial snapshot with its index, built by the load's goroutine, not in Update.
+type earlySnapshot struct {
+	snap *Snapshot
+	idx  *index
 }
 
 // dropPartial forgets what a failed or cancelled first load had listed: it was never whole.
@@ -70,11 +80,12 @@ type foundationState struct {
 	busy       bool
 	cancel     context.CancelFunc // stops the connection or refresh in flight
 	progress   cf.Progress
-	latest     *atomic.Pointer[cf.Progress] // the running load's latest progress, written by its goroutine
-	early      *atomic.Pointer[Snapshot]    // the running load's latest partial snapshot, written by its goroutine
-	partial    bool                         // snap is what a first load listed so far, not yet whole
-	updatedAt  time.Time                    // when the snapshot was taken
-	staleSince time.Time                    // when refreshes started failing (zero while fresh)
+	latest     *atomic.Pointer[cf.Progress]   // the running load's latest progress, written by its goroutine
+	early      *atomic.Pointer[earlySnapshot] // the running load's latest partial snapshot, written by its goroutine
+	partial    bool                           // snap is what a first load listed so far, not yet whole
+	partialAt  time.Time                      // when, by the ticks, the partial snapshot shown was put in place
+	updatedAt  time.Time                      // when the snapshot was taken
+	staleSince time.Time                      // when refreshes started failing (zero while fresh)
 	lastErr    error
 	nextAt     time.Time // when the next background refresh is due (zero: none planned)
 	changes    changes   // what the last refresh changed
