@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
 	"github.com/cfkeys/cfkeys/internal/smtptest"
@@ -130,5 +131,21 @@ func TestNoSecretInWatch(t *testing.T) {
 				t.Errorf("%s holds %q", what, bad)
 			}
 		}
+	}
+}
+
+// TestMetricsServerTimeouts: the /metrics server bounds every phase of a connection, idle ones included, so
+// slow or idle clients cannot hold its connections open without end.
+func TestMetricsServerTimeouts(t *testing.T) {
+	t.Parallel()
+	s := metricsServer(http.NotFoundHandler())
+	for name, d := range map[string]time.Duration{"ReadHeaderTimeout": s.ReadHeaderTimeout, "ReadTimeout": s.ReadTimeout,
+		"WriteTimeout": s.WriteTimeout, "IdleTimeout": s.IdleTimeout} {
+		if d <= 0 || d > 5*time.Minute {
+			t.Errorf("%s = %v, want a bound of at most 5 minutes", name, d)
+		}
+	}
+	if s.MaxHeaderBytes <= 0 || s.MaxHeaderBytes > 1<<20 {
+		t.Errorf("MaxHeaderBytes = %d", s.MaxHeaderBytes)
 	}
 }
