@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -153,6 +154,8 @@ func (m *Mail) deliver(ctx context.Context, body []byte) error {
 		}
 	}
 	if m.Username != "" {
+		// A server that quotes the AUTH PLAIN answer in its refusal quotes the password in base64: redact that too.
+		cf.NewSecret(base64.StdEncoding.EncodeToString([]byte("\x00" + m.Username + "\x00" + m.Password.Reveal())))
 		if err := c.Auth(smtp.PlainAuth("", m.Username, m.Password.Reveal(), host)); err != nil {
 			return fmt.Errorf("authenticating as %s: %w", m.Username, err)
 		}
