@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
@@ -63,6 +64,10 @@ func ParseWebhook(spec string, getenv func(string) string) (*Webhook, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("%s: not an http(s) URL", format) // no echo: the URL may hold a token
 	}
+	// The URL works as a password: Redact hides it, and its path (which holds the token), wherever a server
+	// quotes it, as in a status line.
+	cf.NewSecret(u.String())
+	cf.NewSecret(u.RequestURI())
 	return &Webhook{Format: f, URL: u}, nil
 }
 
