@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cfkeys/cfkeys/cf"
@@ -69,5 +70,41 @@ func TestMailAuthEchoIsRedacted(t *testing.T) {
 	blob := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password))
 	if msg := cf.Redact(err.Error()); strings.Contains(msg, blob) || strings.Contains(msg, password) || !strings.Contains(msg, cf.Redacted) {
 		t.Errorf("the refusal is not redacted: %q", msg)
+	}
+}
+
+// TestMailRefusesAHugeAnswer: a mail server whose greeting never ends is cut off after a bound, not read into
+// memory for the whole delivery timeout.
+func TestMailRefusesAHugeAnswer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var sent atomic.Int64
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.Write([]byte("220 "))
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for sent.Load() < 256<<20 { // a quarter of a gigabyte on one line, unless the client hangs up
+			n, err := conn.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	m := &notify.Mail{Addr: ln.Addr().String(), Security: notify.SecurityNone, From: "cfkeys@example.org", To: []string{"ops@example.org"}}
+	err = m.Send(context.Background(), hostileBatch())
+	if err == nil || !strings.Contains(err.Error(), "answered more than") {
+		t.Fatalf("want the answer refused as too long, got %v", err)
+	}
+	if n := sent.Load(); n > 64<<20 {
+		t.Errorf("read %d bytes before giving up", n)
 	}
 }
