@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -104,7 +105,7 @@ func mask(v any, name string) any {
 			}
 			return Redacted
 		}
-		return maskURLPassword(t)
+		return maskKeyValues(maskURLPassword(t))
 	}
 	if IsSecretField(name) && v != nil {
 		return Redacted
@@ -177,7 +178,10 @@ func maskURLPassword(s string) string {
 		return s
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return maskUserinfoPassword(s) // the password may be what Go cannot parse (a stray %)
+	}
+	if u.User == nil {
 		return s
 	}
 	if _, has := u.User.Password(); !has {
@@ -185,6 +189,48 @@ func maskURLPassword(s string) string {
 	}
 	u.User = url.UserPassword(u.User.Username(), "REDACTED")
 	return strings.Replace(u.String(), "REDACTED", Redacted, 1)
+}
+
+// maskUserinfoPassword hides the password of a URL url.Parse refused, by its shape: what follows the first colon
+// of the userinfo (scheme://user:password@host), up to the authority's last @.
+func maskUserinfoPassword(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	start := i + 3
+	end := len(s)
+	if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	at := strings.LastIndex(s[start:end], "@")
+	if at < 0 {
+		return s
+	}
+	colon := strings.Index(s[start:start+at], ":")
+	if colon < 0 {
+		return s
+	}
+	return s[:start+colon+1] + Redacted + s[start+at:]
+}
+
+// keyValue is one NAME=VALUE pair of a connection string (Password=...;) or a query (?password=...&), the
+// separator before it included.
+var keyValue = regexp.MustCompile(`(^|[;&?])(\s*[A-Za-z][A-Za-z0-9 _.-]*)=([^;&#]*)`)
+
+// maskKeyValues hides the value of every NAME=VALUE pair in s whose name says it is a secret (IsSecretField):
+// brokers hand out connection strings (Server=...;Password=...) and URLs with secret parameters.
+func maskKeyValues(s string) string {
+	if !strings.Contains(s, "=") {
+		return s
+	}
+	return keyValue.ReplaceAllStringFunc(s, func(m string) string {
+		sub := keyValue.FindStringSubmatch(m)
+		if sub[3] == "" || !IsSecretField(strings.TrimSpace(sub[2])) {
+			return m
+		}
+		return sub[1] + sub[2] + "=" + Redacted
+	})
 }
 
 // Details reads a key's credentials (GET /v3/service_credential_bindings/:guid/details). Reading them writes an

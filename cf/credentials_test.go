@@ -130,3 +130,29 @@ func TestDisplaySummarisesPEM(t *testing.T) {
 		})
 	}
 }
+
+// TestMaskedSecretsInsideStrings: secrets a broker puts inside a string the masked view shows, a connection string's
+// Password= or SharedAccessKey=, a URL's password= parameter, the password of a URL Go cannot parse, are masked.
+func TestMaskedSecretsInsideStrings(t *testing.T) {
+	t.Parallel()
+	raw := `{"connection":"Server=tcp:db.example,1433;User ID=app;Password=p4ss-w0rd-value;Encrypt=true",
+		"primary_connection_string":"Endpoint=sb://bus.example/;SharedAccessKeyName=root;SharedAccessKey=abcDEF123sak=",
+		"events":"https://h.example/x?sv=1&password=qwerty-value&x=1",
+		"broken_uri":"postgres://admin:bad%zz-value@db.example:5432/x"}`
+	masked, err := NewKeyCredentials([]byte(raw)).Masked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(masked)
+	for _, secret := range []string{"p4ss-w0rd-value", "abcDEF123sak", "qwerty-value", "bad%zz-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("masked output holds %q:\n%s", secret, out)
+		}
+	}
+	for _, keep := range []string{"Server=tcp:db.example,1433;User ID=app;Password=" + Redacted + ";Encrypt=true", "Endpoint=sb://bus.example/;",
+		"https://h.example/x?sv=1&password=" + Redacted + "&x=1", "postgres://admin:" + Redacted + "@db.example:5432/x"} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("masked output lost %q:\n%s", keep, out)
+		}
+	}
+}

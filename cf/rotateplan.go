@@ -42,7 +42,7 @@ func (it RotationItem) Row(deleteOld bool) PlanRow {
 		r.NewExpiry = &t
 	}
 	if it.Err != nil {
-		r.Note = it.Err.Error()
+		r.Note = Redact(it.Err.Error()) // printed and written as JSON: a server may have echoed the token
 		if IsInterrupted(it.Err) {
 			r.Note = "interrupted after this step: run again with --resume"
 		}

@@ -131,7 +131,13 @@ func (m *Model) saveFileForm(title string, f *foundationState, suggested string,
 			return nil
 		}
 		full := resolvePath(dir, path)
-		err := atomicfile.Write(full, perm, func(w io.Writer) error { _, err := w.Write(data); return err })
+		write := func(w io.Writer) error { _, err := w.Write(data); return err }
+		var err error
+		if perm == 0o600 { // secrets: 0600 even over a file made since the name was checked
+			err = atomicfile.WritePrivate(full, write)
+		} else {
+			err = atomicfile.Write(full, perm, write)
+		}
 		if err != nil {
 			m.setStatus(fmt.Sprintf("writing the %s to %s: %v", what, full, err))
 			return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -132,6 +133,7 @@ func (m *Mail) deliver(ctx context.Context, body []byte) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
+	conn = &boundedConn{Conn: conn, left: maxSMTPAnswers}
 	if m.Security == SecurityTLS {
 		tc := tls.Client(conn, m.tlsConfig(host))
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -153,6 +155,8 @@ func (m *Mail) deliver(ctx context.Context, body []byte) error {
 		}
 	}
 	if m.Username != "" {
+		// A server that quotes the AUTH PLAIN answer in its refusal quotes the password in base64: redact that too.
+		cf.NewSecret(base64.StdEncoding.EncodeToString([]byte("\x00" + m.Username + "\x00" + m.Password.Reveal())))
 		if err := c.Auth(smtp.PlainAuth("", m.Username, m.Password.Reveal(), host)); err != nil {
 			return fmt.Errorf("authenticating as %s: %w", m.Username, err)
 		}
@@ -178,6 +182,32 @@ func (m *Mail) deliver(ctx context.Context, body []byte) error {
 		return err
 	}
 	return c.Quit()
+}
+
+// maxSMTPAnswers bounds what one delivery reads from the mail server, every answer together: a few hundred bytes
+// is usual, so a server that sends without end is cut off rather than read into memory (net/smtp reads each
+// answer line whole, however long).
+const maxSMTPAnswers = 1 << 20
+
+// errAnswerTooLong says the mail server sent more than maxSMTPAnswers.
+var errAnswerTooLong = fmt.Errorf("the server answered more than %d bytes", maxSMTPAnswers)
+
+// boundedConn is a connection that fails its reads once left bytes have been read.
+type boundedConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *boundedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errAnswerTooLong
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // render writes the mail: headers, then a text and an HTML part.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/safetext"
@@ -63,6 +64,10 @@ func ParseWebhook(spec string, getenv func(string) string) (*Webhook, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("%s: not an http(s) URL", format) // no echo: the URL may hold a token
 	}
+	// The URL works as a password: Redact hides it, and its path (which holds the token), wherever a server
+	// quotes it, as in a status line.
+	cf.NewSecret(u.String())
+	cf.NewSecret(u.RequestURI())
 	return &Webhook{Format: f, URL: u}, nil
 }
 
@@ -164,6 +169,15 @@ func rowLine(r Row) string {
 	return s
 }
 
+// teamsEscape backslash-escapes the characters Teams' Markdown gives meaning to in a card's TextBlocks and facts
+// (links, autolinks, emphasis, code), so a name shaped like a link is shown as text and cannot become a lure.
+func teamsEscape(s string) string {
+	return teamsMarkdown.Replace(s)
+}
+
+var teamsMarkdown = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`, "*", `\*`, "_", `\_`, "~", `\~`,
+	"`", "\\`", "<", `\<`, ">", `\>`, "#", `\#`)
+
 func teamsPayload(m Message) map[string]any {
 	body := []map[string]any{
 		{"type": "TextBlock", "text": m.Subject, "weight": "Bolder", "size": "Medium", "wrap": true},
@@ -178,11 +192,11 @@ func teamsPayload(m Message) map[string]any {
 		for _, f := range [][2]string{{"Foundation", r.Foundation}, {"Org", r.Org}, {"Space", r.Space}, {"Instance", r.Instance},
 			{"Days", r.Days}, {"Expires", r.Expiry}, {"Subject CN", r.SubjectCN}, {"Look at it", r.Command}} {
 			if f[1] != "" {
-				facts = append(facts, map[string]string{"title": f[0], "value": f[1]})
+				facts = append(facts, map[string]string{"title": f[0], "value": teamsEscape(f[1])})
 			}
 		}
 		body = append(body,
-			map[string]any{"type": "TextBlock", "text": r.Key + ": " + r.Change, "weight": "Bolder", "wrap": true, "separator": true},
+			map[string]any{"type": "TextBlock", "text": teamsEscape(r.Key + ": " + r.Change), "weight": "Bolder", "wrap": true, "separator": true},
 			map[string]any{"type": "FactSet", "facts": facts})
 	}
 	return map[string]any{

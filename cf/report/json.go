@@ -107,15 +107,15 @@ func WriteJSON(w io.Writer, r Report) error {
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	_, err := w.Write(escapeTerminalUnsafe(buf.Bytes()))
+	_, err := w.Write(EscapeTerminalUnsafe(buf.Bytes()))
 	return err
 }
 
-// escapeTerminalUnsafe rewrites the characters encoding/json leaves raw but a terminal may act on, DEL, C1
+// EscapeTerminalUnsafe rewrites the characters encoding/json leaves raw but a terminal may act on, DEL, C1
 // controls (U+0080-U+009F, e.g. an 8-bit CSI) and bidi controls, as \uXXXX escapes. (encoding/json escapes the
 // C0 controls and U+2028/U+2029 itself.) They can only occur inside JSON strings, so the document still decodes
 // to exactly the same values.
-func escapeTerminalUnsafe(b []byte) []byte {
+func EscapeTerminalUnsafe(b []byte) []byte {
 	if isPlainASCII(b) {
 		return b
 	}
@@ -132,7 +132,7 @@ func escapeTerminalUnsafe(b []byte) []byte {
 	return out
 }
 
-// isPlainASCII reports whether b is ASCII without DEL, which escapeTerminalUnsafe leaves as it is.
+// isPlainASCII reports whether b is ASCII without DEL, which EscapeTerminalUnsafe leaves as it is.
 func isPlainASCII(b []byte) bool {
 	for _, c := range b {
 		if c >= 0x7f {

@@ -217,7 +217,8 @@ func (w *Watcher) Snapshots() []Snapshot {
 }
 
 // Health says whether the service is healthy: every foundation's last sweep succeeded, within two intervals,
-// and no notification target is failing. The reasons say what is wrong.
+// and no notification target is failing. The reasons say what is wrong, cleaned and with every secret the
+// process knows redacted.
 func (w *Watcher) Health() (bool, []string) {
 	now := w.opts.Clock()
 	var reasons []string
@@ -247,6 +248,9 @@ func (w *Watcher) Health() (bool, []string) {
 					t.FailingSince.UTC().Format(time.RFC3339), t.Pending, safetext.Clean(t.LastError)))
 			}
 		}
+	}
+	for i, r := range reasons {
+		reasons[i] = cf.Redact(r) // /healthz is open to any client of the address: no echoed secret goes there
 	}
 	return len(reasons) == 0, reasons
 }

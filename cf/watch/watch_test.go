@@ -18,6 +18,7 @@ import (
 	"github.com/cfkeys/cfkeys/cf/expiry"
 	"github.com/cfkeys/cfkeys/cf/notify"
 	"github.com/cfkeys/cfkeys/cf/policy"
+	"github.com/cfkeys/cfkeys/cf/report"
 	"github.com/cfkeys/cfkeys/cf/watch"
 	"github.com/cfkeys/cfkeys/internal/testclock"
 )
@@ -181,5 +182,55 @@ func TestHealthReportsAStateThatCannotBeSaved(t *testing.T) {
 	ok, reasons := w.Health()
 	if ok || !strings.Contains(strings.Join(reasons, "\n"), "notification state cannot be saved") {
 		t.Errorf("unsaved state: %v %q", ok, reasons)
+	}
+}
+
+// echoing fails its sweeps and deliveries with errors that quote a secret, as a server echoing a token does.
+type echoing struct{ secret string }
+
+func (e echoing) Sweep(context.Context) (*cf.SweepResult, error) {
+	return nil, errors.New("401: Authorization: bearer " + e.secret + " refused")
+}
+func (e echoing) ID() string { return "hook:echo" }
+func (e echoing) Send(context.Context, notify.Batch) error {
+	return errors.New("535 authentication failed for " + e.secret)
+}
+
+// TestHealthRedactsSecrets: /healthz, which any client of the listen address may read, never quotes a secret a
+// server echoed into a sweep or delivery error.
+func TestHealthRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	secret := "healthz-echoed-token-5d1c9e"
+	_ = cf.NewSecret(secret)
+	c := testclock.New(start)
+	e := echoing{secret: secret}
+	n, err := notify.New(notify.Options{Targets: []notify.Target{e}, Clock: c.Now, Attempts: 1,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := watch.New(watch.Options{Interval: time.Hour, Clock: c.Now, Notifier: n,
+		Prepare:     func() error { return errors.New("policy: " + secret) },
+		Foundations: []watch.Foundation{{Foundation: notify.Foundation{Name: "eu10", API: "https://api.example"}, Sweep: e.Sweep}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Round(context.Background())
+	for _, entries := range [][]report.Entry{nil, {{GUID: "g1", Name: "orders-key", Status: expiry.StatusCritical}}} {
+		if _, err := n.Observe(notify.Foundation{Name: "eu10"}, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Flush(context.Background()); err == nil {
+		t.Fatal("the delivery did not fail")
+	}
+	rec := httptest.NewRecorder()
+	w.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	body := rec.Body.String()
+	if rec.Code != 503 || !strings.Contains(body, "Authorization: bearer [redacted]") || !strings.Contains(body, "535 authentication failed for [redacted]") {
+		t.Fatalf("healthz %d:\n%s", rec.Code, body)
+	}
+	if strings.Contains(body, secret) {
+		t.Errorf("healthz quotes the secret:\n%s", body)
 	}
 }

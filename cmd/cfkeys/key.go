@@ -113,7 +113,7 @@ func (h *handoverOptions) check(a *app) error {
 // deliver writes or shows the credentials as asked.
 func (h *handoverOptions) deliver(a *app, creds cf.KeyCredentials) error {
 	if h.CredentialsFile != "" {
-		err := atomicfile.Write(h.CredentialsFile, 0o600, func(w io.Writer) error {
+		err := atomicfile.WritePrivate(h.CredentialsFile, func(w io.Writer) error {
 			_, err := w.Write(append(creds.Reveal(), '\n'))
 			return err
 		})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -298,11 +299,17 @@ func (a *app) writeSummary(o *keyRotateOptions, items []cf.RotationItem, journal
 	return nil
 }
 
+// writeJSONDoc writes v as indented JSON, terminal-safe as scan's JSON is: bidi, C1 and DEL escaped.
 func writeJSONDoc(a *app, v any) error {
-	enc := json.NewEncoder(a.out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := a.out.Write(report.EscapeTerminalUnsafe(buf.Bytes())) // names may hold bidi and C1 controls
+	return err
 }
 
 // rotationExit is the exit status of a rotation: 0 every key rotated (or, for a plan, would be), 1 some skipped,

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,7 +227,9 @@ func TestFind(t *testing.T) {
 
 // TestNoSecretInOutput runs every output of scan and find, as admin and against hostile names, and looks for
 // every secret the fake foundation holds or handed out: passwords, client secrets, private keys, tokens. The
-// findings cache the runs share is searched too.
+// findings cache the runs share is searched too, and so are the acknowledgements file and the rotation journal
+// that ack, key rotate, key create and key delete write on hostile keys (which must be 0600). What reaches the
+// terminal holds no escape sequence, bidi control or line separator. (watch's channels: TestNoSecretInWatch.)
 func TestNoSecretInOutput(t *testing.T) {
 	t.Parallel()
 	f := newTestFoundation(t, cffake.Dataset{Hostile: true})
@@ -233,7 +237,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	env := f.adminEnv()
 	env["CFKEYS_CACHE_DIR"] = cacheDir
 	crm, _ := f.fake.Key("crm-sync-sender")
-	var all strings.Builder
+	var all, terminal strings.Builder
 	for _, args := range [][]string{
 		{"scan", "--output", "table"}, {"scan", "--output", "json"}, {"scan", "--output", "csv"}, {"scan", "--output", "prometheus"},
 		{"find", crm.GUID}, {"find", crm.GUID, "--output", "json"}, {"find", "CN="}, {"scan", "--org", "nope"},
@@ -241,7 +245,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		{"key", "create", "--instance", "cpi-dev", "--name", "x", "--key-type", "certificate", "--dry-run"}, {"key", "delete", crm.GUID, "--dry-run"},
 	} {
 		stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
-		all.WriteString(stdout + stderr)
+		terminal.WriteString(stdout + stderr)
 	}
 	// The other principals: a client-credentials login and a user who may not read every key, and failures.
 	client := map[string]string{"CF_CLIENT_ID": cffake.MonitorClient, "CF_CLIENT_SECRET": f.fake.ClientSecret(cffake.MonitorClient), "CFKEYS_CACHE_DIR": cacheDir}
@@ -249,7 +253,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	for _, env := range []map[string]string{client, developer} {
 		for _, args := range [][]string{{"scan", "-o", "json"}, {"scan", "-o", "prometheus"}, {"scan"}, {"find", crm.GUID}, {"find", "CN="}} {
 			stdout, stderr, _ := run(t, env, append(args, "--api", f.url)...)
-			all.WriteString(stdout + stderr)
+			terminal.WriteString(stdout + stderr)
 		}
 	}
 	for _, env := range []map[string]string{
@@ -258,11 +262,57 @@ func TestNoSecretInOutput(t *testing.T) {
 	} {
 		for _, format := range []string{"table", "prometheus"} {
 			stdout, stderr, _ := run(t, env, "scan", "--api", f.url, "-o", format)
-			all.WriteString(stdout + stderr)
+			terminal.WriteString(stdout + stderr)
 		}
 	}
 	stdout, stderr, _ := run(t, env, "cache", "show")
-	all.WriteString(stdout + stderr)
+	terminal.WriteString(stdout + stderr)
+	// The acknowledgements file, the rotation journal and the commands that write them, on a hostile key.
+	configDir, stateDir := t.TempDir(), t.TempDir()
+	writer := maps.Clone(env)
+	writer["CFKEYS_CONFIG_DIR"], writer["CFKEYS_STATE_DIR"] = configDir, stateDir
+	var hostile []cffake.KeyInfo
+	for _, k := range f.fake.Keys() {
+		if strings.Contains(k.OrgName, "hostile-org") {
+			hostile = append(hostile, k)
+		}
+	}
+	if len(hostile) < 3 {
+		t.Fatalf("hostile keys: %v", hostile)
+	}
+	for _, args := range [][]string{
+		{"ack", hostile[0].GUID, "--until", "2027-01-31", "--note", "kept \x1b[31m", "--api", f.url}, {"ack", "--list"},
+		{"key", "rotate", hostile[0].GUID, "--yes", "--allow-writes", "--api", f.url},
+		{"key", "rotate", hostile[1].GUID, "--yes", "--allow-writes", "-o", "json", "--api", f.url},
+		{"key", "create", "--instance", hostile[0].InstanceName, "--name", "x\x1b]52;c;eA==\x07", "--allow-writes", "--api", f.url},
+		{"key", "delete", hostile[2].GUID, "--yes", "--allow-writes", "--api", f.url},
+		{"policy", "check"},
+	} {
+		stdout, stderr, code := run(t, writer, args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d\n%s%s", args[:2], code, stdout, stderr)
+		}
+		terminal.WriteString(stdout + stderr)
+	}
+	var written []string
+	for _, dir := range []string{configDir, stateDir} {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				written = append(written, path)
+			}
+			return nil
+		})
+	}
+	if !slices.Contains(written, filepath.Join(configDir, "acks.json")) || !slices.ContainsFunc(written, func(s string) bool { return strings.HasPrefix(s, stateDir) }) {
+		t.Errorf("want the acknowledgements file and a journal, got %v", written)
+	}
+	for _, name := range written {
+		data, _ := os.ReadFile(name)
+		all.Write(data)
+		if st, err := os.Stat(name); err != nil || st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: mode %v, want readable by its owner only", name, st.Mode())
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
 	if len(files) != 3 {
 		t.Errorf("want a findings file for each of admin, client and developer, got %v", files)
@@ -274,6 +324,13 @@ func TestNoSecretInOutput(t *testing.T) {
 		}
 		all.Write(data)
 	}
+	// What reaches a terminal makes it do nothing but print.
+	for _, bad := range []string{"\x1b", "\u009b", "\u009d", "\u2028", "\u2029", "\u202e", "\u2066", "\a"} {
+		if i := strings.Index(terminal.String(), bad); i >= 0 {
+			t.Errorf("terminal output holds %q: %q", bad, terminal.String()[max(0, i-300):min(len(terminal.String()), i+100)])
+		}
+	}
+	all.WriteString(terminal.String())
 	out := all.String()
 	secrets := append(f.fake.Secrets(), "Wr0ng-Pa55word", "Wr0ng-Cl1ent-5ecret")
 	if len(secrets) < 20 {

@@ -177,7 +177,7 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening for /metrics: %w", err)
 	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+	srv := metricsServer(w.Handler())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving /metrics and /healthz", "address", ln.Addr().String(), "foundations", len(foundations), "interval", o.Interval,
@@ -195,6 +195,13 @@ func runWatch(cmd *cobra.Command, a *app, o *watchOptions) error {
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// metricsServer serves /metrics, /healthz and / with every timeout set: a client that sends its request slowly,
+// reads the answer slowly or keeps an idle connection open is cut off rather than held forever.
+func metricsServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 }
 
 // watchFoundations lists the foundations the options name, each with a sweep that keeps its connection and

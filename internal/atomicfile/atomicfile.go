@@ -21,7 +21,18 @@ const maxLinks = 40
 // points to is replaced, in its own directory, and the link stays a link; a dangling link gets its target
 // created. A file that already exists keeps its permission bits; a new one gets perm. Anything but a regular
 // file (a directory, a device) is refused.
-func Write(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+func Write(path string, perm os.FileMode, write func(io.Writer) error) error {
+	return replace(path, perm, true, write)
+}
+
+// WritePrivate is Write for a file that holds secrets (a key's credentials): the file gets mode 0600 whatever
+// mode the file it replaces had, so replacing a world-readable file cannot leave the secrets world-readable.
+func WritePrivate(path string, write func(io.Writer) error) error {
+	return replace(path, 0o600, false, write)
+}
+
+// replace is Write; keepMode says whether an existing file's permission bits win over perm.
+func replace(path string, perm os.FileMode, keepMode bool, write func(io.Writer) error) (err error) {
 	target, err := resolve(path)
 	if err != nil {
 		return err
@@ -30,7 +41,9 @@ func Write(path string, perm os.FileMode, write func(io.Writer) error) (err erro
 	case err == nil && !st.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file", target)
 	case err == nil:
-		perm = st.Mode().Perm()
+		if keepMode {
+			perm = st.Mode().Perm()
+		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return err
 	}

@@ -144,3 +144,22 @@ func mustReadDir(t *testing.T, dir string) []os.DirEntry {
 	}
 	return e
 }
+
+// TestWritePrivate: a file of secrets is 0600 whether new or replacing a file of another mode.
+func TestWritePrivate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "creds.json")
+	for _, mode := range []os.FileMode{0, 0o644, 0o666} {
+		if mode != 0 {
+			if err := os.Chmod(path, mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := WritePrivate(path, writeString("secret")); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+			t.Errorf("over mode %v: got %v, want 0600", mode, st.Mode().Perm())
+		}
+	}
+}
