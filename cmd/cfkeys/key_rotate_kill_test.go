@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -128,11 +129,19 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 		{"delete job polling", route("GET", "/v3/jobs/", nil), 3, true},
 		{"delete job done", route("GET", "/v3/jobs/", nil), 4, true},
 	}
+	type mode struct{ resume, deleteOld bool }
 	for _, step := range steps {
-		for _, resume := range []bool{true, false} {
+		for _, m := range []mode{{true, true}, {false, true}, {true, false}, {false, false}} {
+			resume, deleteOld := m.resume, m.deleteOld
+			if !deleteOld && strings.Contains(step.name, "delete") {
+				continue // the steps of a deletion do not happen without --delete-old
+			}
 			name := step.name + "/plain re-run"
 			if resume {
 				name = step.name + "/resume"
+			}
+			if !deleteOld {
+				name += "/old kept"
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
@@ -155,11 +164,21 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				b.ctx, kill.cancel, kill.armed = ctx, cancel, true
-				stdout, stderr, code := b.run("key", "rotate", old.GUID, "--yes", "--delete-old", "--api", b.f.url, "--allow-writes")
+				flags := []string{"--yes", "--api", b.f.url, "--allow-writes"}
+				if deleteOld {
+					flags = append(flags, "--delete-old")
+				}
+				stdout, stderr, code := b.run(append([]string{"key", "rotate", old.GUID}, flags...)...)
 				if !kill.dead.Load() {
 					t.Fatalf("the run was never killed (exit %d)\n%s%s", code, stdout, stderr)
 				}
 				restoreDir(t, kill.stateDir, kill.snapshot)
+				for n, data := range kill.snapshot {
+					var doc cf.JournalDoc
+					if err := json.Unmarshal(data, &doc); err == nil && len(doc.Items) > 0 {
+						t.Logf("killed; journal %s says %s", n, doc.Items[0].Step)
+					}
+				}
 				if n := len(successorsOf(b, old.GUID)); n > 1 {
 					t.Fatalf("killed: %d successors", n)
 				}
@@ -173,7 +192,7 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				if resume {
 					args = []string{"key", "rotate", "--resume"}
 				}
-				stdout, stderr, code = b.run(append(args, "--yes", "--delete-old", "--api", b.f.url, "--allow-writes")...)
+				stdout, stderr, code = b.run(append(args, flags...)...)
 				succ := successorsOf(b, old.GUID)
 				if step.name == "plan" && resume {
 					// Killed before the journal was started: there is nothing to resume, and nothing was changed.
@@ -185,13 +204,26 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				if len(succ) != 1 {
 					t.Fatalf("re-run: %d successors (exit %d)\n%s%s", len(succ), code, stdout, stderr)
 				}
-				if exists(b, old.GUID) {
+				switch {
+				case deleteOld && exists(b, old.GUID):
 					t.Errorf("re-run: the old key is still there (exit %d)\n%s%s", code, stdout, stderr)
+				case !deleteOld && fake.KeyAnnotations(old.GUID)[cf.AnnotationReplacedBy] != succ[0].GUID:
+					t.Errorf("re-run: the old key is gone or not marked replaced-by its successor: %v", fake.KeyAnnotations(old.GUID))
 				}
 				// The successor is whole: a rotation of it plans a successor of its own from its parameters.
 				out, errOut, dcode := b.run("key", "rotate", succ[0].GUID, "--dry-run", "--api", b.f.url, "-o", "json")
 				if dcode != 0 || !strings.Contains(out, `"step": "planned"`) {
 					t.Errorf("the successor is not whole: exit %d\n%s%s", dcode, out, errOut)
+				}
+				assertNoSecrets(t, b)
+				for n, data := range readDir(kill.stateDir) {
+					for _, secret := range fake.Secrets() {
+						for _, line := range strings.Split(secret, "\n") {
+							if len(line) >= 8 && strings.Contains(string(data), line) {
+								t.Errorf("journal %s holds a secret (%.12s…)", n, line)
+							}
+						}
+					}
 				}
 				if resume {
 					if code != 0 {
