@@ -266,6 +266,16 @@ func (c *Client) rotateOne(stop, work context.Context, it *RotationItem, opts Ro
 		fail(err)
 		return
 	}
+	if successor != nil && successor.LastOperation.Type == "delete" && successor.LastOperation.State != "failed" {
+		// An earlier run was removing a failed successor when it stopped: let that finish, then make a new one.
+		it.Step, it.NewGUID = StepCreating, successor.GUID
+		record(it)
+		if err := c.waitKeyGone(work, successor.GUID, opts.WaitTimeout); err != nil {
+			fail(fmt.Errorf("waiting for the removal of the successor %s of %s: %w", successor.Name, it.Old.Name, err))
+			return
+		}
+		successor, it.NewGUID = nil, ""
+	}
 	if successor != nil && successor.LastOperation.Type == "create" && successor.LastOperation.State == "failed" {
 		// A successor whose create failed never worked for anyone: remove it, then make a new one.
 		it.Step, it.NewGUID = StepCreating, successor.GUID

@@ -443,3 +443,55 @@ func assertJournalClean(t *testing.T, f *foundation, path string) {
 		t.Error("journal holds a private key")
 	}
 }
+
+// TestRotateKilledWhileRemovingFailedSuccessor kills a re-run while it removes the successor whose create the
+// broker failed, right after the delete request reached the foundation; the next run, before that deletion has
+// finished, waits for it and makes the one successor instead of failing on a key "being deleted".
+func TestRotateKilledWhileRemovingFailedSuccessor(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	old := keyReport(t, c, f, "crm-sync-sender")
+	f.fake.FailBroker("cpi-orders-inbound", "certificate service unavailable")
+	if it := rotate(t, c, []KeyReport{old}, RotateOptions{DeleteOld: true})[0]; it.Step != StepFailed {
+		t.Fatalf("broker failure: %s %v", it.Step, it.Err)
+	}
+	failed := successors(f, old.GUID)
+	if len(failed) != 1 {
+		t.Fatalf("%d successors after the failure", len(failed))
+	}
+	f.fake.FailBroker("cpi-orders-inbound", "")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := f.options()
+	drop := &dropAfter{next: f.srv.Client().Transport, method: "DELETE", suffix: failed[0].GUID, then: cancel}
+	opts.HTTPClient = &http.Client{Transport: deadAfter{drop}} // kill -9: nothing more reaches the foundation
+	killed, _ := f.login(t, cffake.DeveloperUser, opts)
+	items, err := killed.PlanRotation(ctx, []KeyReport{old}, RotateOptions{DeleteOld: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.ApplyRotation(ctx, items, RotateOptions{DeleteOld: true})
+	if !drop.fired.Load() {
+		t.Fatal("the failed successor was not being removed")
+	}
+
+	c2, _ := f.login(t, cffake.DeveloperUser, f.options())
+	it := rotate(t, c2, []KeyReport{keyReport(t, c2, f, "crm-sync-sender")}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run: %s %v", it.Step, it.Err)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || succ[0].GUID == failed[0].GUID || exists(f, old.GUID) {
+		t.Errorf("successors %+v (the failed one was %s), old exists %v", succ, failed[0].GUID, exists(f, old.GUID))
+	}
+}
+
+// deadAfter is the transport of a process killed when its dropAfter fired: every later request fails unsent.
+type deadAfter struct{ *dropAfter }
+
+func (d deadAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.fired.Load() {
+		return nil, errors.New("the process is dead")
+	}
+	return d.dropAfter.RoundTrip(r)
+}
