@@ -239,3 +239,44 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 }
 
 func exists(b *writeBench, guid string) bool { return b.f.fake.KeyAnnotations(guid) != nil }
+
+// Every write command refuses a read-only profile before it sends anything, --resume too; and a dry run on it
+// sends no write.
+func TestWritesRefusedOnReadOnlyProfile(t *testing.T) {
+	t.Parallel()
+	b := newWriteBench(t, cffake.DemoData)
+	if _, stderr, code := b.run("login", "-a", b.f.url, "--name", "demo"); code != 0 {
+		t.Fatalf("login: %s", stderr)
+	}
+	crm := b.key("crm-sync-sender")
+	before := b.f.fake.Requests()
+	for _, args := range [][]string{
+		{"key", "rotate", crm.GUID, "--yes"},
+		{"key", "rotate", "--resume", "--yes"},
+		{"key", "rotate", "--within", "30d", "--yes", "--delete-old"},
+		{"key", "delete", crm.GUID, "--yes"},
+		{"key", "create", "--instance", "cpi-dev", "--name", "x"},
+		{"instance", "create", "--offering", "it-rt", "--plan", "api", "--name", "x", "--org", "acme-dev", "--space", "dev"},
+	} {
+		_, stderr, code := b.run(args...)
+		if code != 3 || !strings.Contains(stderr, `profile "demo" is read-only`) {
+			t.Errorf("%v: exit %d %q", args, code, stderr)
+		}
+	}
+	if n := b.f.fake.Requests() - before; n != 0 {
+		t.Errorf("refused writes sent %d requests", n)
+	}
+	for _, args := range [][]string{
+		{"key", "rotate", crm.GUID, "--dry-run", "--delete-old"},
+		{"key", "delete", crm.GUID, "--dry-run"},
+		{"key", "create", "--instance", "cpi-dev", "--name", "x", "--key-type", "certificate", "--dry-run"},
+		{"instance", "create", "--offering", "it-rt", "--plan", "api", "--name", "x", "--org", "acme-dev", "--space", "dev", "--dry-run"},
+	} {
+		if _, stderr, code := b.run(args...); code != 0 {
+			t.Errorf("%v: exit %d %q", args, code, stderr)
+		}
+	}
+	if b.writes() != 0 {
+		t.Errorf("dry runs sent %d writes", b.writes())
+	}
+}
