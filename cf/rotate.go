@@ -152,6 +152,16 @@ func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts Rota
 	switch it.Shape {
 	case ShapeExternal:
 		if opts.CertificatePEM == "" {
+			// An earlier run that was interrupted may have made the successor with the owner's certificate:
+			// that one is continued; otherwise the key waits for its new certificate.
+			succ, err := c.findSuccessor(ctx, k)
+			if err != nil {
+				return fmt.Errorf("planning the rotation of %s: %w", k.Path(), err)
+			}
+			if succ != nil && succ.LastOperation.State != "failed" && succ.LastOperation.Type != "delete" {
+				it.NewName, it.ParamsSource = succ.Name, "the successor an earlier run created"
+				return nil
+			}
 			it.Step, it.SkipReason = StepSkipped, "needs a new certificate (--certificate-file)"
 			return nil
 		}

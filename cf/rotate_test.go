@@ -495,3 +495,36 @@ func (d deadAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return d.dropAfter.RoundTrip(r)
 }
+
+// TestRotateExternalResumedWithoutCertificate kills the rotation of an external-certificate key once its
+// successor's create reached the foundation, then runs again without the certificate, as cfkeys key rotate
+// --resume does: the successor made with the owner's certificate is continued, verified and the old key deleted,
+// instead of the key being skipped as "needs a new certificate" with its rotation left half done.
+func TestRotateExternalResumedWithoutCertificate(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := f.options()
+	drop := &dropAfter{next: f.srv.Client().Transport, method: "POST", suffix: "/v3/service_credential_bindings", then: cancel}
+	opts.HTTPClient = &http.Client{Transport: deadAfter{drop}}
+	killed, _ := f.login(t, cffake.DeveloperUser, opts)
+	old := keyReport(t, killed, f, "partner-edi-external")
+	ropts := RotateOptions{DeleteOld: true, CertificatePEM: newExternalPEM(t, 400)}
+	items, err := killed.PlanRotation(ctx, []KeyReport{old}, ropts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.ApplyRotation(ctx, items, ropts)
+	if !drop.fired.Load() || len(successors(f, old.GUID)) != 1 {
+		t.Fatalf("killed: fired %v, %d successors", drop.fired.Load(), len(successors(f, old.GUID)))
+	}
+
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	items = rotate(t, c, []KeyReport{keyReport(t, c, f, "partner-edi-external")}, RotateOptions{DeleteOld: true})
+	if it := items[0]; it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run without the certificate: %s %v %q", it.Step, it.Err, it.SkipReason)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || exists(f, old.GUID) {
+		t.Errorf("successors %+v, old exists %v", succ, exists(f, old.GUID))
+	}
+}
