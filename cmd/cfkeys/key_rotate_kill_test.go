@@ -56,10 +56,26 @@ func (k *killSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if k.after {
 		k.next.ServeHTTP(httptest.NewRecorder(), r)
 	}
+	k.mu.Lock()
 	k.snapshot = readDir(k.stateDir)
+	k.mu.Unlock()
 	k.dead.Store(true)
 	k.cancel()
 	panic(http.ErrAbortHandler)
+}
+
+// arm starts (or stops) watching for the request to kill at.
+func (k *killSwitch) arm(on bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.armed = on
+}
+
+// files returns the state directory as it was when the process was killed.
+func (k *killSwitch) files() map[string][]byte {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.snapshot
 }
 
 // readDir returns the files of dir (none if it does not exist).
@@ -163,7 +179,8 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				b.ctx, kill.cancel, kill.armed = ctx, cancel, true
+				b.ctx, kill.cancel = ctx, cancel
+				kill.arm(true)
 				flags := []string{"--yes", "--api", b.f.url, "--allow-writes"}
 				if deleteOld {
 					flags = append(flags, "--delete-old")
@@ -172,8 +189,8 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				if !kill.dead.Load() {
 					t.Fatalf("the run was never killed (exit %d)\n%s%s", code, stdout, stderr)
 				}
-				restoreDir(t, kill.stateDir, kill.snapshot)
-				for n, data := range kill.snapshot {
+				restoreDir(t, kill.stateDir, kill.files())
+				for n, data := range kill.files() {
 					var doc cf.JournalDoc
 					if err := json.Unmarshal(data, &doc); err == nil && len(doc.Items) > 0 {
 						t.Logf("killed; journal %s says %s", n, doc.Items[0].Step)
@@ -184,8 +201,8 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				}
 
 				// A new process, a while later: the jobs nobody polled have finished.
+				kill.arm(false)
 				kill.dead.Store(false)
-				kill.armed = false
 				clock.Advance(time.Minute)
 				b.ctx = nil
 				args := []string{"key", "rotate", old.GUID}
