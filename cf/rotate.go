@@ -121,6 +121,14 @@ func (c *Client) PlanRotation(ctx context.Context, keys []KeyReport, opts Rotate
 func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts RotateOptions) error {
 	k := it.Old
 	if !k.LastOperation.Succeeded() {
+		if k.LastOperation.Type == "delete" && k.LastOperation.State == "failed" {
+			// The Cloud Controller reads neither parameters nor credentials of such a key; a run whose delete
+			// of the old key failed had verified its successor and marked the old key: that is continued.
+			cont, err := c.continueAfterFailedDelete(ctx, it)
+			if err != nil || cont {
+				return err
+			}
+		}
 		it.Step, it.SkipReason = StepSkipped, "the key is "+k.LastOperation.Describe()
 		return nil
 	}
@@ -188,6 +196,25 @@ func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts Rota
 		it.Step, it.SkipReason = StepSkipped, "cfkeys cannot tell how to renew this key (create its successor with cfkeys key create --parameters)"
 	}
 	return nil
+}
+
+// continueAfterFailedDelete plans an old key whose deletion failed when the key names, as replaced-by, the
+// successor that replaces it: the rotation goes on from that successor (and deletes the old key again with
+// DeleteOld). It reports whether it planned the key.
+func (c *Client) continueAfterFailedDelete(ctx context.Context, it *RotationItem) (bool, error) {
+	old, err := c.KeyWithMeta(ctx, it.Old.GUID)
+	if err != nil {
+		return false, fmt.Errorf("planning the rotation of %s: %w", it.Old.Path(), err)
+	}
+	succ, err := c.findSuccessor(ctx, it.Old)
+	if err != nil {
+		return false, fmt.Errorf("planning the rotation of %s: %w", it.Old.Path(), err)
+	}
+	if succ == nil || old.Annotations[AnnotationReplacedBy] != succ.GUID || !succ.LastOperation.Succeeded() {
+		return false, nil
+	}
+	it.NewName, it.ParamsSource = succ.Name, "the successor an earlier run created and verified"
+	return true, nil
 }
 
 // ApplyRotation rotates the planned keys, opts.Concurrency at a time: for each, it finds a successor an earlier

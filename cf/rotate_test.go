@@ -528,3 +528,26 @@ func TestRotateExternalResumedWithoutCertificate(t *testing.T) {
 		t.Errorf("successors %+v, old exists %v", succ, exists(f, old.GUID))
 	}
 }
+
+// TestRotateAfterFailedDeleteOfOldKey: the broker fails the deletion of the old key, so the run fails with its
+// message and the old key stays ("delete failed"). Once the broker works again, a re-run continues the verified
+// successor and deletes the old key, instead of skipping a key whose last operation is a failed delete.
+func TestRotateAfterFailedDeleteOfOldKey(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	old := keyReport(t, c, f, "crm-sync-sender")
+	f.fake.FailBrokerDeletes("cpi-orders-inbound", "unbind timed out at the certificate service")
+	it := rotate(t, c, []KeyReport{old}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepFailed || !strings.Contains(it.Err.Error(), "unbind timed out") || !exists(f, old.GUID) {
+		t.Fatalf("failed delete: %s %v, old exists %v", it.Step, it.Err, exists(f, old.GUID))
+	}
+	f.fake.FailBrokerDeletes("cpi-orders-inbound", "")
+	it = rotate(t, c, []KeyReport{keyReport(t, c, f, "crm-sync-sender")}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run: %s %v %q", it.Step, it.Err, it.SkipReason)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || exists(f, old.GUID) {
+		t.Errorf("successors %+v, old exists %v", succ, exists(f, old.GUID))
+	}
+}
