@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -295,5 +296,51 @@ func TestWritesRefusedOnReadOnlyProfile(t *testing.T) {
 	}
 	if b.writes() != 0 {
 		t.Errorf("dry runs sent %d writes", b.writes())
+	}
+}
+
+// TestKeyRotateKilledWithTwoAtOnce kills a rotation of two keys at once (--concurrency 2) when one job poll
+// came back lost, and resumes it: each old key ends with exactly one successor and is deleted.
+func TestKeyRotateKilledWithTwoAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, nth := range []int{1, 2, 3, 5} {
+		t.Run(fmt.Sprintf("job poll %d", nth), func(t *testing.T) {
+			t.Parallel()
+			clock := testclock.New(testNow)
+			fake, err := cffake.New(cffake.Options{Clock: clock.Now, Data: cffake.DemoData})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newWriteBench(t, cffake.DemoData)
+			kill := &killSwitch{next: fake, match: route("GET", "/v3/jobs/", nil), nth: nth, after: true, stateDir: b.env["CFKEYS_STATE_DIR"]}
+			srv := httptest.NewServer(kill)
+			t.Cleanup(srv.Close)
+			b.f = &testFoundation{fake: fake, url: srv.URL}
+			b.env["CF_PASSWORD"] = fake.Password(cffake.DeveloperUser)
+			crm, x509 := b.key("crm-sync-sender"), b.key("orders-app-x509")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b.ctx, kill.cancel = ctx, cancel
+			kill.arm(true)
+			flags := []string{"--yes", "--delete-old", "--concurrency", "2", "--api", b.f.url, "--allow-writes"}
+			b.run(append([]string{"key", "rotate", crm.GUID, x509.GUID}, flags...)...)
+			if !kill.dead.Load() {
+				t.Fatal("never killed")
+			}
+			restoreDir(t, kill.stateDir, kill.files())
+			kill.arm(false)
+			kill.dead.Store(false)
+			clock.Advance(time.Minute)
+			b.ctx = nil
+			stdout, stderr, code := b.run(append([]string{"key", "rotate", "--resume"}, flags...)...)
+			if code != 0 {
+				t.Errorf("resume: exit %d\n%s%s", code, stdout, stderr)
+			}
+			for _, old := range []cffake.KeyInfo{crm, x509} {
+				if n := len(successorsOf(b, old.GUID)); n != 1 || exists(b, old.GUID) {
+					t.Errorf("%s: %d successors, old exists %v", old.Name, n, exists(b, old.GUID))
+				}
+			}
+		})
 	}
 }
