@@ -160,7 +160,7 @@ func (j *Journal) Record(e JournalEntry, now time.Time) error {
 	defer j.mu.Unlock()
 	e.UpdatedAt = now.UTC()
 	e.Parameters = safeParameters(e.Parameters)
-	e.Error = strings.TrimSpace(Redact(e.Error)) // the error may quote a server that echoed the token
+	e.Error = Redact(strings.TrimSpace(e.Error)) // an error may quote what a server echoed: a token, a password
 	j.doc.UpdatedAt = now.UTC()
 	for i := range j.doc.Items {
 		if j.doc.Items[i].OldGUID == e.OldGUID {

@@ -257,14 +257,7 @@ func (c *Client) DeleteKey(ctx context.Context, guid string, timeout time.Durati
 			return nil
 		}
 		if gerr == nil && k.LastOperation.Type == "delete" {
-			_, err = pollUntil(ctx, c, "the deletion of service key "+guid, timeout, func() (struct{}, bool, error) {
-				_, err := c.KeyWithMeta(ctx, guid)
-				if IsNotFound(err) {
-					return struct{}{}, true, nil
-				}
-				return struct{}{}, false, err
-			})
-			return err
+			return c.waitKeyGone(ctx, guid, timeout)
 		}
 		return fmt.Errorf("deleting service key %s: %w", guid, err)
 	case err != nil:
@@ -277,6 +270,21 @@ func (c *Client) DeleteKey(ctx context.Context, guid string, timeout time.Durati
 		return fmt.Errorf("deleting service key %s: %w", guid, err)
 	}
 	return nil
+}
+
+// waitKeyGone polls a key whose deletion is under way until it is gone.
+func (c *Client) waitKeyGone(ctx context.Context, guid string, timeout time.Duration) error {
+	_, err := pollUntil(ctx, c, "the deletion of service key "+guid, timeout, func() (struct{}, bool, error) {
+		k, err := c.KeyWithMeta(ctx, guid)
+		switch {
+		case IsNotFound(err):
+			return struct{}{}, true, nil
+		case err == nil && k.LastOperation.Type == "delete" && k.LastOperation.State == "failed":
+			return struct{}{}, true, fmt.Errorf("the deletion of service key %s failed: %s", guid, k.LastOperation.Describe())
+		}
+		return struct{}{}, false, err
+	})
+	return err
 }
 
 // AnnotateKey sets annotations on a key (PATCH metadata; other annotations and labels stay).

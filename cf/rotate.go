@@ -121,6 +121,14 @@ func (c *Client) PlanRotation(ctx context.Context, keys []KeyReport, opts Rotate
 func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts RotateOptions) error {
 	k := it.Old
 	if !k.LastOperation.Succeeded() {
+		if k.LastOperation.Type == "delete" && k.LastOperation.State == "failed" {
+			// The Cloud Controller reads neither parameters nor credentials of such a key; a run whose delete
+			// of the old key failed had verified its successor and marked the old key: that is continued.
+			cont, err := c.continueAfterFailedDelete(ctx, it)
+			if err != nil || cont {
+				return err
+			}
+		}
 		it.Step, it.SkipReason = StepSkipped, "the key is "+k.LastOperation.Describe()
 		return nil
 	}
@@ -152,6 +160,16 @@ func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts Rota
 	switch it.Shape {
 	case ShapeExternal:
 		if opts.CertificatePEM == "" {
+			// An earlier run that was interrupted may have made the successor with the owner's certificate:
+			// that one is continued; otherwise the key waits for its new certificate.
+			succ, err := c.findSuccessor(ctx, k)
+			if err != nil {
+				return fmt.Errorf("planning the rotation of %s: %w", k.Path(), err)
+			}
+			if succ != nil && succ.LastOperation.State != "failed" && succ.LastOperation.Type != "delete" {
+				it.NewName, it.ParamsSource = succ.Name, "the successor an earlier run created"
+				return nil
+			}
 			it.Step, it.SkipReason = StepSkipped, "needs a new certificate (--certificate-file)"
 			return nil
 		}
@@ -178,6 +196,25 @@ func (c *Client) planParameters(ctx context.Context, it *RotationItem, opts Rota
 		it.Step, it.SkipReason = StepSkipped, "cfkeys cannot tell how to renew this key (create its successor with cfkeys key create --parameters)"
 	}
 	return nil
+}
+
+// continueAfterFailedDelete plans an old key whose deletion failed when the key names, as replaced-by, the
+// successor that replaces it: the rotation goes on from that successor (and deletes the old key again with
+// DeleteOld). It reports whether it planned the key.
+func (c *Client) continueAfterFailedDelete(ctx context.Context, it *RotationItem) (bool, error) {
+	old, err := c.KeyWithMeta(ctx, it.Old.GUID)
+	if err != nil {
+		return false, fmt.Errorf("planning the rotation of %s: %w", it.Old.Path(), err)
+	}
+	succ, err := c.findSuccessor(ctx, it.Old)
+	if err != nil {
+		return false, fmt.Errorf("planning the rotation of %s: %w", it.Old.Path(), err)
+	}
+	if succ == nil || old.Annotations[AnnotationReplacedBy] != succ.GUID || !succ.LastOperation.Succeeded() {
+		return false, nil
+	}
+	it.NewName, it.ParamsSource = succ.Name, "the successor an earlier run created and verified"
+	return true, nil
 }
 
 // ApplyRotation rotates the planned keys, opts.Concurrency at a time: for each, it finds a successor an earlier
@@ -265,6 +302,16 @@ func (c *Client) rotateOne(stop, work context.Context, it *RotationItem, opts Ro
 	if err != nil {
 		fail(err)
 		return
+	}
+	if successor != nil && successor.LastOperation.Type == "delete" && successor.LastOperation.State != "failed" {
+		// An earlier run was removing a failed successor when it stopped: let that finish, then make a new one.
+		it.Step, it.NewGUID = StepCreating, successor.GUID
+		record(it)
+		if err := c.waitKeyGone(work, successor.GUID, opts.WaitTimeout); err != nil {
+			fail(fmt.Errorf("waiting for the removal of the successor %s of %s: %w", successor.Name, it.Old.Name, err))
+			return
+		}
+		successor, it.NewGUID = nil, ""
 	}
 	if successor != nil && successor.LastOperation.Type == "create" && successor.LastOperation.State == "failed" {
 		// A successor whose create failed never worked for anyone: remove it, then make a new one.

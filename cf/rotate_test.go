@@ -443,3 +443,111 @@ func assertJournalClean(t *testing.T, f *foundation, path string) {
 		t.Error("journal holds a private key")
 	}
 }
+
+// TestRotateKilledWhileRemovingFailedSuccessor kills a re-run while it removes the successor whose create the
+// broker failed, right after the delete request reached the foundation; the next run, before that deletion has
+// finished, waits for it and makes the one successor instead of failing on a key "being deleted".
+func TestRotateKilledWhileRemovingFailedSuccessor(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	old := keyReport(t, c, f, "crm-sync-sender")
+	f.fake.FailBroker("cpi-orders-inbound", "certificate service unavailable")
+	if it := rotate(t, c, []KeyReport{old}, RotateOptions{DeleteOld: true})[0]; it.Step != StepFailed {
+		t.Fatalf("broker failure: %s %v", it.Step, it.Err)
+	}
+	failed := successors(f, old.GUID)
+	if len(failed) != 1 {
+		t.Fatalf("%d successors after the failure", len(failed))
+	}
+	f.fake.FailBroker("cpi-orders-inbound", "")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := f.options()
+	drop := &dropAfter{next: f.srv.Client().Transport, method: "DELETE", suffix: failed[0].GUID, then: cancel}
+	opts.HTTPClient = &http.Client{Transport: deadAfter{drop}} // kill -9: nothing more reaches the foundation
+	killed, _ := f.login(t, cffake.DeveloperUser, opts)
+	items, err := killed.PlanRotation(ctx, []KeyReport{old}, RotateOptions{DeleteOld: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.ApplyRotation(ctx, items, RotateOptions{DeleteOld: true})
+	if !drop.fired.Load() {
+		t.Fatal("the failed successor was not being removed")
+	}
+
+	c2, _ := f.login(t, cffake.DeveloperUser, f.options())
+	it := rotate(t, c2, []KeyReport{keyReport(t, c2, f, "crm-sync-sender")}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run: %s %v", it.Step, it.Err)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || succ[0].GUID == failed[0].GUID || exists(f, old.GUID) {
+		t.Errorf("successors %+v (the failed one was %s), old exists %v", succ, failed[0].GUID, exists(f, old.GUID))
+	}
+}
+
+// deadAfter is the transport of a process killed when its dropAfter fired: every later request fails unsent.
+type deadAfter struct{ *dropAfter }
+
+func (d deadAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.fired.Load() {
+		return nil, errors.New("the process is dead")
+	}
+	return d.dropAfter.RoundTrip(r)
+}
+
+// TestRotateExternalResumedWithoutCertificate kills the rotation of an external-certificate key once its
+// successor's create reached the foundation, then runs again without the certificate, as cfkeys key rotate
+// --resume does: the successor made with the owner's certificate is continued, verified and the old key deleted,
+// instead of the key being skipped as "needs a new certificate" with its rotation left half done.
+func TestRotateExternalResumedWithoutCertificate(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := f.options()
+	drop := &dropAfter{next: f.srv.Client().Transport, method: "POST", suffix: "/v3/service_credential_bindings", then: cancel}
+	opts.HTTPClient = &http.Client{Transport: deadAfter{drop}}
+	killed, _ := f.login(t, cffake.DeveloperUser, opts)
+	old := keyReport(t, killed, f, "partner-edi-external")
+	ropts := RotateOptions{DeleteOld: true, CertificatePEM: newExternalPEM(t, 400)}
+	items, err := killed.PlanRotation(ctx, []KeyReport{old}, ropts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.ApplyRotation(ctx, items, ropts)
+	if !drop.fired.Load() || len(successors(f, old.GUID)) != 1 {
+		t.Fatalf("killed: fired %v, %d successors", drop.fired.Load(), len(successors(f, old.GUID)))
+	}
+
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	items = rotate(t, c, []KeyReport{keyReport(t, c, f, "partner-edi-external")}, RotateOptions{DeleteOld: true})
+	if it := items[0]; it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run without the certificate: %s %v %q", it.Step, it.Err, it.SkipReason)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || exists(f, old.GUID) {
+		t.Errorf("successors %+v, old exists %v", succ, exists(f, old.GUID))
+	}
+}
+
+// TestRotateAfterFailedDeleteOfOldKey: the broker fails the deletion of the old key, so the run fails with its
+// message and the old key stays ("delete failed"). Once the broker works again, a re-run continues the verified
+// successor and deletes the old key, instead of skipping a key whose last operation is a failed delete.
+func TestRotateAfterFailedDeleteOfOldKey(t *testing.T) {
+	t.Parallel()
+	f := newWriteFoundation(t)
+	c, _ := f.login(t, cffake.DeveloperUser, f.options())
+	old := keyReport(t, c, f, "crm-sync-sender")
+	f.fake.FailBrokerDeletes("cpi-orders-inbound", "unbind timed out at the certificate service")
+	it := rotate(t, c, []KeyReport{old}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepFailed || !strings.Contains(it.Err.Error(), "unbind timed out") || !exists(f, old.GUID) {
+		t.Fatalf("failed delete: %s %v, old exists %v", it.Step, it.Err, exists(f, old.GUID))
+	}
+	f.fake.FailBrokerDeletes("cpi-orders-inbound", "")
+	it = rotate(t, c, []KeyReport{keyReport(t, c, f, "crm-sync-sender")}, RotateOptions{DeleteOld: true})[0]
+	if it.Step != StepDone || it.Err != nil {
+		t.Fatalf("re-run: %s %v %q", it.Step, it.Err, it.SkipReason)
+	}
+	if succ := successors(f, old.GUID); len(succ) != 1 || exists(f, old.GUID) {
+		t.Errorf("successors %+v, old exists %v", succ, exists(f, old.GUID))
+	}
+}

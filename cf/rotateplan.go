@@ -25,7 +25,7 @@ type PlanRow struct {
 }
 
 // Row describes the item for a plan or a summary; deleteOld says what happens to the old key. Parameters are
-// masked (secrets, PEM abbreviated): a row is fit to print.
+// masked (secrets, PEM abbreviated) and the note redacted (Redact): a row is fit to print.
 func (it RotationItem) Row(deleteOld bool) PlanRow {
 	r := PlanRow{Org: it.Old.Instance.OrgName, Space: it.Old.Instance.SpaceName, Instance: it.Old.Instance.Name, OldName: it.Old.Name, OldGUID: it.Old.GUID,
 		NewName: it.NewName, NewGUID: it.NewGUID, Parameters: it.SafeParameters(), ParamsSource: it.ParamsSource, Step: it.Step, Note: it.SkipReason,
@@ -47,6 +47,7 @@ func (it RotationItem) Row(deleteOld bool) PlanRow {
 			r.Note = "interrupted after this step: run again with --resume"
 		}
 	}
+	r.Note = Redact(r.Note) // an error may quote what a server echoed: a token, a password
 	return r
 }
 

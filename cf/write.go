@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// UncertainWriteError is a write (POST, PATCH, DELETE) that got no answer: a timeout or a dropped connection
-// after the request may have reached the Cloud Controller. It is never retried blindly; the caller looks for
+// UncertainWriteError is a write (POST, PATCH, DELETE) that got no answer: a timeout, a dropped connection, or
+// a router's 502 or 504 after the request may have reached the Cloud Controller. It is never retried blindly; the caller looks for
 // what the request may have done (a key by name and annotation) before doing anything else.
 type UncertainWriteError struct {
 	Method, Path string
@@ -19,7 +19,7 @@ type UncertainWriteError struct {
 
 // Error says which write got no answer and that it may have been carried out.
 func (e *UncertainWriteError) Error() string {
-	return fmt.Sprintf("%s %s: no answer, the request may or may not have been carried out: %v", e.Method, e.Path, e.Err)
+	return fmt.Sprintf("%s %s: no clear answer, the request may or may not have been carried out: %v", e.Method, e.Path, e.Err)
 }
 
 // Unwrap returns the network error or timeout.
@@ -32,7 +32,8 @@ func IsUncertainWrite(err error) bool {
 }
 
 // write sends one write request with the client's token and decodes a 2xx answer into out (when not nil),
-// returning the Location header of a 202. Unlike reads it is not retried after a 5xx or a network error: only a
+// returning the Location header of a 202. Unlike reads it is not retried after a 5xx or a network error (a 502 or
+// 504 of the router, like a network error, is an *UncertainWriteError: the request may have arrived): only a
 // 401 the Cloud Controller refused before acting (a token refresh may cure it) and a 429 (the request was not
 // carried out) are sent again.
 func (c *Client) write(ctx context.Context, method, ref string, body any, out any) (string, error) {
@@ -75,6 +76,9 @@ func (c *Client) write(ctx context.Context, method, ref string, body any, out an
 		ex.release()
 		apiErr.RetryAfter = rl.RetryAfter
 		switch {
+		case ex.status == http.StatusBadGateway || ex.status == http.StatusGatewayTimeout:
+			// The router in front of the Cloud Controller gave up, perhaps after handing the request on.
+			return "", &UncertainWriteError{Method: method, Path: path, Err: apiErr}
 		case ex.status == http.StatusUnauthorized && c.tokens != nil && !reauthed && !apiErr.Has(TitleNotAuthenticated):
 			reauthed = true
 			c.tokens.Invalidate(ex.token)

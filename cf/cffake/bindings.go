@@ -324,6 +324,12 @@ func (s *Server) finishJob(j *job) {
 		b.LastOp = lastOp{Type: "create", State: "succeeded", Description: strPtr(""), CreatedAt: b.LastOp.CreatedAt, UpdatedAt: now}
 		b.UpdatedAt = now
 	case "service_keys.delete":
+		if msg, ok := s.deleteFailures[b.InstanceGUID]; ok {
+			j.State = "FAILED"
+			j.Errors = []ccError{{Detail: "Service broker error: " + msg, Title: "CF-ServiceBrokerBadResponse", Code: 10001}}
+			b.LastOp = lastOp{Type: "delete", State: "failed", Description: strPtr(msg), CreatedAt: b.LastOp.CreatedAt, UpdatedAt: now}
+			return
+		}
 		delete(s.binds, b.GUID)
 	}
 	j.State = "COMPLETE"

@@ -88,6 +88,8 @@ type Server struct {
 	faults    []*Fault
 	// brokerFailures makes the broker fail key creation on an instance (GUID) with a message (FailBroker).
 	brokerFailures map[string]string
+	// deleteFailures makes the broker fail key deletion on an instance (GUID) with a message (FailBrokerDeletes).
+	deleteFailures map[string]string
 	failRand       *mrand.Rand
 
 	requests atomic.Int64
@@ -131,6 +133,7 @@ func New(opts Options) (*Server, error) {
 		passcodes:      map[string]string{},
 		revoked:        map[string]bool{},
 		brokerFailures: map[string]string{},
+		deleteFailures: map[string]string{},
 		rate:           map[string]*rateWindow{},
 		failRand:       mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 	}

@@ -304,6 +304,23 @@ func (s *Server) FailBroker(instanceName, message string) {
 	}
 }
 
+// FailBrokerDeletes makes the broker fail every key delete on the named instance with message, as a broker that
+// cannot unbind does (the key stays, its last operation "delete failed"); an empty message makes it work again.
+func (s *Server) FailBrokerDeletes(instanceName, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, si := range s.insts {
+		if si.Name != instanceName {
+			continue
+		}
+		if message == "" {
+			delete(s.deleteFailures, si.GUID)
+		} else {
+			s.deleteFailures[si.GUID] = message
+		}
+	}
+}
+
 // KeyAnnotations returns a key's annotations (nil when there is no such key), for tests.
 func (s *Server) KeyAnnotations(guid string) map[string]string {
 	s.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -162,7 +163,16 @@ func runKeyRotate(cmd *cobra.Command, a *app, o *keyRotateOptions) error {
 	}
 	if todo == 0 {
 		fmt.Fprintln(a.errOut, "cfkeys: nothing to rotate")
-		return exitWith(rotationExit(items, false))
+		code := rotationExit(items, false)
+		if journal != nil && code != report.ExitFailed {
+			if err := settleGoneKeys(journal, keys, a.now()); err != nil {
+				return err
+			}
+			if err := journal.Finish(a.now()); err != nil {
+				return err
+			}
+		}
+		return exitWith(code)
 	}
 	question := fmt.Sprintf("Rotate %d keys", todo)
 	if o.DeleteOld {
@@ -175,6 +185,9 @@ func runKeyRotate(cmd *cobra.Command, a *app, o *keyRotateOptions) error {
 		if journal, err = cf.NewJournal(dir, api, "key rotate", a.now()); err != nil {
 			return err
 		}
+	}
+	if err := settleGoneKeys(journal, keys, a.now()); err != nil {
+		return err
 	}
 	ropts.Journal = journal
 	if a.stderrTTY {
@@ -208,6 +221,32 @@ func runKeyRotate(cmd *cobra.Command, a *app, o *keyRotateOptions) error {
 		return err
 	}
 	return exitWith(code)
+}
+
+// settleGoneKeys records in a resumed journal what became of the keys it lists that are gone from the foundation:
+// an old key whose successor was verified before it vanished was deleted by the interrupted run (done); any other
+// is skipped. Without this a journal whose last key was deleted just before the interruption would stay
+// unfinished, offered to every --resume.
+func settleGoneKeys(journal *cf.Journal, keys []cf.KeyReport, now time.Time) error {
+	present := map[string]bool{}
+	for _, k := range keys {
+		present[k.GUID] = true
+	}
+	for _, e := range journal.Doc().Items {
+		if present[e.OldGUID] || e.Step == cf.StepDone || e.Step == cf.StepSkipped {
+			continue
+		}
+		switch e.Step {
+		case cf.StepAnnotated, cf.StepDeleting:
+			e.Step, e.Error = cf.StepDone, ""
+		default:
+			e.Step, e.Error = cf.StepSkipped, "the old key is gone"
+		}
+		if err := journal.Record(e, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // selectKeys reads the keys named by GUID, or sweeps for the keys expiring within the given days.
