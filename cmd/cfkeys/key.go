@@ -285,6 +285,6 @@ func runKeyDelete(cmd *cobra.Command, a *app, o *keyDeleteOptions) error {
 	if err := c.DeleteKey(ctx, k.GUID, o.write.WaitTimeout); err != nil {
 		return conn.wrap(cf.ExplainWrite(err, k.Instance.OrgName, k.Instance.SpaceName))
 	}
-	fmt.Fprintf(a.out, "Deleted key %s (%s).\n", safetext.Clean(k.Path()), k.GUID)
+	fmt.Fprintf(a.out, "Deleted key %s (%s).\n", safetext.Clean(k.Path()), safetext.Clean(k.GUID))
 	return nil
 }
