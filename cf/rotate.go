@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"text/template"
 	"time"
@@ -48,6 +49,9 @@ type RotateOptions struct {
 	WaitTimeout time.Duration
 	// Journal, when set, records every step.
 	Journal *Journal
+	// LockDir is where ApplyRotation takes the foundation's rotation lock (default: the journal's directory;
+	// with neither, no lock is taken). Two runs at once could each create a successor of the same key.
+	LockDir string
 	// Progress, when set, is told about every step of every key (from the rotating goroutines, one at a time).
 	Progress func(RotationItem)
 }
@@ -223,7 +227,24 @@ func (c *Client) continueAfterFailedDelete(ctx context.Context, it *RotationItem
 // is verified. When ctx is cancelled, steps in flight finish and no new step starts; the items say how far each
 // key came. The journal, when set, is written after every step; the first failure to write it is returned (the
 // rotation goes on regardless: the annotations on the foundation are what a resumed run relies on).
+//
+// First it takes the foundation's rotation lock (see LockDir); when another run holds it past RotationLockWait,
+// it returns a *RotationLockedError and changes nothing.
 func (c *Client) ApplyRotation(ctx context.Context, items []RotationItem, opts RotateOptions) error {
+	lockDir := opts.LockDir
+	if lockDir == "" && opts.Journal != nil {
+		lockDir = filepath.Dir(opts.Journal.Path())
+	}
+	if lockDir != "" {
+		unlock, err := c.lockRotation(ctx, lockDir, opts.Journal)
+		if err != nil {
+			if opts.Journal != nil {
+				opts.Journal.discardIfEmpty()
+			}
+			return err
+		}
+		defer unlock()
+	}
 	n := max(opts.Concurrency, 1)
 	work := context.WithoutCancel(ctx) // a step that has started finishes; ctx only stops new steps
 	var mu sync.Mutex                  // serialises Progress and journal calls

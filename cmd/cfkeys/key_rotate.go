@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -210,6 +211,9 @@ func runKeyRotate(cmd *cobra.Command, a *app, o *keyRotateOptions) error {
 	jerr := c.ApplyRotation(ctx, items, ropts)
 	close(stopNote)
 	<-noteDone
+	if locked := (*cf.RotationLockedError)(nil); errors.As(jerr, &locked) {
+		return locked // another run is rotating this foundation: this one changed nothing
+	}
 	if jerr != nil {
 		fmt.Fprintf(a.errOut, "cfkeys: warning: %v (the foundation's annotations still let a new run continue)\n", jerr)
 	}

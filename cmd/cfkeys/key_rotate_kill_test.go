@@ -101,10 +101,20 @@ func restoreDir(t *testing.T, dir string, files map[string][]byte) {
 		t.Fatal(err)
 	}
 	for n, data := range files {
+		if strings.HasSuffix(n, ".lock") {
+			data = deadHolder(data)
+		}
 		if err := os.WriteFile(filepath.Join(dir, n), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// deadHolder turns a rotation lock written by this test process into one left by the killed process it plays: the
+// same content with a process id no process has (above Linux's pid_max), as after a real kill.
+func deadHolder(lock []byte) []byte {
+	_, rest, _ := strings.Cut(string(lock), " ")
+	return []byte("2147483646 " + rest)
 }
 
 func route(method, prefix string, pred func(path string) bool) func(*http.Request) bool {
