@@ -102,10 +102,8 @@ func (h *handoverOptions) check(a *app) error {
 	if h.ShowCredentials && !a.stdoutTTY {
 		return errors.New("--show-credentials prints secrets on a terminal only; use --credentials-file PATH to hand them over")
 	}
-	if h.CredentialsFile != "" && !h.Force {
-		if _, err := os.Lstat(h.CredentialsFile); err == nil {
-			return fmt.Errorf("--credentials-file %s exists; pass --force to replace it", h.CredentialsFile)
-		}
+	if h.CredentialsFile != "" {
+		return checkCredentialsFile(h.CredentialsFile, h.Force)
 	}
 	return nil
 }
