@@ -239,6 +239,7 @@ func (c *Client) FinishKey(ctx context.Context, guid string, timeout time.Durati
 	if err != nil {
 		return CreatedKey{Key: k}, err
 	}
+	creds.rememberSecrets() // a later error that echoes the new key's secret must not print it
 	f := creds.Finding()
 	c.remember(guid, f)
 	return CreatedKey{Key: k, Finding: f, Credentials: creds}, nil
