@@ -51,9 +51,14 @@ func AcquireWith(path string, o Options) (func(), error) {
 	for waited := time.Duration(0); ; waited += pause {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
-			fmt.Fprintf(f, "%d %s\n", os.Getpid(), o.Holder)
+			mine := fmt.Sprintf("%d %s\n", os.Getpid(), o.Holder)
+			fmt.Fprint(f, mine)
 			f.Close()
-			return func() { os.Remove(path) }, nil
+			return func() { // only our own lock: another process may have taken it over as left behind
+				if data, err := os.ReadFile(path); err == nil && string(data) == mine {
+					os.Remove(path)
+				}
+			}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("locking %s: %w", o.What, err)
