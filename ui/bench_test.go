@@ -99,7 +99,65 @@ func BenchmarkAllKeys10k(b *testing.B) {
 func BenchmarkAllKeys50k(b *testing.B) {
 	const n = 50000
 	b.Run("filter-keystroke", func(b *testing.B) { benchFilterKeystroke(b, n) })
+	b.Run("dn-typed", func(b *testing.B) { benchDNTyped(b, n, "CN=key-41234,O=Demo Corp") })
+	b.Run("dn-typed-all", func(b *testing.B) { benchDNTyped(b, n, "C = DE, O = Demo Corp") })
+	b.Run("dn-pasted", func(b *testing.B) { benchDNPasted(b, n, "C = DE, O = Demo Corp, OU = Demo, CN = key-41234") })
 	b.Run("memory", func(b *testing.B) { benchMemory(b, n, 200) })
+}
+
+// benchDNTyped types a DN into the all-keys filter of n keys one character at a time, then deletes it again,
+// each op one keystroke and a frame: the filter matches by RDNs from the first "CN=k" on. It fails over the 16
+// ms of a frame per keystroke.
+func benchDNTyped(b *testing.B, n int, dn string) {
+	m := bigModel(b, n)
+	m.Update(keyMsg("/"))
+	var keys []tea.KeyPressMsg
+	for _, r := range dn {
+		keys = append(keys, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	for range dn {
+		keys = append(keys, tea.KeyPressMsg{Code: tea.KeyBackspace})
+	}
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		m.Update(keys[i%len(keys)])
+		i++
+		_ = m.View()
+	}
+	if per := time.Since(start) / time.Duration(i); per > 16*time.Millisecond {
+		b.Errorf("a keystroke of the DN filter %q on %d keys takes %v, over the 16 ms of a frame", dn, n, per)
+	}
+}
+
+// benchDNPasted pastes a whole subject DN, as openssl writes it, into the all-keys filter of n keys: the key it
+// names opens. Each op is the paste and its frame; going back to the list and reopening the filter is not timed.
+// It fails over the 16 ms of a frame.
+func benchDNPasted(b *testing.B, n int, dn string) {
+	m := bigModel(b, n)
+	var spent time.Duration
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		m.Update(keyMsg("/"))
+		_ = m.View()
+		b.StartTimer()
+		start := time.Now()
+		m.Update(tea.PasteMsg{Content: dn})
+		_ = m.View()
+		spent += time.Since(start)
+		i++
+		b.StopTimer()
+		if d, ok := m.top().(*detailPage); !ok || d.key.Name != "key-41234" {
+			b.Fatalf("pasting %q did not open key-41234", dn)
+		}
+		m.Update(keyMsg("esc"))
+		_ = m.View()
+		b.StartTimer()
+	}
+	if per := spent / time.Duration(i); per > 16*time.Millisecond {
+		b.Errorf("pasting the DN %q into the filter on %d keys takes %v, over the 16 ms of a frame", dn, n, per)
+	}
 }
 
 // benchFilterKeystroke types and deletes a character in the all-keys filter of n keys, each op refiltering the

@@ -32,19 +32,20 @@ func lookup(text string, scoped *foundationState, all []*foundationState) (*foun
 				}
 			}
 		}
-		for _, k := range f.idx.keys {
-			c := k.Finding.Certificate
-			if c == nil {
-				continue
+		if guid {
+			for _, k := range f.idx.keys {
+				c := k.Finding.Certificate
+				if c != nil && strings.EqualFold(safetext.Clean(expiry.CommonName(c.SubjectDN)), text) {
+					hits++
+					hitF, hit = f, k
+				}
 			}
-			m := f.idx.meta[k]
-			named := false
-			if guid {
-				named = strings.EqualFold(safetext.Clean(expiry.CommonName(c.SubjectDN)), text)
-			} else {
-				named = dn.Same(m.subjectDN)
-			}
-			if named {
+			continue
+		}
+		// Only the keys holding the DN's rarest value can have it as their subject.
+		for _, id := range dn.Candidates(f.idx.dns) {
+			k, m := f.idx.keys[id], f.idx.metas[id]
+			if k.Finding.Certificate != nil && dn.Same(m.subjectDN) {
 				hits++
 				hitF, hit = f, k
 			}
