@@ -35,7 +35,7 @@ type listPage struct {
 	baseGen  int
 	baseSort sortMode
 	baseRev  bool
-	hay      haystack // the key rows' search texts, joined, in base order
+	hay      haystack // the key rows' search texts, joined, in base order (and the last filter's hits)
 	serials  haystack // their folded serials
 	rows     []*row   // the rows shown: base filtered and sorted
 	sums     map[string]summary
