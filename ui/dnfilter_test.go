@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -44,6 +45,31 @@ func TestDNFilterByIndexAgreesWithMatching(t *testing.T) {
 		m := other.meta[k]
 		if got, want := q.namesDN(f.idx, m), q.dn.MatchParsed(m.subjectDN); got != want {
 			t.Errorf("key %s of another index: %v, want %v", k.Name, got, want)
+		}
+	}
+}
+
+// TestLookupUUIDInAnyCase checks that a binding GUID or a certificate's CN pasted in upper case, with spaces
+// around, names its key, and that a UUID naming neither names nothing.
+func TestLookupUUIDInAnyCase(t *testing.T) {
+	t.Parallel()
+	s := testSnapshot()
+	s.Keys[5].Finding.Certificate.SubjectDN = `CN=ec9bcd22-956f-4b1e-9a4e-3d2c1b0a9f8e,OU=Subaccount,O=SAP SE,C=DE`
+	f := &foundationState{Foundation: Foundation{Name: "eu10"}, idx: newIndex(s)}
+	all := []*foundationState{f}
+	for text, want := range map[string]string{
+		" EC9BCD22-956F-4B1E-9A4E-3D2C1B0A9F8E ": s.Keys[5].Name,
+		strings.ToUpper(s.Keys[2].GUID):          s.Keys[2].Name,
+		s.Keys[3].GUID:                           s.Keys[3].Name,
+		"99999999-0000-4000-8000-000000000000":   "",
+	} {
+		_, k := lookup(text, nil, all)
+		got := ""
+		if k != nil {
+			got = k.Name
+		}
+		if got != want {
+			t.Errorf("lookup(%q) = %q, want %q", text, got, want)
 		}
 	}
 }

@@ -120,7 +120,8 @@ type keyMeta struct {
 	unknown bool
 	// The subject and issuer DN, parsed once (expiry.ParseDN), so a DN pasted in any spelling matches.
 	subjectDN, issuerDN expiry.ParsedDN
-	ord                 int // the key's place in its index's keys
+	ord                 int    // the key's place in its index's keys
+	cn                  string // the subject's CN, cleaned, in lower case (lookup compares a pasted UUID with it)
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -132,6 +133,7 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.serial = expiry.FoldSerial(c.Serial)
 		m.hasCert = true
 		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
+		m.cn = strings.ToLower(safetext.Clean(expiry.CommonName(c.SubjectDN)))
 		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
