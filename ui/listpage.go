@@ -116,8 +116,8 @@ func (p *listPage) refresh(c *common) {
 	} else {
 		q.markDN(c.foundations)
 	}
-	rows := make([]*row, 0, len(p.base))
 	var hit []bool
+	kept := len(p.base)
 	if p.spec.keys && q.lower != "" {
 		// The same test as row.matches, as two scans of the joined texts and the keys markDN found by their DNs.
 		hit = make([]bool, len(p.base))
@@ -126,13 +126,19 @@ func (p *listPage) refresh(c *common) {
 		if !q.namesNoDN() {
 			p.markDN(q, hit)
 		}
+		kept = 0
+		for _, h := range hit {
+			if h {
+				kept++
+			}
+		}
 	}
+	rows := make([]*row, 0, kept) // a keystroke that keeps few rows allocates for few
 	for i, r := range p.base {
 		matched := (hit != nil && hit[i]) || (hit == nil && r.matches(q))
 		if matched && (!c.expiring || c.judge.expiringRow(r, now, c.within)) {
 			rows = append(rows, r)
 		}
-
 	}
 	p.rows = rows
 	p.sums = map[string]summary{}
