@@ -35,7 +35,7 @@ type listPage struct {
 	baseGen  int
 	baseSort sortMode
 	baseRev  bool
-	hay      haystack // the key rows' search texts, joined, in base order
+	hay      haystack // the key rows' search texts, joined, in base order (and the last filter's hits)
 	serials  haystack // their folded serials
 	rows     []*row   // the rows shown: base filtered and sorted
 	sums     map[string]summary
@@ -111,20 +111,34 @@ func (p *listPage) refresh(c *common) {
 		}
 	}
 	q := newQuery(p.query)
-	rows := make([]*row, 0, len(p.base))
+	if p.sc.foundation != nil {
+		q.markDN([]*foundationState{p.sc.foundation})
+	} else {
+		q.markDN(c.foundations)
+	}
 	var hit []bool
-	if p.spec.keys && q.lower != "" && !q.dn.IsDN() {
-		// The same test as row.matches, as two scans of the joined texts.
+	kept := len(p.base)
+	if p.spec.keys && q.lower != "" {
+		// The same test as row.matches, as two scans of the joined texts and the keys markDN found by their DNs.
 		hit = make([]bool, len(p.base))
 		p.hay.mark(q.lower, hit)
 		p.serials.mark(q.serial, hit)
+		if !q.namesNoDN() {
+			p.markDN(q, hit)
+		}
+		kept = 0
+		for _, h := range hit {
+			if h {
+				kept++
+			}
+		}
 	}
+	rows := make([]*row, 0, kept) // a keystroke that keeps few rows allocates for few
 	for i, r := range p.base {
 		matched := (hit != nil && hit[i]) || (hit == nil && r.matches(q))
 		if matched && (!c.expiring || c.judge.expiringRow(r, now, c.within)) {
 			rows = append(rows, r)
 		}
-
 	}
 	p.rows = rows
 	p.sums = map[string]summary{}
@@ -152,6 +166,29 @@ func (p *listPage) refresh(c *common) {
 		p.cursor = 0
 	}
 	p.clamp(0)
+}
+
+// markDN sets hit for the key rows whose subject or issuer DN the query names, as markDN found them. Rows come
+// mostly from one foundation: its hits are looked up once per run of its rows, not once per row.
+func (p *listPage) markDN(q query, hit []bool) {
+	var ix *index
+	var hits []bool
+	marked := false
+	for i, r := range p.base {
+		if hit[i] {
+			continue
+		}
+		m := r.meta
+		if r.foundation.idx != ix {
+			ix = r.foundation.idx
+			hits, marked = q.dnHits[ix]
+		}
+		if marked && m.ord < len(ix.metas) && ix.metas[m.ord] == m {
+			hit[i] = m.ord < len(hits) && hits[m.ord]
+		} else {
+			hit[i] = q.namesDN(ix, m)
+		}
+	}
 }
 
 // layout brings the page up to date for the next frame: its rows (when the data, filter, sort, toggle or minute
@@ -420,10 +457,9 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	p.query = strings.TrimSpace(p.input.Value())
-	p.refresh(c)
-	p.clamp(c.listRows())
 	// A full binding GUID, a subject DN (written any way) or a UUID CN jumps straight to its key from any list,
-	// even one the filter or the expiring toggle hides: the user asked for exactly that key.
+	// even one the filter or the expiring toggle hides: the user asked for exactly that key. The list is not
+	// filtered by a text that leaves it.
 	if f, k := lookup(p.query, p.sc.foundation, c.foundations); k != nil {
 		p.typing, p.query = false, ""
 		p.input.Blur()
@@ -437,6 +473,8 @@ func (p *listPage) updateFilter(msg tea.Msg, c *common) outcome {
 		}
 		return outcome{handled: true, cmd: cmd, push: newDetailPage(f, k)}
 	}
+	p.refresh(c)
+	p.clamp(c.listRows())
 	return outcome{handled: true, cmd: cmd}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/cfkeys/cfkeys/cf"
 	"github.com/cfkeys/cfkeys/cf/expiry"
-	"github.com/cfkeys/cfkeys/cf/safetext"
 )
 
 // lookup finds the one key a pasted text names among the foundations in scope: a binding GUID, a subject DN in
@@ -18,6 +17,7 @@ func lookup(text string, scoped *foundationState, all []*foundationState) (*foun
 	if !guid && !dn.IsDN() {
 		return nil, nil
 	}
+	folded := strings.ToLower(text)
 	var hitF *foundationState
 	var hit *cf.KeyReport
 	hits := 0
@@ -26,25 +26,30 @@ func lookup(text string, scoped *foundationState, all []*foundationState) (*foun
 			continue
 		}
 		if guid {
-			for g, k := range f.idx.keyByGUID {
-				if strings.EqualFold(g, text) {
-					return f, k // a binding GUID is unique: it wins over a CN
+			if k := f.idx.keyByGUID[text]; k != nil {
+				return f, k // a binding GUID is unique: it wins over a CN
+			}
+			for _, k := range f.idx.keys {
+				if strings.EqualFold(k.GUID, text) {
+					return f, k
 				}
 			}
 		}
-		for _, k := range f.idx.keys {
-			c := k.Finding.Certificate
-			if c == nil {
-				continue
+		if guid {
+			// The CNs were cleaned and folded once per snapshot: a UUID's hex digits fold only to themselves, so
+			// equal lower case is EqualFold.
+			for i, m := range f.idx.metas {
+				if m.hasCert && m.cn == folded {
+					hits++
+					hitF, hit = f, f.idx.keys[i]
+				}
 			}
-			m := f.idx.meta[k]
-			named := false
-			if guid {
-				named = strings.EqualFold(safetext.Clean(expiry.CommonName(c.SubjectDN)), text)
-			} else {
-				named = dn.Same(m.subjectDN)
-			}
-			if named {
+			continue
+		}
+		// Only the keys holding the DN's rarest value can have it as their subject.
+		for _, id := range dn.Candidates(f.idx.dns) {
+			k, m := f.idx.keys[id], f.idx.metas[id]
+			if k.Finding.Certificate != nil && dn.Same(m.subjectDN) {
 				hits++
 				hitF, hit = f, k
 			}

@@ -254,6 +254,62 @@ func joinCounts(parts []countPart) string {
 type query struct {
 	lower, serial string
 	dn            expiry.DNQuery // when the text reads as a DN: matched attribute by attribute, in any spelling
+	// dnHits are, per index and by a key's ord, the keys whose subject or issuer DN the DN query names (markDN);
+	// nil for an index none of whose keys it names.
+	dnHits map[*index][]bool
+}
+
+// markDN finds, once per keystroke, the keys of the foundations whose subject or issuer DN the query names,
+// matching only the keys holding the query's rarest value (each index's DN index), not every key.
+func (q *query) markDN(fs []*foundationState) {
+	if !q.dn.IsDN() {
+		return
+	}
+	q.dnHits = map[*index][]bool{}
+	for _, f := range fs {
+		if f.idx == nil {
+			continue
+		}
+		var hit []bool
+		for _, id := range q.dn.Candidates(f.idx.dns) {
+			m := f.idx.metas[id]
+			if q.dn.MatchParsed(m.subjectDN) || q.dn.MatchParsed(m.issuerDN) {
+				if hit == nil {
+					hit = make([]bool, len(f.idx.metas))
+				}
+				hit[id] = true
+			}
+		}
+		q.dnHits[f.idx] = hit
+	}
+}
+
+// namesDN reports whether the query, read as a DN, names the key's subject or issuer DN: from markDN's hits when
+// it marked the key's index, else by matching.
+func (q query) namesDN(ix *index, m *keyMeta) bool {
+	if !q.dn.IsDN() {
+		return false
+	}
+	if hit, ok := q.dnHits[ix]; ok && ix != nil && m.ord < len(ix.metas) && ix.metas[m.ord] == m {
+		return m.ord < len(hit) && hit[m.ord]
+	}
+	return q.dn.MatchParsed(m.subjectDN) || q.dn.MatchParsed(m.issuerDN)
+}
+
+// namesNoDN reports whether markDN found that the query names no key's DN at all, so no row needs asking.
+func (q query) namesNoDN() bool {
+	if !q.dn.IsDN() {
+		return true
+	}
+	if q.dnHits == nil {
+		return false
+	}
+	for _, hit := range q.dnHits {
+		if hit != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func newQuery(q string) query {
@@ -279,7 +335,7 @@ func (r *row) matches(q query) bool {
 		if strings.Contains(m.search, q.lower) || (q.serial != "" && strings.Contains(m.serial, q.serial)) {
 			return true
 		}
-		if q.dn.IsDN() && (q.dn.MatchParsed(m.subjectDN) || q.dn.MatchParsed(m.issuerDN)) {
+		if q.namesDN(r.foundation.idx, m) {
 			return true
 		}
 	}

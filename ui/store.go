@@ -103,6 +103,8 @@ type index struct {
 	keyByGUID      map[string]*cf.KeyReport
 	instByGUID     map[string]*cf.ServiceInstance
 	meta           map[*cf.KeyReport]*keyMeta
+	metas          []*keyMeta      // keys' metas, in keys' order (a key's ord)
+	dns            *expiry.DNIndex // the keys' subject and issuer DNs by value, a key's ord its id
 }
 
 // keyMeta is what the lists need of a key over and over, computed once per snapshot: its search text, its
@@ -118,6 +120,8 @@ type keyMeta struct {
 	unknown bool
 	// The subject and issuer DN, parsed once (expiry.ParseDN), so a DN pasted in any spelling matches.
 	subjectDN, issuerDN expiry.ParsedDN
+	ord                 int    // the key's place in its index's keys
+	cn                  string // the subject's CN, cleaned, in lower case (lookup compares a pasted UUID with it)
 }
 
 func newKeyMeta(k *cf.KeyReport) *keyMeta {
@@ -129,6 +133,7 @@ func newKeyMeta(k *cf.KeyReport) *keyMeta {
 		m.serial = expiry.FoldSerial(c.Serial)
 		m.hasCert = true
 		m.subjectDN, _ = expiry.ParseDN(safetext.Clean(c.SubjectDN))
+		m.cn = strings.ToLower(safetext.Clean(expiry.CommonName(c.SubjectDN)))
 		m.issuerDN, _ = expiry.ParseDN(safetext.Clean(c.IssuerDN))
 	}
 	m.unknown = k.Finding.Kind == expiry.KindUnknown
@@ -150,7 +155,7 @@ func newIndex(s *Snapshot) *index {
 		spacesByOrg: map[string][]cf.Space{}, instsBySpace: map[string][]*cf.ServiceInstance{},
 		keysByInstance: map[string][]*cf.KeyReport{}, keysBySpace: map[string][]*cf.KeyReport{},
 		keysByOrg: map[string][]*cf.KeyReport{}, keyByGUID: map[string]*cf.KeyReport{}, instByGUID: map[string]*cf.ServiceInstance{},
-		meta: map[*cf.KeyReport]*keyMeta{},
+		meta: map[*cf.KeyReport]*keyMeta{}, dns: expiry.NewDNIndex(),
 	}
 	orgSeen, spaceSeen := map[string]bool{}, map[string]bool{}
 	for _, o := range s.Orgs {
@@ -190,9 +195,13 @@ func newIndex(s *Snapshot) *index {
 			}
 			addSpace(cf.Space{GUID: si.SpaceGUID, Name: si.SpaceName, OrgGUID: si.OrgGUID})
 		}
+		m := newKeyMeta(k)
+		m.ord = len(ix.keys)
 		ix.keys = append(ix.keys, k)
 		ix.keyByGUID[k.GUID] = k
-		ix.meta[k] = newKeyMeta(k)
+		ix.meta[k], ix.metas = m, append(ix.metas, m)
+		ix.dns.Add(m.ord, m.subjectDN)
+		ix.dns.Add(m.ord, m.issuerDN)
 		ix.keysByInstance[k.Instance.GUID] = append(ix.keysByInstance[k.Instance.GUID], k)
 		ix.keysBySpace[k.Instance.SpaceGUID] = append(ix.keysBySpace[k.Instance.SpaceGUID], k)
 		ix.keysByOrg[k.Instance.OrgGUID] = append(ix.keysByOrg[k.Instance.OrgGUID], k)
