@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -88,25 +89,36 @@ func (p *formPage) fullHelp(c *common) [][]key.Binding {
 
 // formTheme draws forms in the UI's palette: titles in the accent, errors as the UI draws errors, the focused
 // button reversed; without colour, only bold and reverse.
+// huh asks its theme for the styles on every draw; they are built once per form.
 func formTheme(st Styles) huh.Theme {
+	var (
+		once   sync.Once
+		styles *huh.Styles
+	)
 	return huh.ThemeFunc(func(bool) *huh.Styles {
-		t := huh.ThemeBase(st.dark)
-		t.Focused.Title = st.CrumbCurrent
-		t.Focused.Description = st.Dim
-		t.Focused.ErrorIndicator = st.Error.SetString(" *")
-		t.Focused.ErrorMessage = st.Error
-		t.Focused.Base = t.Focused.Base.BorderForeground(st.Key.GetForeground())
-		t.Focused.FocusedButton = st.Selected.Bold(true).Padding(0, 2).MarginRight(1)
-		t.Focused.BlurredButton = lipgloss.NewStyle().Padding(0, 2).MarginRight(1)
-		t.Focused.SelectSelector = st.Key.SetString("> ")
-		t.Focused.TextInput.Prompt = st.Key
-		t.Blurred = t.Focused
-		t.Blurred.Base = t.Blurred.Base.BorderStyle(lipgloss.HiddenBorder())
-		t.Blurred.Title = st.Bold
-		t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("  ")
-		t.Help.ShortKey, t.Help.ShortDesc = st.Key, st.Dim
-		return t
+		once.Do(func() { styles = formStyles(st) })
+		return styles
 	})
+}
+
+// formStyles are the form's styles in the UI's palette.
+func formStyles(st Styles) *huh.Styles {
+	t := huh.ThemeBase(st.dark)
+	t.Focused.Title = st.CrumbCurrent
+	t.Focused.Description = st.Dim
+	t.Focused.ErrorIndicator = st.Error.SetString(" *")
+	t.Focused.ErrorMessage = st.Error
+	t.Focused.Base = t.Focused.Base.BorderForeground(st.Key.GetForeground())
+	t.Focused.FocusedButton = st.Selected.Bold(true).Padding(0, 2).MarginRight(1)
+	t.Focused.BlurredButton = lipgloss.NewStyle().Padding(0, 2).MarginRight(1)
+	t.Focused.SelectSelector = st.Key.SetString("> ")
+	t.Focused.TextInput.Prompt = st.Key
+	t.Blurred = t.Focused
+	t.Blurred.Base = t.Blurred.Base.BorderStyle(lipgloss.HiddenBorder())
+	t.Blurred.Title = st.Bold
+	t.Blurred.SelectSelector = lipgloss.NewStyle().SetString("  ")
+	t.Help.ShortKey, t.Help.ShortDesc = st.Key, st.Dim
+	return t
 }
 
 // cleanLines makes every line of text safe for the terminal.
