@@ -46,9 +46,9 @@ func mustTime(t testing.TB, s string) time.Time {
 
 // chain builds a PEM chain: a root, an intermediate expiring at caUntil, and a leaf expiring at leafUntil.
 type chain struct {
-	leaf, intermediate, root *pki.Leaf
-	leafPEM, keyPEM          string
-	caPEM, rootPEM           string
+	leaf            *pki.Leaf
+	leafPEM, keyPEM string
+	caPEM, rootPEM  string
 }
 
 func buildChain(t testing.TB, leafDN string, leafUntil, caUntil time.Time) chain {

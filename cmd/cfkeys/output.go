@@ -77,19 +77,6 @@ type thresholdFlags struct {
 	warn, critical string
 }
 
-func (t thresholdFlags) parse() (expiry.Thresholds, error) {
-	w, err := expiry.ParseDays(t.warn)
-	if err != nil {
-		return expiry.Thresholds{}, fmt.Errorf("--warn: %w", err)
-	}
-	c, err := expiry.ParseDays(t.critical)
-	if err != nil {
-		return expiry.Thresholds{}, fmt.Errorf("--critical: %w", err)
-	}
-	th := expiry.Thresholds{Warning: w, Critical: c}
-	return th, th.Validate()
-}
-
 func formatsList() string { return strings.Join(outputFormats, "|") }
 
 // writeRows prints rows as aligned columns, every cell cleaned for the terminal (ack list, profiles, cache,
