@@ -3,16 +3,32 @@ package cf
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/cfkeys/cfkeys/cf/expiry"
 )
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// IsGUID reports whether s looks like a Cloud Controller GUID.
-func IsGUID(s string) bool { return guidRE.MatchString(strings.TrimSpace(s)) }
+// IsGUID reports whether s, trimmed, looks like a Cloud Controller GUID: 8-4-4-4-12 hexadecimal digits. It is a
+// loop rather than a regular expression compiled at start-up, which every cfkeys command would pay for.
+func IsGUID(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range []byte(s) {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // FindByGUID locates one service credential binding by its GUID with direct requests: the binding, its instance
 // (with space, org, plan and offering names), and its credentials unless a sweep already read them. It returns an

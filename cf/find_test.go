@@ -108,3 +108,25 @@ func TestMatches(t *testing.T) {
 		t.Error("IsGUID")
 	}
 }
+
+// TestIsGUIDShapes covers the shapes IsGUID must tell apart now that it is a loop, not a regular expression.
+func TestIsGUIDShapes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"5f0e9c1a-1111-4222-8333-944455556666", true},
+		{"  5F0E9C1A-1111-4222-8333-944455556666\n", true},
+		{"5f0e9c1a-1111-4222-8333-94445555666", false},   // 35 characters
+		{"5f0e9c1a-1111-4222-8333-9444555566667", false}, // 37
+		{"5f0e9c1a11111-4222-8333-944455556666", false},  // hyphen missing
+		{"5f0e9c1a-1111-4222-8333-94445555666g", false},  // not hexadecimal
+		{"5f0e9c1a-1111-4222-8333-94445555666-", false},
+		{"5f0e9c1a-1111-4222-8333-9444555566６", false}, // a full-width digit
+		{"", false},
+	} {
+		if got := IsGUID(tc.in); got != tc.want {
+			t.Errorf("IsGUID(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -24,3 +24,26 @@ func TestMessageSubjectCN(t *testing.T) {
 		}
 	}
 }
+
+// A key's GUID goes into the "to look at it" command only when it is 1 to 64 letters, digits and hyphens: a
+// hostile GUID could otherwise put a shell command into a mail someone copies from.
+func TestMessageCommandOnlyForGUIDs(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 65)
+	for guid, want := range map[string]bool{
+		"5f0e9c1a-1111-4222-8333-944455556666": true,
+		strings.Repeat("A", 64):                true,
+		long:                                   false,
+		"":                                     false,
+		"g1; rm -rf ~":                         false,
+		"g1$(id)":                              false,
+		"g1_x":                                 false,
+	} {
+		ev := notify.Event{Kind: notify.KindWarning, At: testNow, Key: notify.Key{Foundation: "eu10", Name: "k", GUID: guid, Status: "warning"}}
+		m := notify.Compose([]notify.Event{ev}, testNow)
+		got := len(m.Rows) == 1 && m.Rows[0].Command != ""
+		if got != want {
+			t.Errorf("GUID %q: command %q, want one: %v", guid, m.Rows[0].Command, want)
+		}
+	}
+}
