@@ -244,6 +244,7 @@ func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte,
 	p := c.opts.Retry
 	idempotent := method == http.MethodGet || method == http.MethodHead
 	attempt, waits, timeouts, reauthed := 0, 0, 0, false
+	var own int64 // this request's connection failures in a row
 	for {
 		attempt++
 		ex, err := c.roundTrip(ctx, method, target, body, limit)
@@ -256,9 +257,14 @@ func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte,
 				return err // getting a token failed; the session has already tried what it could
 			}
 			if isConnectFailure(err) {
-				if n := c.connFailures.Add(1); n >= unreachableAfter {
+				// Another request's answer may reset the shared count between this one's attempts (it came over a
+				// connection opened before the foundation went away); this request's own failures in a row count too.
+				own++
+				if n := max(c.connFailures.Add(1), own); n >= unreachableAfter {
 					return fmt.Errorf("%s %s: %w", method, path, &UnreachableError{API: c.origin, Failures: int(n), Err: err})
 				}
+			} else {
+				own = 0
 			}
 			var te *TimeoutError
 			if errors.As(err, &te) {
@@ -278,9 +284,15 @@ func (c *Client) doLimited(ctx context.Context, method, ref string, body []byte,
 				}
 				continue
 			}
+			if own > 0 {
+				// Out of attempts, the last ones unable even to connect (the first may have met a connection the
+				// foundation dropped as it went away): it cannot be reached now, and saying so beats a bare error.
+				return fmt.Errorf("%s %s: %w", method, path, &UnreachableError{API: c.origin, Failures: int(own), Err: err})
+			}
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
 		c.connFailures.Store(0) // the foundation answered
+		own = 0
 		status, data := ex.status, ex.body
 		now := c.opts.Clock()
 		rl := parseRateLimit(ex.header, status, now)

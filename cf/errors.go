@@ -163,7 +163,8 @@ func (e *RedirectError) Error() string {
 }
 
 // UnreachableError says the foundation cannot be reached at all: unreachableAfter connection attempts in a row
-// failed (refused, no route, no such host, dial timeout) with no answer in between. Such failures do not heal in
+// failed (refused, no route, no such host, dial timeout) with no answer in between, or one request ran out of
+// attempts with its last ones failing to connect. Such failures do not heal in
 // the seconds retries wait, so requests stop retrying and a sweep stops at once, instead of trying every key for
 // minutes. The UI shows it as the foundation's failure.
 type UnreachableError struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfkeys/cfkeys/cf/cffake"
 )
@@ -29,6 +30,32 @@ func TestSweepStopsWhenFoundationDies(t *testing.T) {
 	// One wait per failure before the count is reached (an idle connection the server dropped may add one).
 	if n := len(f.sleeps.Waits()); n >= 2*unreachableAfter {
 		t.Errorf("waited %d times before giving up on a foundation that refuses connections", n)
+	}
+}
+
+// TestOwnConnectFailuresCount: when the foundation goes away while other requests are in flight, one of them may
+// still be answered over a connection opened before, and that answer resets the shared count. A request whose own
+// attempts all failed to connect still reports the foundation unreachable, not a bare "connection refused" (the
+// sweep's listing once did, depending on which request finished first).
+func TestOwnConnectFailuresCount(t *testing.T) {
+	t.Parallel()
+	f := newFoundation(t, cffake.Options{})
+	var c *Client
+	opts := f.options()
+	opts.Sleep = func(ctx context.Context, d time.Duration) error {
+		c.connFailures.Store(0) // another request was answered between this one's attempts
+		return f.sleeps.Sleep(ctx, d)
+	}
+	c, _ = f.login(t, cffake.AdminUser, opts)
+	_ = f.srv.Listener.Close()
+	f.srv.CloseClientConnections()
+	_, err := c.Organizations(context.Background())
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || ue.Failures != unreachableAfter || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err %v; want an UnreachableError after %d attempts", err, unreachableAfter)
+	}
+	if n := len(f.sleeps.Waits()); n != unreachableAfter-1 {
+		t.Errorf("waited %d times, want %d", n, unreachableAfter-1)
 	}
 }
 
