@@ -1,7 +1,6 @@
 package cf
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -47,6 +46,12 @@ func mib(n int64) string { return fmt.Sprintf("%d MB", n>>20) }
 
 // readBody reads a 2xx answer's body, at most limit bytes, holding the bytes against the process-wide budget. The
 // returned release gives them back; call it when the data is no longer used (after decoding).
+//
+// A declared length is allocated once and read in place. A body of unknown length (chunked: what Go's and most
+// servers send for anything over a few kB) reads its first freeBody bytes freely; beyond that it reserves the
+// rest of its cap from the budget all at once (so two large answers never wait for each other while each holds a
+// part), grows by doubling up to the cap, and gives back what it did not use as soon as it has read the end. It
+// does not allocate the whole cap up front: a 100 kB listing page once cost a zeroed 32 MB buffer.
 func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, func(), error) {
 	noop := func() {}
 	if resp.ContentLength > limit {
@@ -58,43 +63,63 @@ func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, fu
 			return nil, noop, err
 		}
 		release := func() { bodies.release(n) }
-		data := make([]byte, 0, n)
-		buf := bytes.NewBuffer(data)
-		_, err := io.Copy(buf, io.LimitReader(resp.Body, n+1))
-		if err != nil {
+		data := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
 			release()
 			return nil, noop, err
 		}
-		if int64(buf.Len()) > n { // more than announced: the server lies, and the answer is not trusted
+		var more [1]byte
+		if k, _ := io.ReadFull(resp.Body, more[:]); k > 0 { // more than announced: the server lies, and the answer is not trusted
 			release()
 			return nil, noop, fmt.Errorf("the answer is longer than its Content-Length of %d bytes", n)
 		}
-		return buf.Bytes(), release, nil
+		return data, release, nil
 	}
-	// Unknown length: the first bytes are free, the rest must fit the budget, all at once (so two large answers
-	// never wait for each other while each holds a part).
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, freeBody+1)); err != nil {
+	buf := make([]byte, 0, 4<<10)
+	buf, err := readUpTo(resp.Body, buf, freeBody+1)
+	if err != nil {
 		return nil, noop, err
 	}
-	if buf.Len() <= freeBody {
-		return buf.Bytes(), noop, nil
+	if len(buf) <= freeBody {
+		return buf, noop, nil
 	}
 	rest := limit - freeBody
 	if err := bodies.acquire(ctx, rest); err != nil {
 		return nil, noop, err
 	}
-	release := func() { bodies.release(rest) }
-	buf.Grow(int(limit) + 1 - buf.Len()) // one allocation of the budgeted size, not a trail of doublings
-	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, rest)); err != nil {
-		release()
+	if buf, err = readUpTo(resp.Body, buf, limit+1); err != nil {
+		bodies.release(rest)
 		return nil, noop, err
 	}
-	if int64(buf.Len()) > limit {
-		release()
+	if int64(len(buf)) > limit {
+		bodies.release(rest)
 		return nil, noop, &TooLargeError{Limit: limit, Declared: -1}
 	}
-	return buf.Bytes(), release, nil
+	held := int64(len(buf)) - freeBody
+	bodies.release(rest - held)
+	return buf, func() { bodies.release(held) }, nil
+}
+
+// readUpTo appends from r to buf until r ends or buf holds most bytes, doubling its capacity as it fills but never
+// beyond most.
+func readUpTo(r io.Reader, buf []byte, most int64) ([]byte, error) {
+	for int64(len(buf)) < most {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(most, int64(2*cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		end := min(int64(cap(buf)), most)
+		n, err := r.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // readErrorBody reads the start of a non-2xx answer, enough to summarise it; the rest is not read.
