@@ -60,7 +60,13 @@ func (s *Server) issue(spec certSpec, now time.Time) (*pki.Leaf, string, error) 
 	if !spec.notAfter.After(notBefore) {
 		notBefore = spec.notAfter.AddDate(0, 0, -365)
 	}
-	leaf, err := ca.Issue(spec.subject, serial, notBefore, spec.notAfter)
+	mint := func() (*pki.Leaf, error) { return ca.Issue(spec.subject, serial, notBefore, spec.notAfter) }
+	var leaf *pki.Leaf
+	if s.seeding != nil {
+		leaf, err = s.seeding.leaf(leafSpec{spec.subject, spec.shortCA, notBefore.UnixNano(), spec.notAfter.UnixNano()}, mint)
+	} else {
+		leaf, err = mint()
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -131,9 +131,11 @@ var hostileOrg = orgSeed{name: "\x1b]52;c;ZXZpbA==\x07hostile-org", spaces: []sp
 func (s *Server) seed() error {
 	now := s.now()
 	var err error
-	if s.pki, err = newPKI(now); err != nil {
+	if s.seeding, err = seedMaterialAt(now); err != nil {
 		return err
 	}
+	defer func() { s.seeding = nil }()
+	s.pki = s.seeding.pki
 	s.seedPrincipals()
 	for i, of := range offeringSeeds {
 		o := &offering{GUID: stableUUID("offering", of.name), Name: of.name, Description: of.description, BrokerGUID: stableUUID("broker", of.broker), BrokerName: of.broker, CreatedAt: now.AddDate(-3, 0, i),

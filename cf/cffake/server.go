@@ -68,6 +68,7 @@ type Server struct {
 	mux     *http.ServeMux
 	signKey []byte
 	pki     *pkiSet
+	seeding *seedMaterial // while seeding: certificates shared with foundations seeded at the same instant
 
 	mu        sync.Mutex
 	orgs      map[string]*org

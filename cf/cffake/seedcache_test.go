@@ -1,0 +1,59 @@
+package cffake
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cfkeys/cfkeys/internal/testclock"
+)
+
+// TestSeedMaterialShared checks what foundations seeded at the same instant share (their certificates, so the
+// tests' many fakes sign them once) and what they do not (their secrets), and that a foundation seeded at another
+// instant, or a key created later, gets certificates of its own.
+func TestSeedMaterialShared(t *testing.T) {
+	t.Parallel()
+	at := testclock.Start.Add(17 * time.Minute) // an instant no other test seeds at
+	seed := func(now time.Time) *Server {
+		s, err := New(Options{Clock: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b, later := seed(at), seed(at), seed(at.Add(time.Second))
+	certificate := func(s *Server, name string) string {
+		k, ok := s.Key(name)
+		if !ok {
+			t.Fatalf("no key %q", name)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.binds[k.GUID].Credentials["oauth"].(map[string]any)["certificate"].(string)
+	}
+	const name = "erp-orders-sender"
+	if certificate(a, name) != certificate(b, name) {
+		t.Error("two foundations seeded at the same instant signed the same key's certificate twice")
+	}
+	if certificate(a, name) == certificate(later, name) {
+		t.Error("a foundation seeded a second later has the same certificate, whose dates are a second off")
+	}
+	if a.Password(AdminUser) == b.Password(AdminUser) || a.ClientSecret(MonitorClient) == b.ClientSecret(MonitorClient) {
+		t.Error("two foundations share a secret")
+	}
+	if a.pki.clientCA != b.pki.clientCA || a.seeding != nil {
+		t.Errorf("certificate authorities not shared, or still seeding after New")
+	}
+
+	spec := certSpec{subject: "CN=created,O=cffake", notAfter: at.AddDate(1, 0, 0)}
+	first, _, err := a.issue(spec, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := b.issue(spec, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.CertPEM == second.CertPEM {
+		t.Error("keys created after seeding share a certificate")
+	}
+}
