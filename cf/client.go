@@ -130,8 +130,11 @@ type Client struct {
 	http      *http.Client
 	endpoints Endpoints
 	origin    string // scheme://host of the API, the only origin the token is sent to
-	tokens    tokenSource
-	requests  atomic.Int64
+	// pageCap and detailsCap are the largest answers read (maxPageBody, maxDetailsBody; a test lowers them to
+	// prove the refusal without moving 32 MB over loopback).
+	pageCap, detailsCap int64
+	tokens              tokenSource
+	requests            atomic.Int64
 	// connFailures counts connection attempts in a row that failed, across every request (see UnreachableError).
 	connFailures atomic.Int64
 	details      *DetailsCache
@@ -149,7 +152,7 @@ func newClient(ep Endpoints, tokens tokenSource, opts Options) (*Client, error) 
 	if opts.DetailsCache == nil {
 		opts.DetailsCache = processDetails
 	}
-	c := &Client{opts: opts, endpoints: ep, tokens: tokens, details: opts.DetailsCache}
+	c := &Client{opts: opts, endpoints: ep, tokens: tokens, details: opts.DetailsCache, pageCap: maxPageBody, detailsCap: maxDetailsBody}
 	next := base.Transport
 	if next == nil {
 		next = http.DefaultTransport
@@ -232,7 +235,7 @@ func (c *Client) get(ctx context.Context, ref string, out any) error {
 // after a failed certificate check, any method after a 429 (waiting for Retry-After), and any method once after a
 // 401 that a token refresh may cure.
 func (c *Client) do(ctx context.Context, method, ref string, body []byte, out any) error {
-	return c.doLimited(ctx, method, ref, body, out, maxPageBody)
+	return c.doLimited(ctx, method, ref, body, out, c.pageCap)
 }
 
 // doLimited is do with a cap on the answer's size (see body.go).

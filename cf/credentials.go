@@ -239,7 +239,7 @@ func (c *Client) Details(ctx context.Context, guid string) (KeyCredentials, erro
 	var body struct {
 		Credentials json.RawMessage `json:"credentials"`
 	}
-	if err := c.doLimited(ctx, http.MethodGet, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", nil, &body, maxDetailsBody); err != nil {
+	if err := c.doLimited(ctx, http.MethodGet, "/v3/service_credential_bindings/"+url.PathEscape(guid)+"/details", nil, &body, c.detailsCap); err != nil {
 		return KeyCredentials{}, fmt.Errorf("reading the credentials of service key %s: %w", guid, err)
 	}
 	return NewKeyCredentials(body.Credentials), nil

@@ -2,6 +2,7 @@ package cf
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -61,7 +62,7 @@ func newFoundation(t testing.TB, fo cffake.Options) *foundation {
 
 // options returns client options wired to the foundation's clock and the sleep recorder.
 func (f *foundation) options() Options {
-	return Options{Clock: f.clock.Now, Sleep: f.sleeps.Sleep, HTTPClient: f.srv.Client(), DetailsCache: NewDetailsCache()}
+	return Options{Clock: f.clock.Now, Sleep: f.sleeps.Sleep, HTTPClient: keepAlive(f.srv), DetailsCache: NewDetailsCache()}
 }
 
 func (f *foundation) password(user string) Credentials {
@@ -76,4 +77,15 @@ func (f *foundation) login(t testing.TB, user string, opts Options) (*Client, *S
 		t.Fatalf("login as %s: %v", user, err)
 	}
 	return c, s
+}
+
+// keepAlive is srv's client with room for as many idle connections as a sweep has requests in flight, as
+// NewHTTPClient gives cfkeys. The test server's own client keeps 2, so every sweep at concurrency 16 opened a new
+// connection for most of its requests: thousands per test run.
+func keepAlive(srv *httptest.Server) *http.Client {
+	c := *srv.Client()
+	tr := c.Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = MaxAdaptiveConcurrency + 4
+	c.Transport = tr
+	return &c
 }

@@ -17,7 +17,7 @@ import (
 
 // TestOversizedAnswersRefused answers one key's /details with 120 MB announced up front, another's with 120 MB
 // sent chunked, and checks each is one error of the sweep, read no further than the cap and never retried; then
-// a 200 MB listing page, which fails the scan after one request.
+// a 200 MB listing page, which fails the scan after one request (against a lowered cap).
 func TestOversizedAnswersRefused(t *testing.T) {
 	// Not parallel: it checks that the process-wide in-flight budget is all given back, which only holds while no
 	// other test is reading an answer (parallel tests wait until the sequential ones are done).
@@ -48,11 +48,16 @@ func TestOversizedAnswersRefused(t *testing.T) {
 		t.Errorf("%d bytes of the in-flight budget not given back", n)
 	}
 
+	// The listing cap is 32 MB; this client's is 1 MB, so the refusal is proven without reading 32 MB.
+	if c.pageCap != 32<<20 || c.detailsCap != 4<<20 {
+		t.Errorf("caps %d and %d, want 32 MB for pages and 4 MB for details", c.pageCap, c.detailsCap)
+	}
+	c.pageCap = 1 << 20
 	listing := f.hostile.Add(cffake.Attack{Path: "/v3/service_instances", Answer: cffake.Huge(200<<20, false)})
 	c.details = NewDetailsCache()
 	_, err = c.Sweep(context.Background(), SweepOptions{})
 	var tl *TooLargeError
-	if !errors.As(err, &tl) || listing.Hits() != 1 || !strings.Contains(err.Error(), "listing service instances") {
+	if !errors.As(err, &tl) || tl.Limit != 1<<20 || listing.Hits() != 1 || !strings.Contains(err.Error(), "listing service instances") {
 		t.Fatalf("200 MB listing: err = %v after %d requests; want one request and a TooLargeError", err, listing.Hits())
 	}
 }

@@ -50,7 +50,7 @@ func (c *Client) write(ctx context.Context, method, ref string, body any, out an
 	p := c.opts.Retry
 	reauthed := false
 	for waits := 0; ; {
-		ex, err := c.roundTrip(ctx, method, target, data, maxPageBody)
+		ex, err := c.roundTrip(ctx, method, target, data, c.pageCap)
 		if err != nil {
 			var ae *AuthError
 			switch {
