@@ -30,14 +30,14 @@ type watched struct {
 	mu   sync.Mutex
 	cond func(string) bool
 	hit  chan string
-	last string // the latest screen, for a failure's message
+	last string // the latest screen drawn while waiting, for a failure's message
 }
 
 func (w *watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := w.Model.Update(msg)
 	w.mu.Lock()
-	w.last = ansi.Strip(w.Model.View().Content)
-	if w.cond != nil {
+	if w.cond != nil { // the screen is drawn only while a test waits on it (until nudges it once to start)
+		w.last = ansi.Strip(w.Model.View().Content)
 		if screen := w.last; w.cond(screen) {
 			w.hit <- screen
 			w.cond = nil
