@@ -177,7 +177,7 @@ func TestKeyRotateKilledAtEveryStep(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b := newWriteBench(t, cffake.DemoData)
+				b := newBareWriteBench(t)
 				kill := &killSwitch{next: fake, match: step.match, nth: step.nth, after: step.after, stateDir: b.env["CFKEYS_STATE_DIR"]}
 				srv := httptest.NewServer(kill)
 				t.Cleanup(srv.Close)
@@ -321,7 +321,7 @@ func TestKeyRotateKilledWithTwoAtOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := newWriteBench(t, cffake.DemoData)
+			b := newBareWriteBench(t)
 			kill := &killSwitch{next: fake, match: route("GET", "/v3/jobs/", nil), nth: nth, after: true, stateDir: b.env["CFKEYS_STATE_DIR"]}
 			srv := httptest.NewServer(kill)
 			t.Cleanup(srv.Close)

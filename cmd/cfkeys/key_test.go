@@ -32,11 +32,19 @@ type writeBench struct {
 
 func newWriteBench(t *testing.T, data cffake.Dataset) *writeBench {
 	t.Helper()
-	f := newTestFoundation(t, data)
+	b := newBareWriteBench(t)
+	b.f = newTestFoundation(t, data)
+	b.env["CF_PASSWORD"] = b.f.fake.Password(cffake.DeveloperUser)
+	return b
+}
+
+// newBareWriteBench is a bench without a foundation, for a test that serves its own (b.f, and CF_PASSWORD).
+func newBareWriteBench(t *testing.T) *writeBench {
+	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{"CFKEYS_STATE_DIR": filepath.Join(dir, "state"), "CFKEYS_CONFIG_DIR": filepath.Join(dir, "config"),
-		"CF_USERNAME": cffake.DeveloperUser, "CF_PASSWORD": f.fake.Password(cffake.DeveloperUser)}
-	return &writeBench{t: t, f: f, env: env, keyring: keystore.NewMemory()}
+		"CF_USERNAME": cffake.DeveloperUser}
+	return &writeBench{t: t, env: env, keyring: keystore.NewMemory()}
 }
 
 func (b *writeBench) run(args ...string) (string, string, int) {
