@@ -1,6 +1,10 @@
 package cffake
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +59,39 @@ func TestSeedMaterialShared(t *testing.T) {
 	}
 	if first.CertPEM == second.CertPEM {
 		t.Error("keys created after seeding share a certificate")
+	}
+}
+
+// TestSeededKeyMatchesItsCertificate checks that a seeded key's private key (pki's fixed one) is the 2048-bit RSA
+// key its certificate names, written as SAP writes its generated keys, with no "TESTING KEY" label left.
+func TestSeededKeyMatchesItsCertificate(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{Clock: testclock.New(testclock.Start).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := s.Key("erp-orders-sender")
+	s.mu.Lock()
+	oauth := s.binds[k.GUID].Credentials["oauth"].(map[string]any)
+	keyPEM, chain := oauth["key"].(string), oauth["certificate"].(string)
+	s.mu.Unlock()
+	block, _ := pem.Decode([]byte(keyPEM))
+	if block == nil || block.Type != "RSA PRIVATE KEY" || strings.Contains(keyPEM, "TESTING") {
+		t.Fatalf("key PEM:\n%s", keyPEM)
+	}
+	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := key.Validate(); err != nil || key.N.BitLen() != 2048 {
+		t.Fatalf("key: %d bits, %v", key.N.BitLen(), err)
+	}
+	certBlock, _ := pem.Decode([]byte(chain))
+	cert, err := x509.ParseCertificate(certBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, ok := cert.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
+		t.Error("the certificate does not name the key")
 	}
 }

@@ -2,7 +2,8 @@
 // validity. The fake foundation uses it to give its service keys real, parseable certificate chains, and tests use
 // it to build the exact chains they need (expired leaves, CAs that expire first, SAP-style subjects).
 //
-// Keys are generated once per process and shared: the certificates are real, the security is not the point.
+// Keys are shared: every leaf carries one fixed RSA key (leafkey.go) and every CA one ECDSA key generated once per
+// process. The certificates are real, the security is not the point.
 package pki
 
 import (
@@ -15,6 +16,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -24,15 +26,19 @@ import (
 
 var (
 	keysOnce sync.Once
-	leafKey  *rsa.PrivateKey   // RSA, as SAP's generated keys are ("BEGIN RSA PRIVATE KEY")
+	leafKey  *rsa.PrivateKey   // RSA, as SAP's generated keys are ("BEGIN RSA PRIVATE KEY"); fixed, see leafKeyPEM
 	caKey    *ecdsa.PrivateKey // ECDSA keeps signing hundreds of leaves fast
 	keysErr  error
 )
 
 func keys() (*rsa.PrivateKey, *ecdsa.PrivateKey, error) {
 	keysOnce.Do(func() {
-		leafKey, keysErr = rsa.GenerateKey(rand.Reader, 2048)
-		if keysErr != nil {
+		block, _ := pem.Decode([]byte(testingKey(leafKeyPEM)))
+		if block == nil {
+			keysErr = errors.New("pki: the leaf key does not decode")
+			return
+		}
+		if leafKey, keysErr = x509.ParsePKCS1PrivateKey(block.Bytes); keysErr != nil {
 			return
 		}
 		caKey, keysErr = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
