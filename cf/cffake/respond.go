@@ -29,6 +29,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len())) // the whole answer is at hand; hostile.go sends chunked ones
 	w.Header().Set("X-Vcap-Request-Id", newGUID())
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
