@@ -16,8 +16,8 @@ type hostileFoundation struct {
 	hostile *cffake.Hostile
 }
 
-// newHostileFoundation serves a fake foundation behind a hostile front; with tls, over HTTPS with httptest's
-// certificate, which the options' HTTP client trusts.
+// newHostileFoundation serves a fake foundation behind a hostile front; with tls, over HTTPS with
+// localhostCert, which the options' HTTP client trusts.
 func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFoundation {
 	t.Helper()
 	clock := testclock.New(testNow)
@@ -30,7 +30,7 @@ func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFou
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = quietLog // hung and reset answers make the server log; the test checks what matters
 	if tls {
-		srv.StartTLS()
+		startTLS(srv)
 	} else {
 		srv.Start()
 	}
@@ -39,15 +39,15 @@ func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFou
 	return &hostileFoundation{foundation: &foundation{fake: fake, srv: srv, clock: clock, sleeps: &sleepRecorder{}}, hostile: h}
 }
 
-// newWitness serves a witness: the other origin an attack sends the client to. Over TLS it uses httptest's
-// certificate, which every httptest client trusts, so nothing but cfkeys' own rules keeps the token from it.
+// newWitness serves a witness: the other origin an attack sends the client to. Over TLS it uses localhostCert,
+// which every test server's client trusts, so nothing but cfkeys' own rules keeps the token from it.
 func newWitness(t testing.TB, tls bool) (*cffake.Witness, *httptest.Server) {
 	t.Helper()
 	w := &cffake.Witness{}
 	srv := httptest.NewUnstartedServer(w)
 	srv.Config.ErrorLog = quietLog
 	if tls {
-		srv.StartTLS()
+		startTLS(srv)
 	} else {
 		srv.Start()
 	}
@@ -61,7 +61,7 @@ func newLoginFront(t testing.TB, f *hostileFoundation) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(f.fake)
 	srv.Config.ErrorLog = quietLog
-	srv.StartTLS()
+	startTLS(srv)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
