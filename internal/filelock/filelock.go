@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -19,16 +21,29 @@ const Stale = 30 * time.Second
 
 // Acquire creates path exclusively, waiting while another process holds it, and returns the function that
 // removes it. what names the locked file in errors ("the profile file").
+//
+// Goroutines of one process queue for the path among themselves first and wait on each other directly; only a
+// lock held by another process is polled for.
 func Acquire(path, what string) (func(), error) {
 	deadline := time.Now().Add(Wait)
+	turn := localTurn(path)
+	select {
+	case turn <- struct{}{}:
+	case <-time.After(Wait):
+		return nil, fmt.Errorf("%s is locked by this cfkeys for more than %v (%s)", what, Wait, path)
+	}
 	for {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
 			fmt.Fprintf(f, "%d\n", os.Getpid())
 			f.Close()
-			return func() { os.Remove(path) }, nil
+			return func() {
+				os.Remove(path)
+				<-turn
+			}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
+			<-turn
 			return nil, fmt.Errorf("locking %s: %w", what, err)
 		}
 		if st, serr := os.Stat(path); serr == nil && time.Since(st.ModTime()) > Stale {
@@ -36,8 +51,22 @@ func Acquire(path, what string) (func(), error) {
 			continue
 		}
 		if time.Now().After(deadline) {
+			<-turn
 			return nil, fmt.Errorf("%s is locked by another cfkeys (%s); if none is running, remove that file", what, path)
 		}
 		time.Sleep(20 * time.Millisecond) // polling another process's lock file: there is nothing to wait on
 	}
+}
+
+// turns holds, for each lock path this process has used, a channel of capacity one: holding its slot is this
+// process's turn at the path.
+var turns sync.Map
+
+// localTurn returns the turn channel of path (made absolute, so two spellings of one file share it).
+func localTurn(path string) chan struct{} {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	ch, _ := turns.LoadOrStore(path, make(chan struct{}, 1))
+	return ch.(chan struct{})
 }
