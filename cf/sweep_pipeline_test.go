@@ -134,7 +134,7 @@ func TestSweepPipelinesFiltered(t *testing.T) {
 // as a longer URL would be refused by the router, and reads every key once.
 func TestSweepFilteredChunks(t *testing.T) {
 	t.Parallel()
-	f := newFoundation(t, cffake.Options{Data: cffake.Dataset{BulkKeys: 1010}}) // 101 instances in 3 orgs
+	f := newFoundation(t, cffake.Options{Data: cffake.Dataset{BulkKeys: 101, BulkKeysPerInstance: 1}}) // 101 instances in 3 orgs
 	c, _ := f.login(t, cffake.AdminUser, f.options())
 	listings := f.fake.RouteRequests("GET /v3/service_credential_bindings")
 	res, err := c.Sweep(context.Background(), SweepOptions{Orgs: []string{"bulk-org-000", "bulk-org-001", "bulk-org-002"}})
@@ -144,7 +144,7 @@ func TestSweepFilteredChunks(t *testing.T) {
 	if n := f.fake.RouteRequests("GET /v3/service_credential_bindings") - listings; n != 2 {
 		t.Errorf("%d key listings for 101 instances, want 2 chunks", n)
 	}
-	if len(res.Keys) != 1010 || res.DetailsFetched != 1010 || len(res.Instances) != 101 || len(res.Errors) != 0 {
+	if len(res.Keys) != 101 || res.DetailsFetched != 101 || len(res.Instances) != 101 || len(res.Errors) != 0 {
 		t.Errorf("keys %d, details %d, instances %d, errors %d", len(res.Keys), res.DetailsFetched, len(res.Instances), len(res.Errors))
 	}
 }

@@ -1,6 +1,7 @@
 package cffake
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -148,7 +149,7 @@ func (s *Server) seed() error {
 	}
 	orgs := demoOrgs
 	if s.opts.Data.BulkKeys > 0 {
-		orgs = bulkOrgs(s.opts.Data.BulkKeys)
+		orgs = bulkOrgs(s.opts.Data.BulkKeys, cmp.Or(s.opts.Data.BulkKeysPerInstance, 10))
 	}
 	if s.opts.Data.Hostile {
 		orgs = append(append([]orgSeed{}, orgs...), hostileOrg)
@@ -271,9 +272,9 @@ func (s *Server) leafPEM(spec certSpec, now time.Time) (string, error) {
 	return leaf.CertPEM, nil
 }
 
-// bulkOrgs spreads n certificate keys over orgs of 10 spaces of 5 instances of up to 10 keys, with expiries
-// spread from 30 days ago to 469 days ahead.
-func bulkOrgs(n int) []orgSeed {
+// bulkOrgs spreads n certificate keys over orgs of 10 spaces of 5 instances of up to perInstance keys, with
+// expiries spread from 30 days ago to 469 days ahead.
+func bulkOrgs(n, perInstance int) []orgSeed {
 	var orgs []orgSeed
 	for k := 0; k < n; {
 		o := orgSeed{name: fmt.Sprintf("bulk-org-%03d", len(orgs))}
@@ -281,7 +282,7 @@ func bulkOrgs(n int) []orgSeed {
 			ss := spaceSeed{name: fmt.Sprintf("space-%02d", sp), devRole: RoleSpaceDeveloper}
 			for in := 0; in < 5 && k < n; in++ {
 				is := instSeed{name: fmt.Sprintf("cpi-%03d-%02d-%d", len(orgs), sp, in), offering: "it-rt", plan: "integration-flow"}
-				for kk := 0; kk < 10 && k < n; kk++ {
+				for kk := 0; kk < perInstance && k < n; kk++ {
 					is.keys = append(is.keys, keySeed{name: fmt.Sprintf("key-%05d", k), kind: kindCert, days: (k*37)%500 - 30})
 					k++
 				}

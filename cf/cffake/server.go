@@ -52,8 +52,11 @@ type Options struct {
 // Dataset describes the foundation to seed.
 type Dataset struct {
 	// BulkKeys, when above zero, replaces the demo data with a foundation of that many certificate keys spread
-	// over orgs, spaces and instances (for benchmarks).
+	// over orgs of 10 spaces of 5 instances (for benchmarks).
 	BulkKeys int
+	// BulkKeysPerInstance is how many of the bulk keys each instance holds (default 10); 1 gives as many instances
+	// as keys, for a test that needs many instances but not their keys.
+	BulkKeysPerInstance int
 	// Hostile adds an org whose names hold escape sequences, 300-character names and wide Unicode.
 	Hostile bool
 }
