@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"golang.org/x/oauth2"
 
@@ -29,12 +28,16 @@ const minSecretLen = 6
 // are forgotten first.
 const maxSecrets = 1024
 
-// registry holds the secrets of the process and, rebuilt on every change, an index Redact reads without a lock.
+// registry holds the secrets of the process and an index of their spellings, changed in place under the lock:
+// registering a secret costs the few entries it adds (every login and token refresh registers some, and tests
+// register thousands), and Redact, which runs only on text about to leave the process, reads under a read lock.
 var registry struct {
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	values []string            // in arrival order
 	forms  map[string][]string // each value's spellings: raw, form-encoded, JSON- and Go-quoted
-	index  atomic.Pointer[map[string][]string]
+	// index maps the first minSecretLen bytes of each spelling to the spellings that start so, longest first, so
+	// Redact costs one map lookup per byte of text however many secrets there are.
+	index map[string][]string
 }
 
 // rememberSecret registers a secret value, in every spelling a server is likely to echo it in.
@@ -48,26 +51,33 @@ func rememberSecret(v string) {
 		return
 	}
 	if registry.forms == nil {
-		registry.forms = map[string][]string{}
+		registry.forms, registry.index = map[string][]string{}, map[string][]string{}
 	}
 	registry.values = append(registry.values, v)
-	registry.forms[v] = spellings(v)
+	forms := spellings(v)
+	registry.forms[v] = forms
+	for _, f := range forms {
+		list := registry.index[f[:minSecretLen]]
+		at, _ := slices.BinarySearchFunc(list, len(f), func(g string, n int) int { return n - len(g) })
+		registry.index[f[:minSecretLen]] = slices.Insert(list, at, f)
+	}
 	for len(registry.values) > maxSecrets {
-		delete(registry.forms, registry.values[0])
+		old := registry.values[0]
 		registry.values = registry.values[1:]
-	}
-	// The index maps the first minSecretLen bytes of each spelling to the spellings that start so, longest first,
-	// so Redact costs one map lookup per byte of text however many secrets there are.
-	index := map[string][]string{}
-	for _, forms := range registry.forms {
-		for _, f := range forms {
-			index[f[:minSecretLen]] = append(index[f[:minSecretLen]], f)
+		for _, f := range registry.forms[old] {
+			key := f[:minSecretLen]
+			list := registry.index[key]
+			if i := slices.Index(list, f); i >= 0 {
+				list = slices.Delete(list, i, i+1)
+			}
+			if len(list) == 0 {
+				delete(registry.index, key)
+			} else {
+				registry.index[key] = list
+			}
 		}
+		delete(registry.forms, old)
 	}
-	for _, list := range index {
-		slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
-	}
-	registry.index.Store(&index)
 }
 
 // rememberToken registers a token's access and refresh token.
@@ -103,11 +113,15 @@ func spellings(v string) []string {
 // tokens, at least 6 bytes long) replaced by Redacted. Apply it to any text that may quote a server's answer
 // before it reaches stderr, a report or the screen.
 func Redact(s string) string {
-	ip := registry.index.Load()
-	if ip == nil || len(s) < minSecretLen {
+	if len(s) < minSecretLen {
 		return s
 	}
-	index := *ip
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	index := registry.index
+	if len(index) == 0 {
+		return s
+	}
 	var b strings.Builder
 	last := 0
 	for i := 0; i+minSecretLen <= len(s); {

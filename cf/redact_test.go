@@ -70,12 +70,39 @@ func TestRedactBounded(t *testing.T) {
 		t.Errorf("a recent value is not redacted: %q", got)
 	}
 	registry.mu.Lock()
-	n := len(registry.values)
+	n, indexed, forms := len(registry.values), 0, 0
+	for _, list := range registry.index {
+		indexed += len(list)
+	}
+	for _, f := range registry.forms {
+		forms += len(f)
+	}
 	registry.mu.Unlock()
 	if n > maxSecrets {
 		t.Errorf("registry holds %d values", n)
 	}
+	if indexed != forms {
+		t.Errorf("the index holds %d spellings, the values held have %d", indexed, forms)
+	}
 	if Redact("redact-bound-001033") != Redacted {
 		t.Error("the newest value is not redacted")
+	}
+}
+
+// TestRedactLongestFirst: of two secrets where one starts with the other, the longer is matched whole, whichever
+// was registered first.
+func TestRedactLongestFirst(t *testing.T) {
+	t.Parallel()
+	for _, order := range [][]string{{"prefix-secret-A", "prefix-secret-A-longer"}, {"prefix-secret-B-longer", "prefix-secret-B"}} {
+		for _, v := range order {
+			rememberSecret(v)
+		}
+		long := order[0]
+		if len(order[1]) > len(long) {
+			long = order[1]
+		}
+		if got := Redact("<" + long + ">"); got != "<"+Redacted+">" {
+			t.Errorf("registered %q: Redact(%q) = %q", order, long, got)
+		}
 	}
 }
