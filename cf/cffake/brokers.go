@@ -74,14 +74,23 @@ func (s *Server) issue(spec certSpec, now time.Time) (*pki.Leaf, string, error) 
 	return leaf, leaf.CertPEM + ca.PEM + s.pki.root.PEM, nil
 }
 
-// certificateDetails renders SAP's certificatedetails object for a leaf.
-func certificateDetails(c *x509.Certificate) map[string]any {
-	return map[string]any{
-		"issuerdn":     expiry.DN(c.RawIssuer),
-		"subjectdn":    expiry.DN(c.RawSubject),
-		"validuntil":   c.NotAfter.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"serialnumber": expiry.Serial(c),
+// certificateDetails renders SAP's certificatedetails object for a leaf, a new map each time (a key's
+// credentials are its own); while seeding, the strings come from the shared seed material.
+func (s *Server) certificateDetails(c *x509.Certificate) map[string]any {
+	d := certDetails{}
+	if s.seeding != nil {
+		d = s.seeding.details(c)
+	} else {
+		d = describe(c)
 	}
+	return map[string]any{"issuerdn": d.issuer, "subjectdn": d.subject, "validuntil": d.validUntil, "serialnumber": d.serial}
+}
+
+// certDetails are the strings of a certificatedetails object.
+type certDetails struct{ issuer, subject, validUntil, serial string }
+
+func describe(c *x509.Certificate) certDetails {
+	return certDetails{expiry.DN(c.RawIssuer), expiry.DN(c.RawSubject), c.NotAfter.UTC().Format("2006-01-02T15:04:05.000Z"), expiry.Serial(c)}
 }
 
 // stableUUID derives a UUID from a name, so seeded data has the same GUIDs on every start.
@@ -212,7 +221,7 @@ func (s *Server) itRTCertificate(si *instance, keyName string, spec certSpec, no
 	}
 	base := itRTBase(si, keyName, now)
 	base["certificate"], base["key"] = chain, leaf.KeyPEM
-	base["certificatedetails"] = certificateDetails(leaf.Cert)
+	base["certificatedetails"] = s.certificateDetails(leaf.Cert)
 	base["tokenurl"] = "https://" + tenantOf(si) + ".authentication.cert.eu10.hana.ondemand.example/oauth/token"
 	return map[string]any{"oauth": base}, nil
 }
@@ -225,7 +234,7 @@ func (s *Server) itRTExternal(si *instance, keyName, pemText string, now time.Ti
 	}
 	base := itRTBase(si, keyName, now)
 	base["certificate"] = pemText
-	base["certificatedetails"] = certificateDetails(cert)
+	base["certificatedetails"] = s.certificateDetails(cert)
 	return map[string]any{"oauth": base}, nil
 }
 

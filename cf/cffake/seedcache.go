@@ -1,6 +1,7 @@
 package cffake
 
 import (
+	"crypto/x509"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ type seedMaterial struct {
 	mu     sync.Mutex
 	pki    *pkiSet
 	leaves map[leafSpec]*pki.Leaf
+	descs  map[*x509.Certificate]certDetails // the certificatedetails strings of the leaves above
 }
 
 // leafSpec is what a seeded leaf certificate is issued for.
@@ -45,7 +47,7 @@ func seedMaterialAt(now time.Time) (*seedMaterial, error) {
 		if len(seeded.at) >= maxSeedInstants {
 			seeded.at = map[int64]*seedMaterial{}
 		}
-		m = &seedMaterial{leaves: map[leafSpec]*pki.Leaf{}}
+		m = &seedMaterial{leaves: map[leafSpec]*pki.Leaf{}, descs: map[*x509.Certificate]certDetails{}}
 		seeded.at[now.UnixNano()] = m
 	}
 	seeded.Unlock()
@@ -73,5 +75,18 @@ func (m *seedMaterial) leaf(spec leafSpec, issue func() (*pki.Leaf, error)) (*pk
 		return nil, err
 	}
 	m.leaves[spec] = l
+	m.descs[l.Cert] = describe(l.Cert)
 	return l, nil
+}
+
+// details returns the certificatedetails strings of c: kept for a leaf of this material, described anew for any
+// other certificate (an external one a key was created with).
+func (m *seedMaterial) details(c *x509.Certificate) certDetails {
+	m.mu.Lock()
+	d, ok := m.descs[c]
+	m.mu.Unlock()
+	if !ok {
+		d = describe(c)
+	}
+	return d
 }
