@@ -17,7 +17,7 @@ type hostileFoundation struct {
 }
 
 // newHostileFoundation serves a fake foundation behind a hostile front; with tls, over HTTPS with
-// localhostCert, which the options' HTTP client trusts.
+// testcert.Localhost, which the options' HTTP client trusts.
 func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFoundation {
 	t.Helper()
 	clock := testclock.New(testNow)
@@ -39,7 +39,7 @@ func newHostileFoundation(t testing.TB, fo cffake.Options, tls bool) *hostileFou
 	return &hostileFoundation{foundation: &foundation{fake: fake, srv: srv, clock: clock, sleeps: &sleepRecorder{}}, hostile: h}
 }
 
-// newWitness serves a witness: the other origin an attack sends the client to. Over TLS it uses localhostCert,
+// newWitness serves a witness: the other origin an attack sends the client to. Over TLS it uses testcert.Localhost,
 // which every test server's client trusts, so nothing but cfkeys' own rules keeps the token from it.
 func newWitness(t testing.TB, tls bool) (*cffake.Witness, *httptest.Server) {
 	t.Helper()

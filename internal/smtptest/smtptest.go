@@ -1,20 +1,15 @@
-// Package smtptest runs a real SMTP server in-process for tests (github.com/emersion/go-smtp): STARTTLS with a
-// throw-away certificate for 127.0.0.1, PLAIN authentication, and every accepted message kept for inspection.
+// Package smtptest runs a real SMTP server in-process for tests (github.com/emersion/go-smtp): STARTTLS with
+// testcert's certificate for 127.0.0.1, PLAIN authentication, and every accepted message kept for inspection.
 package smtptest
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -27,6 +22,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/cfkeys/cfkeys/internal/testcert"
 )
 
 // Message is one accepted mail.
@@ -53,10 +50,7 @@ type Server struct {
 // and PLAIN authentication as user with password; it stops at the end of the test.
 func Start(t testing.TB, user, password string, implicitTLS bool) *Server {
 	t.Helper()
-	cert, pool, err := selfSigned()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert, pool := testcert.Localhost()
 	s := &Server{RootCAs: pool, user: user, password: password}
 	srv := smtp.NewServer(s)
 	srv.Domain = "localhost"
@@ -150,32 +144,6 @@ func (s *session) Data(r io.Reader) error {
 
 func (s *session) Reset()        { s.msg = Message{User: s.user} }
 func (s *session) Logout() error { return nil }
-
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned() (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smtptest"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
-}
 
 // Decode parses the mail: the Subject header decoded, then each part's content type and decoded body, so tests
 // can read the text. It fails when the mail is not well-formed MIME.
