@@ -77,7 +77,7 @@ func (s *Server) issue(spec certSpec, now time.Time) (*pki.Leaf, string, error) 
 // certificateDetails renders SAP's certificatedetails object for a leaf, a new map each time (a key's
 // credentials are its own); while seeding, the strings come from the shared seed material.
 func (s *Server) certificateDetails(c *x509.Certificate) map[string]any {
-	d := certDetails{}
+	var d certDetails
 	if s.seeding != nil {
 		d = s.seeding.details(c)
 	} else {
@@ -89,6 +89,7 @@ func (s *Server) certificateDetails(c *x509.Certificate) map[string]any {
 // certDetails are the strings of a certificatedetails object.
 type certDetails struct{ issuer, subject, validUntil, serial string }
 
+// describe renders c's certificatedetails strings.
 func describe(c *x509.Certificate) certDetails {
 	return certDetails{expiry.DN(c.RawIssuer), expiry.DN(c.RawSubject), c.NotAfter.UTC().Format("2006-01-02T15:04:05.000Z"), expiry.Serial(c)}
 }
