@@ -51,7 +51,9 @@ func mib(n int64) string { return fmt.Sprintf("%d MB", n>>20) }
 // servers send for anything over a few kB) reads its first freeBody bytes freely; beyond that it reserves the
 // rest of its cap from the budget all at once (so two large answers never wait for each other while each holds a
 // part), grows by doubling up to the cap, and gives back what it did not use as soon as it has read the end. It
-// does not allocate the whole cap up front: a 100 kB listing page once cost a zeroed 32 MB buffer.
+// does not allocate the whole cap up front: a 100 kB listing page once cost a zeroed 32 MB buffer. The price: while
+// the last doubling copies, an answer near its cap holds up to 1.5 times the cap (TestPeakRSSHugeDetails: every
+// /details a chunked 120 MB, peak RSS 173 MB at concurrency 16 and 184 MB at 64, against 300 MB allowed).
 func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, func(), error) {
 	noop := func() {}
 	if resp.ContentLength > limit {
