@@ -16,7 +16,8 @@ import (
 // stay random per foundation, and certificates for keys created later are always new.
 var seeded = struct {
 	sync.Mutex
-	at map[int64]*seedMaterial // by the seeding instant, in Unix nanoseconds
+	at    map[int64]*seedMaterial // by the seeding instant, in Unix nanoseconds
+	order []int64                 // the instants in at, oldest first
 }{at: map[int64]*seedMaterial{}}
 
 // seedMaterial is what foundations seeded at one instant share.
@@ -34,8 +35,8 @@ type leafSpec struct {
 	notBefore, notAfter int64
 }
 
-// maxSeedInstants bounds the cache: a process that seeds foundations on the real clock (a test of the built binary
-// per minute, say) starts it afresh rather than keeping each one's certificates.
+// maxSeedInstants bounds the cache: a process that seeds foundations on the real clock (each a new instant) keeps
+// the material of the latest 16 instants only.
 const maxSeedInstants = 16
 
 // seedMaterialAt returns the shared material for foundations seeded at now, creating its certificate authorities
@@ -44,11 +45,13 @@ func seedMaterialAt(now time.Time) (*seedMaterial, error) {
 	seeded.Lock()
 	m, ok := seeded.at[now.UnixNano()]
 	if !ok {
-		if len(seeded.at) >= maxSeedInstants {
-			seeded.at = map[int64]*seedMaterial{}
+		if len(seeded.order) >= maxSeedInstants {
+			delete(seeded.at, seeded.order[0])
+			seeded.order = seeded.order[1:]
 		}
 		m = &seedMaterial{leaves: map[leafSpec]*pki.Leaf{}, descs: map[*x509.Certificate]certDetails{}}
 		seeded.at[now.UnixNano()] = m
+		seeded.order = append(seeded.order, now.UnixNano())
 	}
 	seeded.Unlock()
 	m.mu.Lock()

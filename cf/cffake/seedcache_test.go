@@ -95,3 +95,36 @@ func TestSeededKeyMatchesItsCertificate(t *testing.T) {
 		t.Error("the certificate does not name the key")
 	}
 }
+
+// TestSeedMaterialBounded: past maxSeedInstants the oldest instant's material is dropped, and only it: one
+// foundation seeded on the real clock more does not cost every other instant its certificates.
+func TestSeedMaterialBounded(t *testing.T) {
+	seeded.Lock()
+	saved, savedOrder := seeded.at, seeded.order
+	seeded.at, seeded.order = map[int64]*seedMaterial{}, nil
+	seeded.Unlock()
+	t.Cleanup(func() {
+		seeded.Lock()
+		seeded.at, seeded.order = saved, savedOrder
+		seeded.Unlock()
+	})
+	base := testclock.Start.Add(23 * time.Minute)
+	first, err := seedMaterialAt(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxSeedInstants; i++ {
+		if _, err := seedMaterialAt(base.Add(time.Duration(i) * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seeded.Lock()
+	n, kept := len(seeded.at), seeded.at[base.Add(time.Second).UnixNano()]
+	seeded.Unlock()
+	if n != maxSeedInstants || kept == nil {
+		t.Errorf("%d instants kept, the second oldest kept: %v; want %d and true", n, kept != nil, maxSeedInstants)
+	}
+	if again, _ := seedMaterialAt(base); again == first {
+		t.Error("the oldest instant's material was not dropped")
+	}
+}
